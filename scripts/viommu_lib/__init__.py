@@ -1,0 +1,1 @@
+"""viommu_lib: the harness behind scripts/viommu (standard library only)."""

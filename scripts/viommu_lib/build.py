@@ -1,0 +1,52 @@
+"""`viommu build`: configure each preset when needed, then an incremental `cmake --build`."""
+import os
+import subprocess
+import sys
+import time
+
+from . import paths
+from .errors import UserError
+
+# preset name -> build directory under build/
+PRESETS = {"host": "host", "guest-aarch64": "aarch64", "guest-x86_64": "x86_64"}
+
+
+def preset_for_arch(arch):
+    return "guest-" + arch
+
+
+def _tail(path, n=40):
+    with open(path, errors="replace") as f:
+        return "".join(f.readlines()[-n:])
+
+
+def _step(argv, logfile, what):
+    with open(logfile, "a") as f:
+        f.write("$ %s\n" % " ".join(argv))
+        f.flush()
+        try:
+            r = subprocess.run(argv, cwd=paths.REPO, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT)
+        except OSError as e:
+            raise UserError("cannot run %s: %s (run scripts/viommu setup)" % (argv[0], e.strerror), status=1) from None
+    if r.returncode != 0:
+        raise UserError("%s failed (log: %s)" % (what, paths.rel(logfile)), status=1, detail=_tail(logfile))
+
+
+def build(presets=None, log=sys.stderr):
+    """Configures (when not configured yet) and builds each preset; output goes to build/logs/."""
+    jobs = max(1, min(os.cpu_count() or 2, 8))
+    for preset in presets or list(PRESETS):
+        bdir = os.path.join(paths.BUILD, PRESETS[preset])
+        logfile = os.path.join(paths.logs_dir(), "build-%s.log" % preset)
+        with open(logfile, "w"):
+            pass
+        start = time.monotonic()
+        print("viommu: building %s ..." % preset, file=log, end="", flush=True)
+        try:
+            if not os.path.isfile(os.path.join(bdir, "build.ninja")):
+                _step(["cmake", "--preset", preset], logfile, "configuring %s" % preset)
+            _step(["cmake", "--build", bdir, "-j", str(jobs)], logfile, "building %s" % preset)
+        except UserError:
+            print(" failed", file=log, flush=True)
+            raise
+        print(" ok (%.1f s)" % (time.monotonic() - start), file=log, flush=True)

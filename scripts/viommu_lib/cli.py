@@ -1,0 +1,110 @@
+"""Command line: `viommu <command> [options]`. Every bad input is one line and exit status 2."""
+import argparse
+
+from . import configs
+from .errors import UserError
+
+USAGE = """scripts/viommu <command> [options]
+
+commands:
+  run     build (first use: install) and run the suite; matrix on the terminal, report/ written
+  boot    boot one configuration, guest console on stdout, exit with the guest's status
+  list    configurations and test cases
+  test    the project's own tests (ctest + lit)
+  setup   install missing Debian packages, then build
+  build   configure and build host tests and guest images
+
+'scripts/viommu <command> --help' shows a command's options."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UserError(_where(self.prog) + message + " (see 'scripts/%s --help')" % self.prog)
+
+
+def _where(prog):
+    words = prog.split()
+    return (words[-1] + ": ") if len(words) > 1 else ""
+
+
+def _positive_int(text):
+    try:
+        v = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'%s' is not a number" % text) from None
+    if v < 1:
+        raise argparse.ArgumentTypeError("'%s' must be at least 1" % text)
+    return v
+
+
+def _seed(text):
+    try:
+        v = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'%s' is not a number" % text) from None
+    if v < 0 or v >= 1 << 64:
+        raise argparse.ArgumentTypeError("'%s' must be between 0 and 2^64-1" % text)
+    return v
+
+
+def _seconds(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'%s' is not a number of seconds" % text) from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError("'%s' must be more than 0" % text)
+    return v
+
+
+def _common_qemu(p):
+    p.add_argument("--qemu-dir", metavar="DIR", help="use qemu-system-* from DIR (default: PATH)")
+    p.add_argument("--accel", choices=("tcg", "kvm"), default="tcg", help="QEMU accelerator (default tcg)")
+    p.add_argument("--timeout", type=_seconds, default=300.0, metavar="SECONDS",
+                   help="host-side limit per QEMU run (default 300)")
+
+
+def parser():
+    top = Parser(prog="viommu", usage=USAGE, add_help=True, allow_abbrev=False)
+    sub = top.add_subparsers(dest="command", metavar="command", parser_class=Parser)
+
+    run = sub.add_parser("run", prog="viommu run", help="run the conformance suite", allow_abbrev=False)
+    run.add_argument("--config", metavar="A,B|all", help="configurations (default: all available; known: %s)"
+                     % ", ".join(configs.NAMES))
+    run.add_argument("--filter", metavar="GLOB[,GLOB]", help="case names to run (guest filter=)")
+    _common_qemu(run)
+    run.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="parallel QEMU runs (default 2)")
+    run.add_argument("--report", metavar="DIR", help="report directory (default report/)")
+    run.add_argument("--seed", type=_seed, default=1, metavar="N", help="guest random seed (default 1)")
+    run.add_argument("--no-build", action="store_true", help="skip the install check and incremental build")
+
+    boot = sub.add_parser("boot", prog="viommu boot", help="boot one configuration", allow_abbrev=False,
+                          usage="viommu boot --config C [--qemu-dir DIR] [--accel A] [--timeout S] [-- guest args...]")
+    boot.add_argument("--config", required=True, metavar="C")
+    _common_qemu(boot)
+
+    lst = sub.add_parser("list", prog="viommu list", help="configurations and test cases", allow_abbrev=False)
+    lst.add_argument("--config", metavar="C", help="only this configuration")
+    lst.add_argument("--qemu-dir", metavar="DIR")
+
+    sub.add_parser("test", prog="viommu test", help="the project's own tests", allow_abbrev=False)
+    sub.add_parser("setup", prog="viommu setup", help="install missing packages, then build", allow_abbrev=False)
+    sub.add_parser("build", prog="viommu build", help="configure and build", allow_abbrev=False)
+    return top
+
+
+def parse(argv):
+    guest = []
+    if argv and argv[0] == "boot" and "--" in argv:
+        i = argv.index("--")
+        argv, guest = argv[:i], argv[i + 1:]
+    args, extra = parser().parse_known_args(argv)
+    if extra:
+        where = "%s: " % args.command if args.command else ""
+        raise UserError("%sunrecognized %s '%s' (see 'scripts/viommu %s--help')"
+                        % (where, "option" if extra[0].startswith("-") else "argument", extra[0],
+                           args.command + " " if args.command else ""))
+    if not args.command:
+        raise UserError("no command given (commands: run, boot, list, test, setup, build; see 'viommu --help')")
+    args.guest_args = guest
+    return args

@@ -1,0 +1,34 @@
+"""`viommu boot --config C [-- guest args]`: one QEMU run, console streamed to stdout unchanged,
+exit status = the guest's (124: host-side timeout, 125: QEMU crashed or gave no valid guest status)."""
+import sys
+
+from . import configs, plan, qemu
+from .errors import UserError
+
+
+def main(args):
+    config = configs.get(args.config)
+    target = plan.Target(config, qemu.Qemu(args.qemu_dir))
+    if not target.available:
+        raise UserError("configuration '%s' is unavailable: %s" % (config.name, target.problem))
+    words = configs.guest_args(extra=args.guest_args)
+    with plan.scratch() as blk:
+        argv = target.argv(args.accel, blk, words)
+        out = qemu.launch(argv, args.timeout, stream=sys.stdout.buffer)
+        cmdline = plan.reproduce_line(argv, blk)
+    sys.stdout.flush()
+    if out.timed_out:
+        print("viommu: QEMU timed out after %g s" % args.timeout, file=sys.stderr)
+        print("viommu: command: %s" % cmdline, file=sys.stderr)
+        return 124
+    status, problem = qemu.guest_status(config.arch, out)
+    err = out.stderr.decode("utf-8", errors="replace")
+    if problem:
+        print("viommu: %s" % problem, file=sys.stderr)
+        if err.strip():
+            sys.stderr.write("viommu: QEMU stderr:\n" + err + ("" if err.endswith("\n") else "\n"))
+        print("viommu: command: %s" % cmdline, file=sys.stderr)
+        return 125
+    if err.strip():
+        sys.stderr.write(err if err.endswith("\n") else err + "\n")
+    return status

@@ -1,0 +1,114 @@
+"""`viommu run`: runs the selected configurations in parallel, classifies every case against the
+expectations of its QEMU version, prints the matrix and the failures, writes report/."""
+import concurrent.futures
+import os
+import sys
+import time
+
+from . import build, configs, expectations, ktap, matrix, packages, paths, plan, qemu
+from . import report_html, report_json, report_junit
+from . import results as R
+from .errors import UserError
+
+
+def main(args):
+    chosen, explicit = configs.select(args.config)
+    words = configs.guest_args(filter_glob=args.filter, seed=args.seed)
+    q = qemu.Qemu(args.qemu_dir)
+    if not args.no_build:
+        if packages.missing():
+            packages.install()
+        build.build([build.preset_for_arch(a) for a in _arches(chosen)])
+    targets = [plan.Target(c, q) for c in chosen]
+    if explicit:
+        for t in targets:
+            if not t.available:
+                raise UserError("configuration '%s' is unavailable: %s" % (t.config.name, t.problem))
+    # Load (and so validate) the expectations of every QEMU version before booting anything.
+    expect = {}
+    for t in targets:
+        if t.available and t.version[1] not in expect:
+            expect[t.version[1]] = expectations.load(t.version[1])
+
+    results = []
+    for t in targets:
+        r = R.ConfigResult(t.config.name, t.config.arch)
+        if not t.available:
+            r.available = False
+            r.unavailable_reason = t.problem
+            print("viommu: %s unavailable: %s" % (t.config.name, t.problem), file=sys.stderr)
+        results.append(r)
+    todo = [(t, r) for t, r in zip(targets, results) if r.available]
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(_run_one, t, r, args, words, expect[t.version[1]]) for t, r in todo]
+        for f in concurrent.futures.as_completed(futures):
+            r = f.result()
+            c = r.counts()
+            print("viommu: %-32s %3d passed, %d failed, %d xfail, %d skipped, %d xpass  (%.1f s)%s"
+                  % (r.label, c["P"], c["F"], c["X"], c["S"], c["U"], r.elapsed,
+                     "  [%s]" % (r.problem or "timed out") if r.problem or r.timed_out else ""),
+                  file=sys.stderr, flush=True)
+    elapsed = time.monotonic() - start
+
+    total = matrix.totals(results)
+    ran = sum(total.values())
+    bad = total["F"] + total["U"]
+    verdict = "pass" if ran and not bad else "fail"
+    report_dir = os.path.abspath(args.report or paths.REPORT)
+    meta = "scripts/viommu run %s  (%.1f s)" % (" ".join(sys.argv[1:]) if sys.argv[1:] else "", elapsed)
+    _write_reports(results, verdict, meta, report_dir)
+
+    if any(r.available for r in results):
+        print(matrix.render(results))
+    for line in matrix.failures(results):
+        print(line)
+    print("%d passed, %d failed, %d expected failures, %d skipped, %d unexpected passes; report: %s"
+          % (total["P"], total["F"], total["X"], total["S"], total["U"],
+             paths.rel(os.path.join(report_dir, "index.html"))))
+    if total["U"]:
+        print("XPASS: %d case(s) passed that the expectations say fail: update tests/expectations/"
+              % total["U"])
+    if not ran:
+        if not todo:
+            raise UserError("no test ran (no configuration is available)", status=1)
+        raise UserError("no test ran%s" % (" (filter '%s' matched no case)" % args.filter if args.filter else ""),
+                        status=1)
+    return 1 if bad else 0
+
+
+def _arches(chosen):
+    return sorted({c.arch for c in chosen})
+
+
+def _run_one(target, r, args, words, expect):
+    r.qemu_binary = target.binary
+    r.qemu_version, r.qemu_series = target.version
+    r.timeout = args.timeout
+    with plan.scratch() as blk:
+        argv = target.argv(args.accel, blk, words)
+        r.command = argv
+        r.reproduce = plan.reproduce_line(argv, blk)
+        out = qemu.launch(argv, args.timeout)
+    r.elapsed = out.elapsed
+    r.console = out.stdout.decode("utf-8", errors="replace")
+    r.stderr = out.stderr.decode("utf-8", errors="replace")
+    r.timed_out = out.timed_out
+    if not out.timed_out:
+        r.guest_status, r.problem = qemu.guest_status(target.config.arch, out)
+        if r.problem and r.stderr.strip():
+            r.problem += ": " + r.stderr.strip().splitlines()[-1]
+    r.run = ktap.parse(r.console)
+    R.complete(r)
+    R.classify(r, expect)
+    return r
+
+
+def _write_reports(results, verdict, meta, report_dir):
+    try:
+        os.makedirs(report_dir, exist_ok=True)
+        report_junit.write(results, os.path.join(report_dir, "junit.xml"))
+        report_html.write(results, verdict, meta, os.path.join(report_dir, "index.html"))
+        report_json.write(results, verdict, os.path.join(report_dir, "summary.json"))
+    except OSError as e:
+        raise UserError("cannot write the report to %s: %s" % (report_dir, e.strerror or e), status=1) from None

@@ -1,0 +1,108 @@
+"""The configurations (names used everywhere) and the QEMU command line of each."""
+import os
+import shlex
+
+from . import paths
+from .errors import UserError
+
+# Every run gets these; -serial stdio carries the guest console (KTAP) on QEMU's stdout.
+COMMON_ARGS = ["-nodefaults", "-nographic", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-m", "512M"]
+
+SYSTEM_QBOOT = "/usr/share/qemu/qboot.rom"
+
+
+class Config:
+    """One configuration: an architecture, its machine, and the IOMMU devices it adds."""
+
+    def __init__(self, name, arch, machine, iommu_devices=(), description=""):
+        self.name = name
+        self.arch = arch
+        self.machine = machine
+        self.iommu_devices = list(iommu_devices)  # placed before the endpoints on the command line
+        self.description = description
+
+
+CONFIGS = [
+    Config("noiommu-aarch64", "aarch64", "virt", description="no IOMMU"),
+    Config("noiommu-x86_64", "x86_64", "q35", description="no IOMMU"),
+    Config("smmuv3", "aarch64", "virt,iommu=smmuv3", description="SMMUv3"),
+    Config("virtio-iommu-aarch64", "aarch64", "virt", ["-device", "virtio-iommu-pci"], "virtio-iommu"),
+    Config("virtio-iommu-x86_64", "x86_64", "q35", ["-device", "virtio-iommu-pci"], "virtio-iommu"),
+    Config("amd-vi", "x86_64", "q35", ["-device", "amd-iommu"], "AMD-Vi"),
+]
+BY_NAME = {c.name: c for c in CONFIGS}
+NAMES = [c.name for c in CONFIGS]
+
+
+def get(name):
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise UserError("unknown configuration '%s' (known: %s)" % (name, ", ".join(NAMES))) from None
+
+
+def select(spec):
+    """--config value ('a,b' or 'all' or None) -> (configs, explicit)."""
+    if spec is None or spec.strip() == "all":
+        return list(CONFIGS), False
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise UserError("--config needs a configuration name (known: %s)" % ", ".join(NAMES))
+    out = []
+    for n in names:
+        c = get(n)
+        if c not in out:
+            out.append(c)
+    return out, True
+
+
+def endpoint_args(blk_image):
+    """The DMA endpoints every configuration gets (one place; later work adds more)."""
+    return [
+        "-device", "edu,dma_mask=0xffffffffffffffff",
+        "-device", "virtio-rng-pci,disable-legacy=on,iommu_platform=on",
+        "-device", "virtio-blk-pci,drive=blk0,disable-legacy=on,iommu_platform=on",
+        "-drive", "if=none,id=blk0,format=raw,file=%s,cache=unsafe" % blk_image,
+    ]
+
+
+def arch_args(config, qboot):
+    if config.arch == "aarch64":
+        return ["-machine", config.machine, "-cpu", "max", "-semihosting-config", "enable=on,target=native"]
+    return ["-machine", config.machine, "-cpu", "max", "-bios", qboot,
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def command_line(config, qemu_binary, qboot, image, accel, blk_image, guest_args):
+    """The full QEMU argv for one run of a configuration."""
+    return ([qemu_binary] + COMMON_ARGS + ["-accel", accel] + arch_args(config, qboot)
+            + config.iommu_devices + endpoint_args(blk_image)
+            + ["-kernel", image, "-append", " ".join(guest_args)])
+
+
+def shell_line(argv):
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def guest_args(filter_glob=None, seed=None, tags=None, extra=()):
+    """Guest command line words: filter=GLOB[,GLOB] seed=N tags=T[,T] (plus e.g. 'list')."""
+    args = []
+    if filter_glob:
+        args.append("filter=" + filter_glob)
+    if seed is not None:
+        args.append("seed=%d" % seed)
+    if tags:
+        args.append("tags=" + tags)
+    args.extend(extra)
+    for a in args:
+        if not a or any(ch.isspace() for ch in a) or '"' in a:
+            raise UserError("guest argument %r must not be empty or contain spaces or quotes" % a)
+    return args
+
+
+def image_status(arch):
+    """(path, problem or None) for an architecture's guest image."""
+    img = paths.image(arch)
+    if not os.path.isfile(img):
+        return img, "guest image %s not built" % paths.rel(img)
+    return img, None

@@ -1,0 +1,30 @@
+"""Where things are in the repository."""
+import os
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(REPO, "build")
+LOGS = os.path.join(BUILD, "logs")
+REPORT = os.path.join(REPO, "report")
+EXPECTATIONS = os.path.join(REPO, "tests", "expectations")
+LIT_DIR = os.path.join(REPO, "tests", "lit")
+VIOMMU = os.path.join(REPO, "scripts", "viommu")
+ARCHES = ("aarch64", "x86_64")
+
+
+def image(arch):
+    """The guest image for an architecture."""
+    return os.path.join(BUILD, arch, "viommu-%s.elf" % arch)
+
+
+def logs_dir():
+    os.makedirs(LOGS, exist_ok=True)
+    return LOGS
+
+
+def rel(path):
+    """A path shown to the user: relative to the repository when inside it."""
+    try:
+        r = os.path.relpath(path, REPO)
+    except ValueError:
+        return path
+    return path if r.startswith("..") else r
