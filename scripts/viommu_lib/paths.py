@@ -12,7 +12,10 @@ ARCHES = ("aarch64", "x86_64")
 
 
 def image(arch):
-    """The guest image for an architecture."""
+    """The guest image for an architecture (VIOMMU_IMAGE_AARCH64 / VIOMMU_IMAGE_X86_64 override it)."""
+    override = os.environ.get("VIOMMU_IMAGE_" + arch.upper())
+    if override:
+        return os.path.abspath(override)
     return os.path.join(BUILD, arch, "viommu-%s.elf" % arch)
 
 

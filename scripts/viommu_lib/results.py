@@ -95,7 +95,7 @@ def _end_reason(result):
         return "QEMU timed out after %s s" % _fmt_seconds(result.timeout)
     if result.problem:
         return result.problem
-    if result.guest_status not in (None, 0):
+    if result.guest_status is not None:
         return "guest exited with status %d" % result.guest_status
     return ""
 

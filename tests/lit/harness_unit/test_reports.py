@@ -1,0 +1,66 @@
+import json
+import os
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+
+import common
+from viommu_lib import matrix, report_html, report_json, report_junit, results as R
+
+
+def sample_results():
+    a = common.result_for(common.SAMPLE, status=1)
+    b = common.result_for(common.CRASHED, config="smmuv3", timed_out=True, status=None)
+    c = R.ConfigResult("amd-vi", "x86_64")
+    c.available, c.unavailable_reason = False, "qemu-system-x86_64 not found"
+    return [a, b, c]
+
+
+class ReportTest(unittest.TestCase):
+    def test_junit(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "junit.xml")
+            report_junit.write(sample_results(), p)
+            root = ET.parse(p).getroot()
+        suites = root.findall("testsuite")
+        self.assertEqual(len(suites), 2)
+        cases = root.findall("./testsuite/testcase")
+        self.assertEqual(len(cases), 3 + 4)
+        first = cases[0]
+        self.assertEqual(first.get("classname"), "noiommu-aarch64")
+        self.assertEqual(first.get("name"), "dma.edu.roundtrip_4k")
+        self.assertEqual(first.find("failure").get("message"), "data mismatch at offset 5")
+        self.assertIn("expected dst[5]=0xa5", first.find("failure").text)
+        self.assertEqual(cases[2].find("skipped").get("message"), "no virtio-rng device")
+        self.assertIsNone(cases[1].find("failure"))
+        self.assertEqual(suites[1].get("failures"), "3")
+
+    def test_html_is_self_contained(self):
+        text = report_html.build(sample_results(), "fail", "meta")
+        self.assertIn("<style>", text)
+        self.assertNotIn("http", text)
+        self.assertNotIn("<script", text)
+        self.assertIn("dma.edu.roundtrip_4k", text)
+        self.assertIn("qemu-system-aarch64 -kernel x", text)
+        self.assertIn("unavailable: qemu-system-x86_64 not found", text)
+        self.assertIn("&lt;", report_html.build([common.result_for("<b>\n", status=None, problem="p")], "fail", ""))
+
+    def test_summary_json(self):
+        data = report_json.build(sample_results(), "fail")
+        self.assertEqual(data["configs"]["noiommu-aarch64 (qemu 7.2)"]["counts"], {"P": 1, "F": 1, "X": 0, "S": 1, "U": 0})
+        self.assertEqual(data["configs"]["noiommu-aarch64 (qemu 7.2)"]["groups"]["dma.edu"]["F"], 1)
+        self.assertFalse(data["configs"]["amd-vi"]["available"])
+        self.assertEqual(data["totals"]["F"], 4)
+        json.dumps(data)
+
+    def test_matrix(self):
+        text = matrix.render(sample_results())
+        self.assertIn("dma.edu", text)
+        self.assertIn("0/1/0/0", text)
+        self.assertIn("unavailable: amd-vi", text)
+        fails = matrix.failures(sample_results())
+        self.assertEqual(len([l for l in fails if l.startswith("FAIL")]), 4)
+
+
+if __name__ == "__main__":
+    unittest.main()
