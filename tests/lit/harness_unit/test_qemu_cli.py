@@ -64,5 +64,16 @@ class CommandLineTest(unittest.TestCase):
             configs.guest_args(extra=["has space"])
 
 
+
+class SummaryParseTest(unittest.TestCase):
+    def test_lit_and_ctest(self):
+        from viommu_lib import cmd_test
+        self.assertEqual(cmd_test.parse_lit(1, "Total Discovered Tests: 6\n  Unsupported: 2 (33.33%)\n"
+                                               "  Passed     : 1 (16.67%)\n  Failed     : 3 (50.00%)\n"), (1, 3))
+        self.assertEqual(cmd_test.parse_lit(2, "lit.py: fatal: bad config\n"), (0, 1))
+        self.assertEqual(cmd_test.parse_ctest(8, "83% tests passed, 2 tests failed out of 12"), (10, 2))
+        self.assertEqual(cmd_test.parse_ctest(0, "No tests were found!!!"), (0, 0))
+
+
 if __name__ == "__main__":
     unittest.main()
