@@ -1,0 +1,85 @@
+#include "drivers/endpoints/virtio_endpoint.h"
+
+#include <cstdio>
+
+#include "kernel/test.h"
+
+namespace drivers {
+
+namespace {
+constexpr uint16_t kRequestQueue = 0;  // virtio-rng requestq, virtio-blk requestq
+constexpr uint16_t kQueueSize = 16;    // one request of at most four descriptors at a time
+}  // namespace
+
+bool VirtioEndpoint::probe(kernel::PciFunction* fn) {
+  if (!transport_.probe(fn)) return false;
+  if (!init_device()) return false;
+  return probe_device();
+}
+
+bool VirtioEndpoint::init_device() {
+  ready_ = false;
+  virtio::InitResult r = transport_.begin_init(0, optional_features());
+  if (r == virtio::InitResult::kOk) r = transport_.setup_queue(kRequestQueue, queue_, kQueueSize);
+  if (r != virtio::InitResult::kOk) {
+    printf("%s: init failed: %s (status 0x%02x, offered features 0x%lx)\n", name(), virtio::to_string(r),
+           transport_.device_status(), static_cast<unsigned long>(transport_.offered_features()));
+    transport_.fail();
+    return false;
+  }
+  transport_.driver_ok();
+  ready_ = true;
+  return true;
+}
+
+bool VirtioEndpoint::reinit() { return init_device(); }
+
+size_t VirtioEndpoint::dma_ranges(DmaRange* out, size_t max) const {
+  size_t n = 0;
+  if (queue_.mem_pa() != 0) {
+    if (n < max) out[n] = DmaRange{queue_.mem_pa(), queue_.mem_len()};
+    ++n;
+  }
+  DmaRange extra[4];
+  const size_t m = scratch_ranges(extra, 4);
+  for (size_t i = 0; i < m && i < 4; ++i, ++n)
+    if (n < max) out[n] = extra[i];
+  return n;
+}
+
+DmaStatus VirtioEndpoint::run(const virtio::Buffer* bufs, size_t n, uint32_t* used_len) {
+  if (!ready_ || transport_.needs_reset()) {
+    if (!init_device()) return DmaStatus::kDeviceError;
+  }
+  if (!queue_.submit(bufs, n)) return DmaStatus::kUnsupported;
+  transport_.notify(kRequestQueue, queue_);
+  bool needs_reset = false;
+  const bool done = kernel::wait_until(
+      [&] {
+        if (queue_.has_used()) return true;
+        needs_reset = transport_.needs_reset();  // QEMU's virtio_error(): e.g. a descriptor failed to map
+        return needs_reset;
+      },
+      virtio::kTimeoutMs);
+  if (!done || !queue_.has_used()) {
+    ready_ = false;
+    if (needs_reset) {
+      printf("%s: device set DEVICE_NEEDS_RESET (status 0x%02x) instead of completing the request\n", name(),
+             transport_.device_status());
+      return DmaStatus::kDeviceError;
+    }
+    printf("%s: no used element within %u ms (device status 0x%02x)\n", name(), virtio::kTimeoutMs,
+           transport_.device_status());
+    return DmaStatus::kTimeout;
+  }
+  const virtio::UsedElem e = queue_.pop_used();
+  if (e.id != queue_.last_submitted_head()) {
+    printf("%s: used element for descriptor %u, expected %u\n", name(), e.id, queue_.last_submitted_head());
+    ready_ = false;
+    return DmaStatus::kDeviceError;
+  }
+  if (used_len) *used_len = e.len;
+  return DmaStatus::kOk;
+}
+
+}  // namespace drivers

@@ -1,0 +1,43 @@
+// Common part of the virtio endpoints: one PCI transport, one split virtqueue (queue 0), one request in
+// flight, polled with a bound. After a timeout or DEVICE_NEEDS_RESET the device is reset and initialized
+// again before the next request (a request the device never completed may still be pending in it).
+#pragma once
+
+#include "drivers/endpoints/endpoint_base.h"
+#include "drivers/virtio/pci_transport.h"
+#include "drivers/virtio/split_queue.h"
+
+namespace drivers {
+
+class VirtioEndpoint : public EndpointBase {
+ public:
+  uint16_t rid() const override { return transport_.function() ? transport_.function()->rid() : 0; }
+  bool probe(kernel::PciFunction* fn) override;
+  size_t dma_ranges(DmaRange* out, size_t max) const override;
+  void set_iova_of(IovaOf fn, void* ctx) override { transport_.set_dma_translate(fn, ctx); }
+  bool reinit() override;
+
+  virtio::PciTransport& transport() { return transport_; }
+
+ protected:
+  ~VirtioEndpoint() = default;
+  // Device-specific part of probe, after the transport is up (read config, allocate scratch).
+  virtual bool probe_device() { return true; }
+  virtual uint64_t optional_features() const { return 0; }
+  // Extra driver-owned DMA memory beyond the queue (request headers, status, padding).
+  virtual size_t scratch_ranges(DmaRange* out, size_t max) const { return 0; }
+
+  // Runs one descriptor chain to completion. kOk with *used_len set, kTimeout when the used ring did not
+  // advance within the bound, kDeviceError when the device asked for a reset or returned another chain.
+  DmaStatus run(const virtio::Buffer* bufs, size_t n, uint32_t* used_len);
+  uint64_t iova_of(uint64_t pa) const { return transport_.iova_of(pa); }
+
+ private:
+  bool init_device();
+
+  virtio::PciTransport transport_;
+  virtio::SplitQueue queue_;
+  bool ready_ = false;  // false: reinit before the next request
+};
+
+}  // namespace drivers
