@@ -1,0 +1,579 @@
+// The stateful SMMUv3 model: register file, queues, commands, caches. See smmu.h.
+#include "model/smmuv3/smmu.h"
+
+namespace model::smmuv3 {
+
+namespace sp = spec::smmuv3;
+using sp::CmdError;
+using sp::Opcode;
+using sp::RegOffset;
+
+namespace {
+
+constexpr uint64_t mask(unsigned bits) { return bits >= 64 ? ~uint64_t{0} : ((uint64_t{1} << bits) - 1); }
+
+// Queue index arithmetic (§3.5.1): bits [n-1:0] index, bit n wrap.
+constexpr bool q_empty(uint32_t prod, uint32_t cons, unsigned n) { return ((prod ^ cons) & mask(n + 1)) == 0; }
+constexpr bool q_full(uint32_t prod, uint32_t cons, unsigned n) {
+  return ((prod ^ cons) & mask(n + 1)) == (uint64_t{1} << n);
+}
+constexpr uint32_t q_inc(uint32_t v, unsigned n) {
+  return static_cast<uint32_t>((v & ~mask(n + 1)) | ((v + 1) & mask(n + 1)));
+}
+
+constexpr uint32_t kCmdqConsErrShift = 24;
+constexpr uint32_t kCmdqConsErrMask = 0x7fu << kCmdqConsErrShift;
+constexpr uint32_t kIndexMask = 0xfffff;
+constexpr uint32_t kOvflg = 1u << 31;
+constexpr uint64_t kStrtabBaseMask = (uint64_t{1} << 62) | (mask(52) & ~mask(6));
+constexpr uint64_t kQueueBaseMask = (uint64_t{1} << 62) | (mask(52) & ~mask(5)) | mask(5);
+constexpr uint64_t kIrqCfg0Mask = mask(56) & ~mask(2);
+constexpr uint32_t kGbpaFields = 0x001f3f1f;  // MEMATTR, MTCFG, ALLOCCFG, SHCFG, PRIVCFG, INSTCFG, ABORT
+
+uint64_t set_lo(uint64_t r, uint32_t v) { return (r & ~mask(32)) | v; }
+uint64_t set_hi(uint64_t r, uint32_t v) { return (r & mask(32)) | (uint64_t{v} << 32); }
+
+}  // namespace
+
+Smmu::Smmu(GuestMemory& mem, const Config& config) : mem_(mem), config_(config), caps_(Caps::from(config)) {
+  reset();
+}
+
+void Smmu::reset() {
+  cr0_ = cr0ack_ = cr1_ = cr2_ = 0;
+  gbpa_ = config_.gbpa_reset & kGbpaFields;
+  irq_ctrl_ = gerror_ = gerrorn_ = 0;
+  gerror_irq_cfg0_ = eventq_irq_cfg0_ = priq_irq_cfg0_ = 0;
+  gerror_irq_cfg1_ = gerror_irq_cfg2_ = eventq_irq_cfg1_ = eventq_irq_cfg2_ = priq_irq_cfg1_ = priq_irq_cfg2_ = 0;
+  strtab_base_ = 0;
+  strtab_base_cfg_ = 0;
+  cmdq_base_ = eventq_base_ = priq_base_ = 0;
+  cmdq_prod_ = cmdq_cons_ = eventq_prod_ = eventq_cons_ = priq_prod_ = priq_cons_ = 0;
+  for (auto& e : cfg_) e.valid = false;
+  for (auto& e : tlb_) e.valid = false;
+  tlb_valid_ = 0;
+  counters_ = Counters{};
+}
+
+GlobalState Smmu::global_state() const {
+  GlobalState gs;
+  gs.smmuen = (cr0ack_ & 1) != 0;
+  gs.gbpa = gbpa_;
+  gs.strtab_base = strtab_base_;
+  gs.strtab_base_cfg = strtab_base_cfg_;
+  return gs;
+}
+
+unsigned Smmu::cmdq_log2() const {
+  const unsigned n = static_cast<unsigned>(cmdq_base_ & 0x1f);
+  return n < caps_.cmdqs ? n : caps_.cmdqs;
+}
+unsigned Smmu::eventq_log2() const {
+  const unsigned n = static_cast<unsigned>(eventq_base_ & 0x1f);
+  return n < caps_.eventqs ? n : caps_.eventqs;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Register file (§6.3)
+
+uint32_t Smmu::mmio_read32(uint32_t off) const {
+  switch (off) {
+    case RegOffset::kIdr0: return config_.idr0;
+    case RegOffset::kIdr1: return config_.idr1;
+    case RegOffset::kIdr2: return config_.idr2;
+    case RegOffset::kIdr3: return config_.idr3;
+    case RegOffset::kIdr4: return config_.idr4;
+    case RegOffset::kIdr5: return config_.idr5;
+    case RegOffset::kIidr: return config_.iidr;
+    case RegOffset::kAidr: return config_.aidr;
+    case RegOffset::kCr0: return cr0_;
+    case RegOffset::kCr0Ack: return cr0ack_;
+    case RegOffset::kCr1: return cr1_;
+    case RegOffset::kCr2: return cr2_;
+    case RegOffset::kStatusr: return 0;
+    case RegOffset::kGbpa: return gbpa_;  // UPDATE reads 0: the model applies updates immediately
+    case RegOffset::kIrqCtrl: return irq_ctrl_;
+    case RegOffset::kIrqCtrlAck: return irq_ctrl_;
+    case RegOffset::kGerror: return gerror_;
+    case RegOffset::kGerrorn: return gerrorn_;
+    case RegOffset::kGerrorIrqCfg0: return static_cast<uint32_t>(gerror_irq_cfg0_);
+    case RegOffset::kGerrorIrqCfg0 + 4: return static_cast<uint32_t>(gerror_irq_cfg0_ >> 32);
+    case RegOffset::kGerrorIrqCfg1: return gerror_irq_cfg1_;
+    case RegOffset::kGerrorIrqCfg2: return gerror_irq_cfg2_;
+    case RegOffset::kStrtabBase: return static_cast<uint32_t>(strtab_base_);
+    case RegOffset::kStrtabBase + 4: return static_cast<uint32_t>(strtab_base_ >> 32);
+    case RegOffset::kStrtabBaseCfg: return strtab_base_cfg_;
+    case RegOffset::kCmdqBase: return static_cast<uint32_t>(cmdq_base_);
+    case RegOffset::kCmdqBase + 4: return static_cast<uint32_t>(cmdq_base_ >> 32);
+    case RegOffset::kCmdqProd: return cmdq_prod_;
+    case RegOffset::kCmdqCons: return cmdq_cons_;
+    case RegOffset::kEventqBase: return static_cast<uint32_t>(eventq_base_);
+    case RegOffset::kEventqBase + 4: return static_cast<uint32_t>(eventq_base_ >> 32);
+    case RegOffset::kEventqIrqCfg0: return static_cast<uint32_t>(eventq_irq_cfg0_);
+    case RegOffset::kEventqIrqCfg0 + 4: return static_cast<uint32_t>(eventq_irq_cfg0_ >> 32);
+    case RegOffset::kEventqIrqCfg1: return eventq_irq_cfg1_;
+    case RegOffset::kEventqIrqCfg2: return eventq_irq_cfg2_;
+    case RegOffset::kPriqBase: return static_cast<uint32_t>(priq_base_);
+    case RegOffset::kPriqBase + 4: return static_cast<uint32_t>(priq_base_ >> 32);
+    case RegOffset::kPriqIrqCfg0: return static_cast<uint32_t>(priq_irq_cfg0_);
+    case RegOffset::kPriqIrqCfg0 + 4: return static_cast<uint32_t>(priq_irq_cfg0_ >> 32);
+    case RegOffset::kPriqIrqCfg1: return priq_irq_cfg1_;
+    case RegOffset::kPriqIrqCfg2: return priq_irq_cfg2_;
+    case RegOffset::kEventqProd: return eventq_prod_;
+    case RegOffset::kEventqCons: return eventq_cons_;
+    case RegOffset::kPriqProd: return priq_prod_;
+    case RegOffset::kPriqCons: return priq_cons_;
+    default: return 0;  // RES0 / unimplemented
+  }
+}
+
+uint64_t Smmu::mmio_read64(uint32_t off) const {
+  return uint64_t{mmio_read32(off)} | (uint64_t{mmio_read32(off + 4)} << 32);
+}
+
+void Smmu::write_cr0(uint32_t v) {
+  uint32_t implemented = 0b1101;  // SMMUEN, EVENTQEN, CMDQEN
+  if (caps_.pri) implemented |= 1u << 1;
+  if (caps_.ats) implemented |= 1u << 4;
+  const uint32_t old = cr0ack_;
+  cr0_ = v & implemented;
+  cr0ack_ = cr0_;  // the model completes every CR0 update at once (§6.3.9: CR0ACK follows CR0)
+  if ((cr0ack_ & ~old) & (1u << 3)) {
+    if (auto_process_) process_commands();
+  }
+}
+
+void Smmu::mmio_write32(uint32_t off, uint32_t v) {
+  const bool smmuen = cr0ack_ & 1, cmdqen = cr0ack_ & 8, eventqen = cr0ack_ & 4;
+  switch (off) {
+    case RegOffset::kCr0: write_cr0(v); break;
+    case RegOffset::kCr1: cr1_ = v & 0xfff; break;
+    case RegOffset::kCr2: cr2_ = v & 0b110; break;  // E2H is RES0 without HYP
+    case RegOffset::kGbpa:
+      // §6.3.14: the fields change only on a write with UPDATE=1.
+      if (v & (1u << 31)) gbpa_ = v & kGbpaFields;
+      break;
+    case RegOffset::kIrqCtrl: irq_ctrl_ = v & (caps_.pri ? 0b111u : 0b101u); break;
+    case RegOffset::kGerrorn: {
+      const bool was_cmdq_err = gerror_active(1);
+      gerrorn_ = v & sp::kGerrorAllMask;
+      if (was_cmdq_err && !gerror_active(1) && auto_process_) process_commands();
+      break;
+    }
+    case RegOffset::kGerrorIrqCfg0: gerror_irq_cfg0_ = set_lo(gerror_irq_cfg0_, v) & kIrqCfg0Mask; break;
+    case RegOffset::kGerrorIrqCfg0 + 4: gerror_irq_cfg0_ = set_hi(gerror_irq_cfg0_, v) & kIrqCfg0Mask; break;
+    case RegOffset::kGerrorIrqCfg1: gerror_irq_cfg1_ = v; break;
+    case RegOffset::kGerrorIrqCfg2: gerror_irq_cfg2_ = v & 0x3f; break;
+    case RegOffset::kEventqIrqCfg0: eventq_irq_cfg0_ = set_lo(eventq_irq_cfg0_, v) & kIrqCfg0Mask; break;
+    case RegOffset::kEventqIrqCfg0 + 4: eventq_irq_cfg0_ = set_hi(eventq_irq_cfg0_, v) & kIrqCfg0Mask; break;
+    case RegOffset::kEventqIrqCfg1: eventq_irq_cfg1_ = v; break;
+    case RegOffset::kEventqIrqCfg2: eventq_irq_cfg2_ = v & 0x3f; break;
+    case RegOffset::kPriqIrqCfg0: priq_irq_cfg0_ = set_lo(priq_irq_cfg0_, v) & kIrqCfg0Mask; break;
+    case RegOffset::kPriqIrqCfg0 + 4: priq_irq_cfg0_ = set_hi(priq_irq_cfg0_, v) & kIrqCfg0Mask; break;
+    case RegOffset::kPriqIrqCfg1: priq_irq_cfg1_ = v; break;
+    case RegOffset::kPriqIrqCfg2: priq_irq_cfg2_ = v & 0x3f; break;
+    // The stream table and queue bases may only change while the unit that uses them is disabled; the model
+    // ignores writes made while it is enabled (§6.3.23, §6.3.25, §6.3.28).
+    case RegOffset::kStrtabBase:
+      if (!smmuen) strtab_base_ = set_lo(strtab_base_, v) & kStrtabBaseMask;
+      break;
+    case RegOffset::kStrtabBase + 4:
+      if (!smmuen) strtab_base_ = set_hi(strtab_base_, v) & kStrtabBaseMask;
+      break;
+    case RegOffset::kStrtabBaseCfg:
+      if (!smmuen) strtab_base_cfg_ = v & 0x307ff;
+      break;
+    case RegOffset::kCmdqBase:
+      if (!cmdqen) cmdq_base_ = set_lo(cmdq_base_, v) & kQueueBaseMask;
+      break;
+    case RegOffset::kCmdqBase + 4:
+      if (!cmdqen) cmdq_base_ = set_hi(cmdq_base_, v) & kQueueBaseMask;
+      break;
+    case RegOffset::kCmdqProd:
+      cmdq_prod_ = v & kIndexMask;
+      if (auto_process_) process_commands();
+      break;
+    case RegOffset::kCmdqCons:
+      if (!cmdqen) cmdq_cons_ = v & (kIndexMask | kCmdqConsErrMask);
+      break;
+    case RegOffset::kEventqBase:
+      if (!eventqen) eventq_base_ = set_lo(eventq_base_, v) & kQueueBaseMask;
+      break;
+    case RegOffset::kEventqBase + 4:
+      if (!eventqen) eventq_base_ = set_hi(eventq_base_, v) & kQueueBaseMask;
+      break;
+    case RegOffset::kEventqProd:
+      if (!eventqen) eventq_prod_ = v & (kIndexMask | kOvflg);
+      break;
+    case RegOffset::kEventqCons: eventq_cons_ = v & (kIndexMask | kOvflg); break;
+    case RegOffset::kPriqBase: priq_base_ = set_lo(priq_base_, v) & kQueueBaseMask; break;
+    case RegOffset::kPriqBase + 4: priq_base_ = set_hi(priq_base_, v) & kQueueBaseMask; break;
+    case RegOffset::kPriqProd: priq_prod_ = v & (kIndexMask | kOvflg); break;
+    case RegOffset::kPriqCons: priq_cons_ = v & (kIndexMask | kOvflg); break;
+    default: break;  // read-only or RES0: writes ignored
+  }
+}
+
+void Smmu::mmio_write64(uint32_t off, uint64_t v) {
+  mmio_write32(off, static_cast<uint32_t>(v));
+  mmio_write32(off + 4, static_cast<uint32_t>(v >> 32));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors, interrupts, event queue
+
+void Smmu::signal_msi(uint64_t cfg0, uint32_t cfg1, uint32_t gerror_bit) {
+  if (!caps_.msi || (cfg0 & kIrqCfg0Mask) == 0) return;
+  if (!mem_.write32(cfg0 & kIrqCfg0Mask, cfg1)) {
+    if (gerror_bit) activate_gerror(gerror_bit);
+    return;
+  }
+  ++counters_.msi_writes;
+}
+
+// §6.3.18: an error is activated by toggling GERROR[x] only when it is not already active.
+void Smmu::activate_gerror(uint32_t bit) {
+  if (gerror_active(bit)) return;
+  gerror_ ^= bit;
+  if (irq_ctrl_ & 1) {
+    ++counters_.gerror_irqs;
+    // A failed GERROR MSI is itself reported as MSI_GERROR_ABT_ERR, without a further MSI.
+    if (caps_.msi && (gerror_irq_cfg0_ & kIrqCfg0Mask)) {
+      if (mem_.write32(gerror_irq_cfg0_ & kIrqCfg0Mask, gerror_irq_cfg1_)) {
+        ++counters_.msi_writes;
+      } else if (!gerror_active(1u << 7)) {
+        gerror_ ^= 1u << 7;
+      }
+    }
+  }
+}
+
+// §3.5 / §7.2: records go at EVENTQ_PROD when the queue is enabled and not full. When it is full the record is
+// lost and PROD.OVFLG is toggled, unless an earlier overflow is still unacknowledged (OVFLG != CONS.OVACKFLG).
+void Smmu::record_event(const sp::EventRecord& e) {
+  if (!(cr0ack_ & 4)) {
+    ++counters_.events_dropped;
+    return;
+  }
+  const unsigned n = eventq_log2();
+  if (q_full(eventq_prod_, eventq_cons_, n)) {
+    if ((eventq_prod_ & kOvflg) == (eventq_cons_ & kOvflg)) eventq_prod_ ^= kOvflg;
+    ++counters_.events_overflowed;
+    return;
+  }
+  const uint64_t base = eventq_base_ & mask(52) & ~mask(5);
+  const uint64_t addr = base + (eventq_prod_ & mask(n)) * sizeof(sp::EventRecord);
+  if (!mem_.write(addr, e.words.data(), sizeof(sp::EventRecord))) {
+    activate_gerror(1u << 2);  // EVENTQ_ABT_ERR
+    ++counters_.events_dropped;
+    return;
+  }
+  eventq_prod_ = q_inc(eventq_prod_, n);
+  ++counters_.events_written;
+  if (irq_ctrl_ & 4) {
+    ++counters_.eventq_irqs;
+    signal_msi(eventq_irq_cfg0_, eventq_irq_cfg1_, 1u << 5);  // MSI_EVENTQ_ABT_ERR
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Translation with caches
+
+Outcome Smmu::translate(const Transaction& txn) {
+  if (!(cr0ack_ & 1)) return Walker(mem_, caps_).run(global_state(), txn);
+  CfgEntry& ce = cfg_[cfg_index(txn.sid, txn.ssv, txn.ssid)];
+  if (ce.valid && ce.sid == txn.sid && ce.ssv == txn.ssv && (!txn.ssv || ce.ssid == txn.ssid)) {
+    ++counters_.cfg_hits;
+  } else {
+    ++counters_.cfg_misses;
+    ResolvedCfg rc;
+    Outcome out;
+    if (!Walker(mem_, caps_).resolve(global_state(), txn, rc, out)) {
+      if (out.status == Status::kFault && out.record) record_event(out.event);
+      return out;
+    }
+    ce.valid = true;
+    ce.sid = txn.sid;
+    ce.ssv = txn.ssv;
+    ce.ssid = txn.ssv ? txn.ssid : 0;
+    ce.cfg = rc;
+  }
+  const ResolvedCfg& rc = ce.cfg;
+  if (txn.kind == TxnKind::kUntranslated && !rc.abort && (rc.s1 || rc.s2)) {
+    // TLB hit path: no virtual calls, one direct-mapped probe.
+    bool priv = txn.privileged, inst = txn.instruction;
+    if (rc.ste.privcfg & 2) priv = rc.ste.privcfg & 1;
+    if (rc.ste.instcfg & 2) inst = rc.ste.instcfg & 1;
+    const AccessKind acc = txn.write ? kAccWrite : (inst ? kAccExec : kAccRead);
+    const uint64_t top = txn.iova >> 56;
+    bool top_ok = top == 0;
+    if (!top_ok && rc.s1) {
+      const unsigned sel = static_cast<unsigned>((txn.iova >> 55) & 1);
+      top_ok = ((rc.cd.tbi >> sel) & 1) != 0 || top == (sel ? 0xffu : 0u);
+    }
+    const uint64_t va = txn.iova & mask(56);
+    const uint16_t vmid = rc.ste.vmid;
+    TlbEntry& e = tlb_[tlb_index(vmid, va)];
+    if (top_ok && e.valid && e.vmid == vmid && e.s1 == rc.s1 && e.s2 == rc.s2 &&
+        (!rc.s1 || e.global || e.asid == rc.cd.asid) && ((va ^ e.va) >> e.size_shift) == 0 &&
+        (e.perms & perm_bit(acc, priv))) {
+      ++counters_.tlb_hits;
+      return Outcome{Status::kOk, false, e.pa | (va & mask(e.size_shift)), {}};
+    }
+    ++counters_.tlb_misses;
+    TlbFill fill;
+    Outcome out = Walker(mem_, caps_).translate(rc, txn, &fill);
+    if (out.ok()) {
+      TlbEntry& slot = tlb_[tlb_index(vmid, va)];
+      if (!slot.valid) ++tlb_valid_;
+      slot.va = fill.va;
+      slot.pa = fill.pa;
+      slot.ipa = fill.ipa;
+      slot.asid = rc.s1 ? rc.cd.asid : 0;
+      slot.vmid = vmid;
+      slot.size_shift = fill.size_shift;
+      slot.level = fill.level;
+      slot.gshift = fill.gshift;
+      slot.perms = fill.perms;
+      slot.valid = true;
+      slot.global = fill.global;
+      slot.s1 = fill.s1;
+      slot.s2 = fill.s2;
+    } else if (out.status == Status::kFault && out.record) {
+      record_event(out.event);
+    }
+    return out;
+  }
+  Outcome out = Walker(mem_, caps_).translate(rc, txn, nullptr);
+  if (out.status == Status::kFault && out.record) record_event(out.event);
+  return out;
+}
+
+unsigned Smmu::tlb_occupancy() const { return tlb_valid_; }
+unsigned Smmu::cfg_occupancy() const {
+  unsigned n = 0;
+  for (const auto& e : cfg_) n += e.valid;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invalidation
+
+void Smmu::invalidate_cfg_sid_range(uint32_t first, uint32_t last) {
+  for (auto& e : cfg_) {
+    if (e.valid && e.sid >= first && e.sid <= last) e.valid = false;
+  }
+}
+
+// CMD_CFGI_CD: the cached configurations that used CD `ssid` of StreamID `sid` (a non-substream transaction
+// that used CD 0 is covered by SubstreamID 0).
+void Smmu::invalidate_cfg_cd(uint32_t sid, uint32_t ssid) {
+  for (auto& e : cfg_) {
+    if (e.valid && e.sid == sid && e.cfg.cd_used && e.cfg.cd_index == ssid) e.valid = false;
+  }
+}
+
+template <typename Pred>
+void Smmu::invalidate_tlb(Pred pred) {
+  if (tlb_valid_ == 0) return;
+  for (auto& e : tlb_) {
+    if (e.valid && pred(e)) {
+      e.valid = false;
+      --tlb_valid_;
+    }
+  }
+}
+
+// TLBI by address (§4.4.3 CMD_TLBI_NH_VA and friends, §4.4.1 range semantics).
+//   TG == 0 (or no RIL): invalidate the entries whose range contains Address. TTL is ignored.
+//   TG != 0: invalidate entries that overlap [Address, Address + (NUM+1) * 2^SCALE * granule), where Address is
+//   aligned down to the granule. An entry is only covered when its granule is TG's granule and, when TTL != 0,
+//   its leaf level is TTL (4 KiB: TTL 1..3; 16 KiB: TTL 2..3, 0b01 reserved = no hint; 64 KiB: TTL 1..3).
+//   Entries of other granules or levels are left alone: the specification makes their invalidation
+//   CONSTRAINED UNPREDICTABLE, and a maximally caching model keeps them.
+//   Leaf only restricts which walk-cache entries go; the model has no walk cache.
+CmdError Smmu::tlbi_by_addr(const sp::Command& c, bool by_asid, bool ipa) {
+  const sp::CmdTlbiNhVa& t = static_cast<const sp::CmdTlbiNhVa&>(c);
+  const uint16_t vmid = caps_.s2p ? static_cast<uint16_t>(caps_.vmid16 ? t.vmid() : t.vmid() & 0xff) : 0;
+  const uint16_t asid = static_cast<uint16_t>(caps_.asid16 ? t.asid() : t.asid() & 0xff);
+  const uint64_t addr = t.addr() & (ipa ? mask(52) : mask(56));
+  const unsigned tg = caps_.ril ? static_cast<unsigned>(t.tg()) : 0;
+  uint64_t start, end;
+  unsigned gshift = 0, ttl = 0;
+  if (tg == 0) {
+    start = addr;
+    end = addr + 1;
+  } else {
+    gshift = tg == 1 ? 12 : tg == 2 ? 14 : 16;
+    start = addr & ~mask(gshift);
+    const uint64_t pages = (t.num() + 1) << t.scale();  // at most 32 * 2^31
+    const uint64_t len = pages << gshift;               // at most 2^52: no overflow
+    end = start + len;
+    if (end < start) end = ~uint64_t{0};
+    ttl = static_cast<unsigned>(t.ttl());
+    if (gshift == 14 && ttl == 1) ttl = 0;
+  }
+  invalidate_tlb([&](const TlbEntry& e) {
+    if (e.vmid != vmid) return false;
+    if (ipa) {
+      if (e.s1 || !e.s2) return false;  // S2_IPA: stage-2-only entries (combined S1+S2 entries are not required)
+    } else {
+      if (!e.s1) return false;
+      if (by_asid && !e.global && e.asid != asid) return false;
+    }
+    if (gshift != 0 && e.gshift != gshift) return false;
+    if (ttl != 0 && e.level != ttl) return false;
+    const uint64_t base = ipa ? e.ipa : e.va;
+    const uint64_t last = base + (mask(e.size_shift));
+    return base < end && last >= start;
+  });
+  return CmdError::kNone;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Commands (§4)
+
+CmdError Smmu::execute(const sp::Command& c) {
+  ++counters_.commands;
+  const uint32_t sid = static_cast<uint32_t>(c.words[0] >> 32);
+  const bool sid_ok = caps_.sidsize >= 32 || uint64_t{sid} < (uint64_t{1} << caps_.sidsize);
+  const uint32_t ssid = static_cast<uint32_t>((c.words[0] >> 12) & 0xfffff);
+  const bool ssid_ok = uint64_t{ssid} < (uint64_t{1} << caps_.ssidsize);
+  auto vmid_of = [&](uint64_t v) -> uint16_t {
+    return caps_.s2p ? static_cast<uint16_t>(caps_.vmid16 ? v : v & 0xff) : 0;
+  };
+  switch (static_cast<Opcode>(c.opcode())) {
+    case Opcode::kPrefetchConfig:
+    case Opcode::kPrefetchAddr:
+      // Prefetches are hints with no architecturally visible effect; the model does not prefetch.
+      return sid_ok ? CmdError::kNone : CmdError::kIll;
+    case Opcode::kCfgiSte: {
+      if (!sid_ok) return CmdError::kIll;
+      // The model caches STE and CDs together per (SID, SSID), so an STE invalidation drops the CDs as well.
+      invalidate_cfg_sid_range(sid, sid);
+      return CmdError::kNone;
+    }
+    case Opcode::kCfgiSteRange: {
+      const sp::CmdCfgiSteRange& r = static_cast<const sp::CmdCfgiSteRange&>(c);
+      const unsigned range = static_cast<unsigned>(r.range());
+      if (range == 31) {  // CMD_CFGI_ALL
+        invalidate_cfg_sid_range(0, 0xffffffffu);
+      } else {
+        const uint32_t first = static_cast<uint32_t>(sid & ~mask(range + 1));
+        const uint32_t last = static_cast<uint32_t>(first + mask(range + 1));
+        invalidate_cfg_sid_range(first, last);
+      }
+      return CmdError::kNone;
+    }
+    case Opcode::kCfgiCd:
+      if (!sid_ok || !ssid_ok) return CmdError::kIll;
+      invalidate_cfg_cd(sid, ssid);
+      return CmdError::kNone;
+    case Opcode::kCfgiCdAll:
+      if (!sid_ok) return CmdError::kIll;
+      for (auto& e : cfg_) {
+        if (e.valid && e.sid == sid && e.cfg.cd_used) e.valid = false;
+      }
+      return CmdError::kNone;
+    case Opcode::kTlbiNhAll: {
+      const uint16_t vmid = vmid_of(static_cast<const sp::CmdTlbiNhAll&>(c).vmid());
+      invalidate_tlb([&](const TlbEntry& e) { return e.s1 && e.vmid == vmid; });
+      return CmdError::kNone;
+    }
+    case Opcode::kTlbiNhAsid: {
+      const auto& t = static_cast<const sp::CmdTlbiNhAsid&>(c);
+      const uint16_t vmid = vmid_of(t.vmid());
+      const uint16_t asid = static_cast<uint16_t>(caps_.asid16 ? t.asid() : t.asid() & 0xff);
+      // Global entries are not tagged with an ASID and survive an invalidation by ASID.
+      invalidate_tlb([&](const TlbEntry& e) { return e.s1 && !e.global && e.vmid == vmid && e.asid == asid; });
+      return CmdError::kNone;
+    }
+    case Opcode::kTlbiNhVa: return tlbi_by_addr(c, true, false);
+    case Opcode::kTlbiNhVaa: return tlbi_by_addr(c, false, false);
+    case Opcode::kTlbiS12Vmall: {
+      if (!caps_.s2p) return CmdError::kIll;
+      const uint16_t vmid = vmid_of(static_cast<const sp::CmdTlbiS12Vmall&>(c).vmid());
+      invalidate_tlb([&](const TlbEntry& e) { return e.vmid == vmid; });
+      return CmdError::kNone;
+    }
+    case Opcode::kTlbiS2Ipa:
+      if (!caps_.s2p) return CmdError::kIll;
+      return tlbi_by_addr(c, false, true);
+    case Opcode::kTlbiNsnhAll:
+      invalidate_tlb([](const TlbEntry&) { return true; });
+      return CmdError::kNone;
+    case Opcode::kTlbiEl2All:
+    case Opcode::kTlbiEl2Asid:
+    case Opcode::kTlbiEl2Va:
+    case Opcode::kTlbiEl2Vaa:
+      return caps_.hyp ? CmdError::kNone : CmdError::kIll;  // EL2 commands need SMMU_IDR0.HYP
+    case Opcode::kTlbiEl3All:
+    case Opcode::kTlbiEl3Va:
+      return CmdError::kIll;  // Secure-only commands on the Non-secure queue
+    case Opcode::kCfgiVmsPidm:
+      return CmdError::kIll;  // no VMS
+    case Opcode::kAtcInv:
+      if (!caps_.ats || !sid_ok) return CmdError::kIll;
+      return CmdError::kNone;  // no ATC modelled
+    case Opcode::kPriResp:
+      if (!caps_.pri || !sid_ok) return CmdError::kIll;
+      return CmdError::kNone;
+    case Opcode::kResume:
+    case Opcode::kStallTerm:
+      if (caps_.stall_model == sp::kStallModelTerminateOnly || !sid_ok) return CmdError::kIll;
+      return CmdError::kNone;  // no stalled transactions are ever held
+    case Opcode::kSync: {
+      const auto& s = static_cast<const sp::CmdSync&>(c);
+      const unsigned cs = static_cast<unsigned>(s.cs());
+      if (cs == 3) return CmdError::kIll;  // reserved CS encoding
+      ++counters_.syncs;
+      if (cs == sp::kSyncCsIrq) {
+        // §4.7.3: with MSIs, completion writes MSIData (32 bits) to MSIAddress; MSIAddress 0 means the wired
+        // interrupt. A failed MSI write is MSI_CMDQ_ABT_ERR.
+        const uint64_t a = s.msi_address();
+        if (caps_.msi && a != 0) {
+          if (mem_.write32(a, static_cast<uint32_t>(s.msidata()))) {
+            ++counters_.msi_writes;
+          } else {
+            activate_gerror(1u << 4);
+          }
+        } else {
+          ++counters_.sync_irqs;
+        }
+      }
+      return CmdError::kNone;
+    }
+    default:
+      return CmdError::kIll;  // §4.7.3: unknown opcode
+  }
+}
+
+// §3.5 / §4.7.3: commands are consumed in order from CONS. On an error, CONS stays at the failing command,
+// CMDQ_CONS.ERR holds the reason and GERROR.CMDQ_ERR is activated; the queue stops until software acknowledges
+// through GERRORN.
+void Smmu::process_commands() {
+  if (in_process_) return;
+  if (!(cr0ack_ & 8) || gerror_active(1)) return;
+  in_process_ = true;
+  const unsigned n = cmdq_log2();
+  const uint64_t base = cmdq_base_ & mask(52) & ~mask(5);
+  while (!q_empty(cmdq_prod_, cmdq_cons_, n)) {
+    const uint64_t addr = base + (cmdq_cons_ & mask(n)) * sizeof(sp::Command);
+    sp::Command c;
+    CmdError err;
+    if (!mem_.read(addr, c.words.data(), sizeof c)) {
+      err = CmdError::kAbt;
+    } else {
+      err = execute(c);
+    }
+    if (err != CmdError::kNone) {
+      cmdq_cons_ = (cmdq_cons_ & ~kCmdqConsErrMask) | (static_cast<uint32_t>(err) << kCmdqConsErrShift);
+      activate_gerror(1);
+      break;
+    }
+    cmdq_cons_ = q_inc(cmdq_cons_, n);
+  }
+  in_process_ = false;
+}
+
+}  // namespace model::smmuv3
