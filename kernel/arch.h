@@ -1,0 +1,44 @@
+// What the portable kernel needs from an architecture (arch/aarch64, arch/x86_64). Nothing else in the
+// kernel, drivers or tests is architecture specific.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace arch {
+
+// Called once from the entry code with the boot argument (aarch64: x0 = DTB; x86_64: ebx = PVH
+// hvm_start_info). Brings up console, exceptions, MMU, timer tick, and fills kernel::platform().
+void init(uint64_t boot_arg);
+
+void console_putc(char c);
+
+// Ends the run: QEMU exits with a status the harness maps back to `status` (0 = all passed).
+[[noreturn]] void exit(int status);
+
+// Monotonic time since boot, usable with interrupts masked.
+uint64_t now_ns();
+
+// A periodic tick (1 kHz) calls kernel::on_tick() with interrupts masked, after the interrupt
+// controller was acknowledged. kernel::on_tick may longjmp away (watchdog).
+void irq_enable();
+void irq_disable();
+void wait_for_interrupt();  // returns after the next interrupt (or at once if one is pending)
+
+// Ordering between CPU accesses to DMA memory and device accesses (MMIO doorbells, DMA completion).
+void dma_wmb();  // prior normal-memory writes visible to devices before later MMIO writes
+void dma_rmb();  // device-written data read only after the completion was observed
+void mb();       // full barrier
+
+// An exception that ended a test is recorded as text (syndrome, faulting address, registers);
+// arch handlers fill it then call kernel::on_exception(), which does not return.
+constexpr size_t kExceptionTextSize = 1024;
+
+}  // namespace arch
+
+namespace kernel {
+// Implemented by the kernel, called by arch code.
+[[noreturn]] void on_exception(const char* summary);  // summary: one line, e.g. "data abort ESR=..."
+void on_tick();
+void main();  // after arch::init
+}  // namespace kernel

@@ -1,0 +1,30 @@
+// The guest's command line (DT /chosen/bootargs, PVH cmdline): space-separated words.
+//   filter=GLOB[,GLOB...]  cases to run (default *)
+//   tags=TAG[,TAG...]      also run cases carrying these opt-in tags (e.g. demo-failure)
+//   seed=N                 seed for the per-case random streams (default 1)
+//   timeout=MS             per-case watchdog when the case sets none (default 10000)
+//   list                   print every case and exit
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kernel {
+
+struct Cmdline {
+  char filter[256] = "*";
+  char tags[128] = "";
+  uint64_t seed = 1;
+  uint32_t timeout_ms = 0;
+  bool list = false;
+  char error[128] = "";  // first unknown or malformed word
+};
+
+Cmdline parse_cmdline(const char* s);
+// Shell-style glob with * and ?; `patterns` is a comma-separated list, any of which may match.
+bool glob_match(const char* pattern, const char* text);
+bool glob_match_any(const char* patterns, const char* text);
+// True if the comma-separated list contains `item`.
+bool list_contains(const char* list, const char* item, size_t item_len);
+
+}  // namespace kernel

@@ -1,0 +1,95 @@
+// The runner proves itself: failures, exceptions and hangs are reported as such and the run goes on;
+// a skip is never a pass. The cases that must fail carry the demo-failure tag, so they run only when
+// asked for (tests/lit/selftest-*.test runs them and checks what the runner reported).
+#include <cstdint>
+
+#include "kernel/arch.h"
+#include "kernel/cmdline.h"
+#include "kernel/dma_memory.h"
+#include "kernel/test.h"
+
+namespace {
+constexpr const char* kDemo = "selftest,demo-failure";
+}
+
+VIOMMU_TEST(data_abort, "selftest.runner.data_abort", kDemo) {
+  // An address in no RAM, device or PCI window of either machine: a synchronous external abort
+  // on aarch64 (or a translation fault if unmapped), a page fault on x86_64.
+  volatile uint64_t* bad = reinterpret_cast<volatile uint64_t*>(0xdead0000000ull);
+  t.check(*bad == 0x1234, "read from an unmapped address returned");
+}
+
+VIOMMU_TEST_T(spin, "selftest.runner.spin", kDemo, 200) {
+  for (;;) asm volatile("" ::: "memory");
+}
+
+VIOMMU_TEST(check_fails, "selftest.runner.check_fails", kDemo) {
+  t.expect_eq("deliberately wrong value", 1, 2);
+}
+
+VIOMMU_TEST(no_check, "selftest.runner.no_check", kDemo) {
+  // Checks nothing: the runner must not call this a pass.
+}
+
+VIOMMU_TEST(skipped, "selftest.runner.skipped", "selftest") {
+  t.skip("skipped on purpose: a skip must never be counted as a pass");
+}
+
+// Runs after the failing ones (cases run in name order): proves the runner survived them, with
+// interrupts and time still working.
+VIOMMU_TEST(z_after_timeout, "selftest.runner.z_after_failures", "selftest") {
+  const uint64_t t0 = arch::now_ns();
+  const bool advanced = kernel::wait_until([&] { return arch::now_ns() > t0 + 2000000; }, 100);
+  t.check(advanced, "time did not advance by 2 ms within 100 ms");
+}
+
+VIOMMU_TEST(glob, "selftest.kernel.glob", "selftest") {
+  t.check(kernel::glob_match("dma.*", "dma.edu.x"), "dma.* matches dma.edu.x");
+  t.check(!kernel::glob_match("dma.*", "smmuv3.x"), "dma.* does not match smmuv3.x");
+  t.check(kernel::glob_match("*.edu.?", "dma.edu.x"), "*.edu.? matches dma.edu.x");
+  t.check(kernel::glob_match_any("a,b*,c", "bee"), "a,b*,c matches bee");
+  t.check(!kernel::glob_match_any("a,b,c", "d"), "a,b,c does not match d");
+}
+
+VIOMMU_TEST(cmdline, "selftest.kernel.cmdline", "selftest") {
+  const kernel::Cmdline c = kernel::parse_cmdline("filter=x.*,y seed=0x10 tags=demo-failure timeout=50");
+  t.check(c.error[0] == 0, "no parse error (got '%s')", c.error);
+  t.check(kernel::glob_match_any(c.filter, "y"), "filter kept both patterns");
+  t.expect_eq("seed", 0x10, c.seed);
+  t.expect_eq("timeout", 50, c.timeout_ms);
+  const kernel::Cmdline bad = kernel::parse_cmdline("seed=abc");
+  t.check(bad.error[0] != 0, "seed=abc is rejected");
+}
+
+VIOMMU_TEST(dma_pool, "selftest.kernel.dma_pool", "selftest") {
+  const size_t before = kernel::DmaMemory::free_bytes();
+  const uint64_t a = kernel::DmaMemory::alloc(4096);
+  const uint64_t b = kernel::DmaMemory::alloc(2u << 20);
+  const uint64_t c = kernel::DmaMemory::alloc(5000);  // rounds up to 8 KiB
+  t.check(a && b && c, "allocations succeeded (a=0x%llx b=0x%llx c=0x%llx)", (unsigned long long)a,
+          (unsigned long long)b, (unsigned long long)c);
+  t.expect_eq("a 4K aligned", 0, a & 0xfff);
+  t.expect_eq("b 2M aligned", 0, b & 0x1fffff);
+  t.expect_eq("c 8K aligned", 0, c & 0x1fff);
+  t.expect_eq("zero filled", 0, *kernel::DmaMemory::ptr<uint64_t>(b + 4096));
+  t.expect_eq("free bytes", before - 4096 - (2u << 20) - 8192, kernel::DmaMemory::free_bytes());
+  kernel::DmaMemory::free(c, 5000);
+  t.expect_eq("poisoned when freed", kernel::kPoison, *kernel::DmaMemory::ptr<uint8_t>(c + 100));
+  kernel::DmaMemory::free(a, 4096);
+  kernel::DmaMemory::free(b, 2u << 20);
+  t.expect_eq("all returned", before, kernel::DmaMemory::free_bytes());
+  t.expect_eq("too large refused", 0, kernel::DmaMemory::alloc((2u << 20) + 1));
+}
+
+VIOMMU_TEST(guarded_buffer, "selftest.kernel.guarded_buffer", "selftest") {
+  kernel::GuardedBuffer g;
+  t.check(g.allocate(100, 4090), "allocate 100 bytes at page offset 4090");
+  t.expect_eq("payload page offset", 4090, g.pa() & 0xfff);
+  g.fill(7);
+  t.check(g.matches(7), "pattern reads back");
+  t.check(g.intact(), "canaries intact after writing the payload only");
+  g.data()[100] = 0;  // one byte past the end: the canary must catch it
+  long at = 0;
+  t.check(!g.intact(&at), "a write one byte past the payload is detected");
+  t.expect_eq("damaged offset", 100, static_cast<uint64_t>(at));
+}
