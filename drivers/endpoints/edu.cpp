@@ -46,8 +46,8 @@ DmaStatus Edu::read(uint64_t iova, size_t len) { return transfer(iova, kBufferAd
 DmaStatus Edu::write(uint64_t iova, size_t len) { return transfer(kBufferAddress, iova, len, kCmdToRam); }
 
 DmaStatus Edu::transfer(uint64_t src, uint64_t dst, size_t len, uint64_t direction) {
-  // Beyond the 4 KiB buffer QEMU reports a guest error (older versions abort): never ask for it.
-  if (len == 0 || len > kBufferSize || !regs_) return DmaStatus::kUnsupported;
+  // A transfer outside the buffer (or, on QEMU <= 7.2, one ending at its last byte) aborts QEMU.
+  if (len == 0 || len > kMaxLen || !regs_) return DmaStatus::kUnsupported;
   // edu ignores register writes while a transfer runs.
   if (!wait_idle("previous transfer")) return DmaStatus::kTimeout;
   regs_.write64(kDmaSource, src);

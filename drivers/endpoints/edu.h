@@ -1,5 +1,5 @@
 // QEMU's educational device "edu" (PCI 1234:11e8, QEMU docs/specs/edu.rst, hw/misc/edu.c) as a DMA
-// master with a 4 KiB device buffer: read(iova, len) copies RAM -> buffer, write(iova, len) copies
+// master with a 4 KiB device buffer (4095 bytes usable, see kMaxLen): read(iova, len) copies RAM -> buffer, write(iova, len) copies
 // buffer -> RAM. Each transfer completes on a 100 ms virtual-clock timer, so edu is slow; it reports no
 // errors (a DMA the IOMMU blocks simply moves no data).
 //
@@ -17,11 +17,15 @@ class Edu final : public EndpointBase {
   static constexpr uint16_t kPciVendor = 0x1234;
   static constexpr uint16_t kPciDevice = 0x11e8;
   static constexpr size_t kBufferSize = 4096;
+  // QEMU up to 7.2 checks the transfer's end with `start <= end < buffer end` and calls hw_error()
+  // (QEMU aborts) for a transfer that ends exactly at the end of the buffer, so the last byte of the
+  // 4 KiB buffer is never used: transfers are at most 4095 bytes, starting at the buffer's first byte.
+  static constexpr size_t kMaxLen = kBufferSize - 1;
 
   const char* name() const override { return "edu"; }
   uint16_t rid() const override { return fn_ ? fn_->rid() : 0; }
   bool can_read() const override { return true; }
-  size_t max_len() const override { return kBufferSize; }
+  size_t max_len() const override { return kMaxLen; }
   DmaStatus read(uint64_t iova, size_t len) override;
   DmaStatus write(uint64_t iova, size_t len) override;
   bool probe(kernel::PciFunction* fn) override;
