@@ -12,7 +12,9 @@ set(_arch_flags)
 if(VIOMMU_TARGET STREQUAL "aarch64")
   list(APPEND _arch_flags -mgeneral-regs-only -mstrict-align)
 else()
-  list(APPEND _arch_flags -mgeneral-regs-only -mno-red-zone -mcmodel=small -fno-pic)
+  # x86_64: -mno-sse rather than -mgeneral-regs-only, which also removes x87 long double and so
+  # breaks libc++ headers; nothing here uses floating point, so no x87 code is generated either.
+  list(APPEND _arch_flags -mno-sse -mno-mmx -mno-avx -mno-red-zone -mcmodel=small -fno-pic)
 endif()
 
 add_compile_options(
