@@ -1,4 +1,6 @@
 """`viommu build`: configure each preset when needed, then an incremental `cmake --build`."""
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
@@ -32,8 +34,24 @@ def _step(argv, logfile, what):
         raise UserError("%s failed (log: %s)" % (what, paths.rel(logfile)), status=1, detail=_tail(logfile))
 
 
+@contextlib.contextmanager
+def _lock():
+    """Serializes builds started by concurrent viommu commands (ninja itself does not lock)."""
+    with open(os.path.join(paths.logs_dir(), ".build.lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def build(presets=None, log=sys.stderr):
     """Configures (when not configured yet) and builds each preset; output goes to build/logs/."""
+    with _lock():
+        _build(presets, log)
+
+
+def _build(presets, log):
     jobs = max(1, min(os.cpu_count() or 2, 8))
     for preset in presets or list(PRESETS):
         bdir = os.path.join(paths.BUILD, PRESETS[preset])

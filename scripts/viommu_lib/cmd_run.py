@@ -42,13 +42,19 @@ def main(args):
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(_run_one, t, r, args, words, expect[t.version[1]]) for t, r in todo]
-        for f in concurrent.futures.as_completed(futures):
-            r = f.result()
-            c = r.counts()
-            print("viommu: %-32s %3d passed, %d failed, %d xfail, %d skipped, %d xpass  (%.1f s)%s"
-                  % (r.label, c["P"], c["F"], c["X"], c["S"], c["U"], r.elapsed,
-                     "  [%s]" % (r.problem or "timed out") if r.problem or r.timed_out else ""),
-                  file=sys.stderr, flush=True)
+        try:
+            for f in concurrent.futures.as_completed(futures):
+                r = f.result()
+                c = r.counts()
+                print("viommu: %-32s %3d passed, %d failed, %d xfail, %d skipped, %d xpass  (%.1f s)%s"
+                      % (r.label, c["P"], c["F"], c["X"], c["S"], c["U"], r.elapsed,
+                         "  [%s]" % (r.problem or "timed out") if r.problem or r.timed_out else ""),
+                      file=sys.stderr, flush=True)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            qemu.kill_all()
+            raise
     elapsed = time.monotonic() - start
 
     total = matrix.totals(results)

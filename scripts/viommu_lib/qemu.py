@@ -11,6 +11,8 @@ from . import configs
 from .errors import UserError
 
 _versions = {}
+_live = set()          # QEMU processes running now (killed all at once on Ctrl-C)
+_live_lock = threading.Lock()
 
 
 class Qemu:
@@ -84,6 +86,8 @@ def launch(argv, timeout, stream=None):
                                 stderr=subprocess.PIPE, start_new_session=True)
     except OSError as e:
         raise UserError("cannot start %s: %s" % (argv[0], e.strerror or e)) from None
+    with _live_lock:
+        _live.add(proc)
     chunks, errs = [], []
     sink = [stream]
 
@@ -115,6 +119,9 @@ def launch(argv, timeout, stream=None):
     except BaseException:
         _kill(proc)
         raise
+    finally:
+        with _live_lock:
+            _live.discard(proc)
     for t in threads:
         t.join(timeout=5)
     out.returncode = proc.returncode
@@ -122,6 +129,14 @@ def launch(argv, timeout, stream=None):
     out.stderr = b"".join(e for e in errs if e)
     out.elapsed = time.monotonic() - start
     return out
+
+
+def kill_all():
+    """Kills every QEMU this process started that is still running."""
+    with _live_lock:
+        procs = list(_live)
+    for p in procs:
+        _kill(p)
 
 
 def _kill(proc):
