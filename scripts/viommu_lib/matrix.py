@@ -17,17 +17,19 @@ def render(all_results):
     ran = [r for r in all_results if r.available]
     lines = []
     groups = R.groups(ran)
-    headers = ["group"] + [r.label for r in ran]
+    headers = ["group"] + [r.config for r in ran]
+    versions = [""] + ["qemu %s" % r.qemu_series for r in ran]
     rows = []
     for g in groups:
         rows.append([g] + [cell(r.counts(g)) for r in ran])
     rows.append(["total"] + [cell(r.counts()) for r in ran])
-    widths = [max(len(row[i]) for row in [headers] + rows) for i in range(len(headers))]
+    widths = [max(len(row[i]) for row in [headers, versions] + rows) for i in range(len(headers))]
 
     def fmt(row):
         return "  ".join(v.ljust(widths[0]) if i == 0 else v.rjust(widths[i]) for i, v in enumerate(row)).rstrip()
 
     lines.append(fmt(headers))
+    lines.append(fmt(versions))
     lines.append("  ".join("-" * w for w in widths))
     for row in rows[:-1]:
         lines.append(fmt(row))
