@@ -33,5 +33,8 @@ void set_driver_iova(DmaEndpoint* ep, IovaOf fn, void* ctx);
 // Resets the device and initializes it again (virtio: status 0, negotiation, queues, DRIVER_OK).
 // Endpoints also do this by themselves before the next request after a timeout or DEVICE_NEEDS_RESET.
 bool reset_endpoint(DmaEndpoint* ep);
+// Whether the device's DMA goes through the platform IOMMU at all: false for a virtio device that did
+// not negotiate VIRTIO_F_ACCESS_PLATFORM (iommu_platform=off: QEMU then bypasses the IOMMU). edu: true.
+bool dma_translated(DmaEndpoint* ep);
 
 }  // namespace drivers

@@ -14,6 +14,7 @@ class EndpointBase : public DmaEndpoint {
   virtual size_t dma_ranges(DmaRange* out, size_t max) const { return 0; }
   virtual void set_iova_of(IovaOf fn, void* ctx) {}
   virtual bool reinit() { return true; }
+  virtual bool translated() const { return true; }
 
  protected:
   ~EndpointBase() = default;

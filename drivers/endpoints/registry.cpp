@@ -115,4 +115,9 @@ bool reset_endpoint(DmaEndpoint* ep) {
   return b && b->reinit();
 }
 
+bool dma_translated(DmaEndpoint* ep) {
+  EndpointBase* b = base_of(ep);
+  return b && b->translated();
+}
+
 }  // namespace drivers

@@ -52,6 +52,9 @@ DmaStatus VirtioEndpoint::run(const virtio::Buffer* bufs, size_t n, uint32_t* us
     if (!init_device()) return DmaStatus::kDeviceError;
   }
   if (!queue_.submit(bufs, n)) return DmaStatus::kUnsupported;
+  // Not ready until this request completes: if the case is abandoned mid-wait (watchdog), the request
+  // may still be pending in the device, and the next one must start from a reset.
+  ready_ = false;
   transport_.notify(kRequestQueue, queue_);
   bool needs_reset = false;
   const bool done = kernel::wait_until(
@@ -62,7 +65,6 @@ DmaStatus VirtioEndpoint::run(const virtio::Buffer* bufs, size_t n, uint32_t* us
       },
       virtio::kTimeoutMs);
   if (!done || !queue_.has_used()) {
-    ready_ = false;
     if (needs_reset) {
       printf("%s: device set DEVICE_NEEDS_RESET (status 0x%02x) instead of completing the request\n", name(),
              transport_.device_status());
@@ -75,9 +77,9 @@ DmaStatus VirtioEndpoint::run(const virtio::Buffer* bufs, size_t n, uint32_t* us
   const virtio::UsedElem e = queue_.pop_used();
   if (e.id != queue_.last_submitted_head()) {
     printf("%s: used element for descriptor %u, expected %u\n", name(), e.id, queue_.last_submitted_head());
-    ready_ = false;
     return DmaStatus::kDeviceError;
   }
+  ready_ = true;
   if (used_len) *used_len = e.len;
   return DmaStatus::kOk;
 }

@@ -16,6 +16,9 @@ class VirtioEndpoint : public EndpointBase {
   size_t dma_ranges(DmaRange* out, size_t max) const override;
   void set_iova_of(IovaOf fn, void* ctx) override { transport_.set_dma_translate(fn, ctx); }
   bool reinit() override;
+  bool translated() const override {
+    return (transport_.negotiated_features() & virtio::feature::kAccessPlatform) != 0;
+  }
 
   virtio::PciTransport& transport() { return transport_; }
 

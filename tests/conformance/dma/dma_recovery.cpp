@@ -31,6 +31,8 @@ void reset_then_roundtrip(kernel::Test& t, const char* name) {
   auto* ep = dma_tests::need(t, name);
   if (!ep) return;
   t.check(drivers::reset_endpoint(ep), "reset_endpoint failed");
+  t.note("%s: DMA through the platform IOMMU (VIRTIO_F_ACCESS_PLATFORM): %s", name,
+         drivers::dma_translated(ep) ? "yes" : "no");
   drivers::DmaRange r[4];
   const size_t n = drivers::driver_dma_ranges(ep, r, 4);
   for (size_t i = 0; i < n && i < 4; ++i) {
