@@ -1,4 +1,4 @@
-// arch::init for x86_64 q35: descriptor tables, platform discovery (PVH start info, ACPI, CMOS),
+// arch::init for x86_64 q35: platform discovery (PVH start info, ACPI, CMOS),
 // paging adjustments, interrupt controllers, time base and the 1 kHz tick (left masked: the kernel
 // calls arch::irq_enable when it is ready for kernel::on_tick).
 #include <cstdio>
@@ -6,7 +6,6 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/descriptors.h"
 #include "arch/x86_64/hvm_start_info.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
@@ -21,7 +20,6 @@ extern "C" char x86_64_boot_stack_guard[];
 namespace {
 
 constexpr uint32_t kTickHz = 1000;
-constexpr unsigned kTimerIrq = 0;
 
 // The PCI hole QEMU's q35 leaves for BARs: from 0xC0000000 (just above the 256 MiB ECAM at
 // 0xB0000000) up to the IOAPIC at 0xFEC00000. qboot assigns no BARs, so the whole window is ours.
@@ -80,10 +78,8 @@ void choose_pci_window(kernel::Platform& p) {
 
 }  // namespace
 
+// The GDT, TSS and IDT are already installed (start.cpp), so faults here are reported.
 void arch::init(uint64_t boot_arg) {
-  x86_64::install_gdt_and_tss();
-  x86_64::install_idt();  // exceptions are reported from here on
-
   kernel::Platform& p = kernel::platform();
   p.arch = "x86_64";
   uint64_t rsdp = 0;
@@ -103,5 +99,5 @@ void arch::init(uint64_t boot_arg) {
   x86_64::pic::init();
   x86_64::timebase::calibrate();
   x86_64::pit::start_periodic(kTickHz);
-  x86_64::pic::unmask(kTimerIrq);
+  x86_64::pic::unmask(x86_64::pit::kTimerIrq);
 }

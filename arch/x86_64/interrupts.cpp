@@ -5,12 +5,11 @@
 #include "arch/x86_64/frame.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/pic.h"
+#include "arch/x86_64/pit.h"
 #include "kernel/arch.h"
 
 namespace {
 
-constexpr unsigned kTimerIrq = 0;
-uint64_t unexpected_irqs = 0;
 
 void handle_pic_irq(unsigned irq) {
   if ((irq == 7 || irq == 15) && x86_64::pic::is_spurious(irq)) {
@@ -20,11 +19,10 @@ void handle_pic_irq(unsigned irq) {
   }
   // Acknowledge first: kernel::on_tick may longjmp away and never come back here.
   x86_64::pic::eoi(irq);
-  if (irq == kTimerIrq) {
+  if (irq == x86_64::pit::kTimerIrq) {
     kernel::on_tick();
-  } else {
-    ++unexpected_irqs;  // masked IRQs should never arrive; counted, not fatal
   }
+  // Every other IRQ is masked at the PIC; one that arrives anyway was acknowledged and is ignored.
 }
 
 }  // namespace
