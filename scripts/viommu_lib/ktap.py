@@ -57,6 +57,7 @@ class Run:
         self.summary = None       # (passed, failed, skipped or None) from the closing line
         self.started = []         # names from '# start <name>' markers, in order
         self.listed = []          # (name, tags) from '# case <name> tags=<tags>' (list mode)
+        self.preamble = []        # console lines before the plan (boot messages, platform notes)
         self.pending = []         # diagnostics seen after the last result (belong to no result yet)
         self.bail = None
 
@@ -123,10 +124,8 @@ def parse(text):
             run.bail = stripped[len("Bail out!"):].strip()
             run.pending.append(stripped)
             continue
-        if stripped.startswith("#"):
-            run.pending.append(stripped[1:].strip())
-        else:
-            run.pending.append(stripped)
+        text_ = stripped[1:].strip() if stripped.startswith("#") else stripped
+        (run.preamble if run.plan is None and not run.cases else run.pending).append(text_)
     return run
 
 

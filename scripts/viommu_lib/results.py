@@ -59,7 +59,7 @@ def complete(result):
                 return  # a run that announced nothing and exited cleanly: nothing ran
             cases.append(ktap.Case(0, "harness.run.boot", MISSING,
                                    "run ended before the KTAP plan" + (" (%s)" % end if end else ""),
-                                   run.pending[-40:]))
+                                   (run.preamble + run.pending)[-40:]))
     elif len(cases) < run.plan:
         reported = run.reported_names()
         missing = run.plan - len(cases)

@@ -50,8 +50,10 @@ class ParseTest(unittest.TestCase):
                                       ("x.y.z", "")])
 
     def test_bytes_and_noise(self):
-        run = ktap.parse(b"booting...\nKTAP version 1\n1..1\nok 1 a.b.c\n")
-        self.assertEqual(run.cases[0].details, ["booting..."])
+        run = ktap.parse(b"booting...\nKTAP version 1\n# platform: x\n1..2\nok 1 a.b.c\nvirtio: odd\nok 2 a.b.d\n")
+        self.assertEqual(run.preamble, ["booting...", "platform: x"])
+        self.assertEqual(run.cases[0].details, [])
+        self.assertEqual(run.cases[1].details, ["virtio: odd"])
 
 
 class CompleteTest(unittest.TestCase):
