@@ -2,6 +2,7 @@
 expectations of its QEMU version, prints the matrix and the failures, writes report/."""
 import concurrent.futures
 import os
+import shlex
 import sys
 import time
 
@@ -62,7 +63,7 @@ def main(args):
     bad = total["F"] + total["U"]
     verdict = "pass" if ran and not bad else "fail"
     report_dir = os.path.abspath(args.report or paths.REPORT)
-    meta = "scripts/viommu run %s  (%.1f s)" % (" ".join(sys.argv[1:]) if sys.argv[1:] else "", elapsed)
+    meta = "%s  (%.1f s)" % (" ".join(["scripts/viommu"] + [shlex.quote(a) for a in sys.argv[1:]]), elapsed)
     _write_reports(results, verdict, meta, report_dir)
 
     if any(r.available for r in results):
