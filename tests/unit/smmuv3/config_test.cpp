@@ -1,0 +1,580 @@
+// Configuration: stream tables (linear, 2-level), STE and CD validity, SubstreamIDs, and the configuration
+// event records (C_BAD_STREAMID, F_STE_FETCH, C_BAD_STE, F_STREAM_DISABLED, C_BAD_SUBSTREAMID, F_CD_FETCH,
+// C_BAD_CD, F_UUT, F_BAD_ATS_TREQ, F_TRANSL_FORBIDDEN), each checked field by field.
+#include "fixture.h"
+
+namespace smmuv3_test {
+namespace {
+
+class ConfigTest : public Smmuv3Test {
+ protected:
+  // A 4 KiB single-page mapping IOVA 0x1000 -> 0x4900_0000 reachable from TTB0 `root`.
+  uint64_t simple_tables(uint64_t out = 0x4900'0000) {
+    const uint64_t l0 = alloc(), l1 = alloc(), l2 = alloc(), l3 = alloc();
+    desc(l0, 0, vmsa::make_table(l1));
+    desc(l1, 0, vmsa::make_table(l2));
+    desc(l2, 0, vmsa::make_table(l3));
+    desc(l3, 1, vmsa::make_s1_leaf(out, true));
+    return l0;
+  }
+  Transaction ssid_rd(uint32_t sid, uint32_t ssid, uint64_t iova) {
+    Transaction t = rd(sid, iova);
+    t.ssv = true;
+    t.ssid = ssid;
+    return t;
+  }
+  static void expect_config_event(const Outcome& o, EventType type, uint32_t sid, bool ssv = false,
+                                  uint32_t ssid = 0) {
+    ASSERT_EQ(o.status, Status::kFault);
+    EXPECT_TRUE(o.record);
+    EXPECT_EQ(o.event.type(), static_cast<uint64_t>(type));
+    EXPECT_EQ(o.event.streamid(), sid);
+    EXPECT_EQ(o.event.ssv(), ssv ? 1u : 0u);
+    EXPECT_EQ(o.event.substreamid(), ssid);
+    EXPECT_EQ(o.event.words[1], 0u);  // no transaction attributes in configuration errors
+  }
+};
+
+// ---- stream table ----------------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, LinearSteAddressIsBasePlusSid64) {
+  // SID 0x23 -> STE at kStrtab + 0x23 * 64 = kStrtab + 0x8c0.
+  put(kStrtab + 0x8c0, ste_bypass());
+  EXPECT_EQ(oracle(rd(0x23, 0x1234)).pa, 0x1234ull);
+}
+
+TEST_F(ConfigTest, BadStreamIdBeyondLog2Size) {
+  // LOG2SIZE=8 -> 256 StreamIDs; SID 256 is out of range.
+  const Outcome o = oracle(rd(256, 0x1000));
+  expect_config_event(o, EventType::kCBadStreamid, 256);
+}
+
+TEST_F(ConfigTest, BadStreamIdCarriesSubstream) {
+  const Outcome o = oracle(ssid_rd(300, 7, 0x1000));
+  expect_config_event(o, EventType::kCBadStreamid, 300, true, 7);
+}
+
+TEST_F(ConfigTest, Log2SizeCappedBySidsize) {
+  // QEMU 7.2 SIDSIZE=16: LOG2SIZE=20 behaves as 16, so SID 0x10000 is out of range even though 2^20 > SID.
+  cfg = Config::qemu_7_2();
+  EXPECT_EQ(oracle(rd(0x10000, 0), 20).type(), EventType::kCBadStreamid);
+}
+
+TEST_F(ConfigTest, SteFetchAbort) {
+  // Stream table at the top of RAM - 0x1000 with 256 entries: SID 64 -> base + 0x1000 = kRamEnd (outside).
+  GlobalState g = gs();
+  g.strtab_base = kRamEnd - 0x1000;
+  g.strtab_base_cfg = 6;  // 64 entries: the table is 4 KiB, aligned
+  EXPECT_EQ(model::smmuv3::walk(mem, cfg, g, rd(63, 0)).type(), EventType::kCBadSte);  // in RAM, V=0
+  g.strtab_base = kRamEnd;
+  const Outcome o = model::smmuv3::walk(mem, cfg, g, rd(5, 0));
+  expect_config_event(o, EventType::kFSteFetch, 5);
+  // FetchAddr = base + 5 * 64 = kRamEnd + 0x140
+  ASSERT_EQ(o.event.fetch_addr(), kRamEnd + 0x140);
+}
+
+class TwoLevel : public ConfigTest {
+ protected:
+  // 2-level table: LOG2SIZE=16, SPLIT=8 -> 256 L1 descriptors at kStrtab.
+  GlobalState g2(unsigned split = 8) const {
+    GlobalState g = gs();
+    g.strtab_base_cfg = 16 | (split << 6) | (1u << 16);
+    return g;
+  }
+  Outcome run(const Transaction& t, unsigned split = 8) const { return model::smmuv3::walk(mem, cfg, g2(split), t); }
+};
+
+TEST_F(TwoLevel, SteThroughL1Descriptor) {
+  // SID 0x1234, SPLIT 8: L1 index = 0x12 -> L1STD at kStrtab + 0x90; L2 index = 0x34 -> STE at L2Ptr + 0xd00.
+  const uint64_t l2 = alloc();
+  L1Std d;
+  d.set_span(9).set_l2_address(l2);  // 2^(9-1) = 256 STEs
+  w64(kStrtab + 0x90, d.words[0]);
+  put(l2 + 0xd00, ste_bypass());
+  EXPECT_EQ(run(rd(0x1234, 0xabc)).pa, 0xabcull);
+}
+
+TEST_F(TwoLevel, Split6) {
+  // SPLIT 6: SID 0x1234 -> L1 index 0x48 (kStrtab + 0x240), L2 index 0x34 (L2Ptr + 0xd00).
+  const uint64_t l2 = alloc();
+  L1Std d;
+  d.set_span(7).set_l2_address(l2);
+  w64(kStrtab + 0x240, d.words[0]);
+  put(l2 + 0xd00, ste_bypass());
+  EXPECT_EQ(run(rd(0x1234, 0x77), 6).pa, 0x77ull);
+}
+
+TEST_F(TwoLevel, Split10) {
+  // SPLIT 10: SID 0x1234 -> L1 index 4 (kStrtab + 0x20), L2 index 0x234 (L2Ptr + 0x8d00).
+  const uint64_t l2 = alloc();
+  L1Std d;
+  d.set_span(11).set_l2_address(l2);
+  w64(kStrtab + 0x20, d.words[0]);
+  put(l2 + 0x8d00, ste_bypass());
+  EXPECT_EQ(run(rd(0x1234, 0x99), 10).pa, 0x99ull);
+}
+
+TEST_F(TwoLevel, SpanZeroIsBadStreamId) {
+  expect_config_event(run(rd(0x1234, 0)), EventType::kCBadStreamid, 0x1234);
+}
+
+TEST_F(TwoLevel, IndexBeyondSpanIsBadSte) {
+  // Span 3 -> 4 STEs; L2 index 0x34 is beyond it.
+  L1Std d;
+  d.set_span(3).set_l2_address(alloc());
+  w64(kStrtab + 0x90, d.words[0]);
+  expect_config_event(run(rd(0x1234, 0)), EventType::kCBadSte, 0x1234);
+}
+
+TEST_F(TwoLevel, L1FetchAbort) {
+  GlobalState g = g2();
+  g.strtab_base = kRamEnd;  // L1 table outside RAM: F_STE_FETCH at base + 0x12 * 8
+  const Outcome o = model::smmuv3::walk(mem, cfg, g, rd(0x1234, 0));
+  expect_config_event(o, EventType::kFSteFetch, 0x1234);
+  EXPECT_EQ(o.event.fetch_addr(), kRamEnd + 0x90);
+}
+
+TEST_F(TwoLevel, L2FetchAbort) {
+  L1Std d;
+  d.set_span(9).set_l2_address(kRamEnd + 0x10000);
+  w64(kStrtab + 0x90, d.words[0]);
+  const Outcome o = run(rd(0x1234, 0));
+  expect_config_event(o, EventType::kFSteFetch, 0x1234);
+  EXPECT_EQ(o.event.fetch_addr(), kRamEnd + 0x10000 + 0xd00);
+}
+
+TEST_F(TwoLevel, IgnoredWithoutStLevel) {
+  // SMMU_IDR0.ST_LEVEL=0b00: FMT is treated as linear, so SID 3 reads the STE at kStrtab + 0xc0.
+  cfg.idr0 &= ~(3u << 27);
+  put(kStrtab + 0xc0, ste_bypass());
+  EXPECT_TRUE(run(rd(3, 0x10)).ok());
+}
+
+// ---- STE validity ----------------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, SteInvalid) { expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2); }
+
+TEST_F(ConfigTest, SteReservedConfig) {
+  Ste s;
+  s.set_v(1).set_config(0b010);
+  put_ste(2, s);
+  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+}
+
+TEST_F(ConfigTest, SteAbortIsSilent) {
+  Ste s;
+  s.set_v(1).set_config(0b000);
+  put_ste(2, s);
+  const Outcome o = oracle(rd(2, 0));
+  EXPECT_EQ(o.status, Status::kAbort);
+}
+
+TEST_F(ConfigTest, SteBypassPassesAddress) {
+  put_ste(2, ste_bypass());
+  EXPECT_EQ(oracle(wr(2, 0x1'2345'6789)).pa, 0x1'2345'6789ull);
+}
+
+TEST_F(ConfigTest, SteBypassBeyondOasIsAddressSize) {
+  put_ste(2, ste_bypass());
+  const Outcome o = oracle(rd(2, 0x1'0000'0000'0000));  // bit 48, OAS 48 bits
+  ASSERT_EQ(o.status, Status::kFault);
+  expect_translation_event(o.event, EventType::kFAddrSize, 2, 0x1'0000'0000'0000, true, false, EventClass::kIn);
+}
+
+TEST_F(ConfigTest, SteStage2OnQemu72IsIllegal) {
+  cfg = Config::qemu_7_2();  // S2P=0
+  put_ste(2, ste_s2(alloc()));
+  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+}
+
+TEST_F(ConfigTest, SteStage1WithoutS1pIsIllegal) {
+  cfg.idr0 &= ~2u;
+  put_ste(2, ste_s1());
+  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+}
+
+TEST_F(ConfigTest, SteCdMaxBeyondSsidsize) {
+  cfg = Config::qemu_7_2();  // SSIDSIZE=0
+  put_ste(2, ste_s1(kCdTable, 1));
+  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+}
+
+TEST_F(ConfigTest, SteStrwEl2WithoutHyp) {
+  Ste s = ste_s1();
+  s.set_strw(0b10);
+  put_ste(2, s);
+  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+}
+
+TEST_F(ConfigTest, SteS1FmtReserved) {
+  Ste s = ste_s1();
+  s.set_s1fmt(0b11);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS1Fmt2LevelWithoutCd2l) {
+  cfg.idr0 &= ~(1u << 19);
+  Ste s = ste_s1(kCdTable, 4);
+  s.set_s1fmt(0b01);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS1DssReserved) {
+  Ste s = ste_s1(kCdTable, 2);
+  s.set_s1dss(0b11);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2T0szTooLarge) {
+  Ste s = ste_s2(alloc());
+  s.set_s2t0sz(40);  // max 39 without STT
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2T0szBelowOas) {
+  // OAS 48 bits: S2T0SZ 15 would be a 49-bit IPA space.
+  Ste s = ste_s2(alloc());
+  s.set_s2t0sz(15).set_s2sl0(2);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2Sl0Reserved) {
+  Ste s = ste_s2(alloc());
+  s.set_s2sl0(3);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2Sl0InconsistentWithT0sz) {
+  // 4 KiB, S2T0SZ=24 (40-bit IPA), S2SL0=0b00 (start level 2): level 2 resolves bits [29:21], so the start level
+  // would need 40 - 21 = 19 bits > 9 + 4 (16 concatenated tables).
+  Ste s = ste_s2(alloc());
+  s.set_s2sl0(0);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2Sl0TooDeepForSmallIpa) {
+  // 4 KiB, S2T0SZ=34 (30-bit IPA), S2SL0=0b10 (start level 0): level 0 resolves bits [47:39], above the IPA.
+  Ste s = ste_s2(alloc());
+  s.set_s2t0sz(34).set_s2sl0(2);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2TgReserved) {
+  Ste s = ste_s2(alloc());
+  s.set_s2tg(0b11);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2GranuleNotSupported) {
+  cfg.idr5 &= ~(1u << 4);  // no 4 KiB granule
+  put_ste(2, ste_s2(alloc()));
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2Aa64Zero) {
+  Ste s = ste_s2(alloc());
+  s.set_s2aa64(0);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2TtbBeyondS2ps) {
+  // S2PS=0b000 (32 bits): S2TTB 0x1_0000_0000 is outside it.
+  Ste s = ste_s2(0x1'0000'0000);
+  s.set_s2ps(0).set_s2t0sz(32).set_s2sl0(1);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2BigEndianOnLittleOnlySmmu) {
+  Ste s = ste_s2(alloc());
+  s.set_s2endi(1);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+TEST_F(ConfigTest, SteS2StallWithoutStallSupport) {
+  Ste s = ste_s2(alloc());
+  s.set_s2s(1);
+  put_ste(2, s);
+  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+}
+
+// ---- CD --------------------------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, CdFetchAddressLinear) {
+  // CD table at kCdTable, S1CDMax=2 (4 CDs), SSID 3 -> CD at kCdTable + 3 * 64 = kCdTable + 0xc0.
+  put_ste(4, ste_s1(kCdTable, 2));
+  put(kCdTable + 0xc0, cd_4k(simple_tables()));
+  EXPECT_EQ(oracle(ssid_rd(4, 3, 0x1008)).pa, 0x4900'0008ull);
+}
+
+TEST_F(ConfigTest, CdTwoLevel4K) {
+  // S1Fmt=0b01 (4 KiB leaf tables, 64 CDs each): SSID 0x85 -> L1CD index 2 at ptr + 0x10, CD index 5 at
+  // L2Ptr + 0x140.
+  Ste s = ste_s1(kCdTable, 8);
+  s.set_s1fmt(0b01);
+  put_ste(4, s);
+  const uint64_t l2 = alloc();
+  L1Cd d;
+  d.set_v(1).set_l2_address(l2);
+  w64(kCdTable + 0x10, d.words[0]);
+  put(l2 + 0x140, cd_4k(simple_tables()));
+  EXPECT_EQ(oracle(ssid_rd(4, 0x85, 0x1000)).pa, 0x4900'0000ull);
+}
+
+TEST_F(ConfigTest, CdTwoLevel64K) {
+  // S1Fmt=0b10 (64 KiB leaf tables, 1024 CDs each): SSID 0x805 -> L1CD index 2, CD index 5.
+  Ste s = ste_s1(kCdTable, 12);
+  s.set_s1fmt(0b10);
+  put_ste(4, s);
+  const uint64_t l2 = alloc();
+  L1Cd d;
+  d.set_v(1).set_l2_address(l2);
+  w64(kCdTable + 0x10, d.words[0]);
+  put(l2 + 0x140, cd_4k(simple_tables()));
+  EXPECT_EQ(oracle(ssid_rd(4, 0x805, 0x1000)).pa, 0x4900'0000ull);
+}
+
+TEST_F(ConfigTest, CdTwoLevelInvalidL1IsBadSubstream) {
+  Ste s = ste_s1(kCdTable, 8);
+  s.set_s1fmt(0b01);
+  put_ste(4, s);
+  expect_config_event(oracle(ssid_rd(4, 0x85, 0)), EventType::kCBadSubstreamid, 4, true, 0x85);
+}
+
+TEST_F(ConfigTest, CdFetchAbort) {
+  // S1ContextPtr outside RAM: F_CD_FETCH with FetchAddr = ptr + 0.
+  put_ste(4, ste_s1(kRamEnd + 0x40));
+  const Outcome o = oracle(rd(4, 0));
+  expect_config_event(o, EventType::kFCdFetch, 4);
+  EXPECT_EQ(o.event.fetch_addr(), kRamEnd + 0x40);
+}
+
+TEST_F(ConfigTest, CdFetchAbortOnL1Cd) {
+  Ste s = ste_s1(kRamEnd, 8);
+  s.set_s1fmt(0b01);
+  put_ste(4, s);
+  // SSID 0x85 -> L1CD at ptr + 2 * 8.
+  EXPECT_EQ(oracle(ssid_rd(4, 0x85, 0)).event.fetch_addr(), kRamEnd + 0x10);
+}
+
+TEST_F(ConfigTest, CdInvalid) {
+  put_ste(4, ste_s1());
+  expect_config_event(oracle(rd(4, 0)), EventType::kCBadCd, 4);
+}
+
+TEST_F(ConfigTest, CdBadCarriesSubstream) {
+  put_ste(4, ste_s1(kCdTable, 2));
+  expect_config_event(oracle(ssid_rd(4, 1, 0)), EventType::kCBadCd, 4, true, 1);
+}
+
+TEST_F(ConfigTest, CdT0szTooSmall) {
+  put_ste(4, ste_s1());
+  put(kCdTable, cd_4k(simple_tables(), 1, 15));
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdT0szTooLarge) {
+  put_ste(4, ste_s1());
+  put(kCdTable, cd_4k(simple_tables(), 1, 40));
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdT1szCheckedOnlyWhenEnabled) {
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(simple_tables());
+  c.set_t1sz(63);  // out of range, but EPD1=1
+  put(kCdTable, c);
+  EXPECT_TRUE(oracle(rd(4, 0x1000)).ok());
+  c.set_epd1(0);
+  put(kCdTable, c);
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdAArch32Format) {
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(simple_tables());
+  c.set_aa64(0);
+  put(kCdTable, c);
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdUnsupportedGranule) {
+  cfg.idr5 &= ~(1u << 5);  // no 16 KiB
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(simple_tables());
+  c.set_tg0(static_cast<uint64_t>(Tg0::k16K));
+  put(kCdTable, c);
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdReservedTg0) {
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(simple_tables());
+  c.set_tg0(0b11);
+  put(kCdTable, c);
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdTtbBeyondIps) {
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(0x1'0000'0000);
+  c.set_ips(0);  // 32 bits
+  put(kCdTable, c);
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdBigEndianOnLittleOnly) {
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(simple_tables());
+  c.set_endi(1);
+  put(kCdTable, c);
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdStallWithoutStallModel) {
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(simple_tables());
+  c.set_s(1);
+  put(kCdTable, c);
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdAbortBitRequiredByTermModel) {
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(simple_tables());
+  c.set_a(0);
+  put(kCdTable, c);
+  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+}
+
+TEST_F(ConfigTest, CdHttuBitsIgnoredWithoutHttu) {
+  put_ste(4, ste_s1());
+  Cd c = cd_4k(simple_tables());
+  c.set_ha(1).set_hd(1);
+  put(kCdTable, c);
+  EXPECT_TRUE(oracle(rd(4, 0x1000)).ok());
+}
+
+// ---- SubstreamIDs ------------------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, SsidWithoutSubstreamsIsBad) {
+  put_ste(4, ste_s1());  // S1CDMax = 0
+  put(kCdTable, cd_4k(simple_tables()));
+  expect_config_event(oracle(ssid_rd(4, 0, 0x1000)), EventType::kCBadSubstreamid, 4, true, 0);
+}
+
+TEST_F(ConfigTest, SsidBeyondCdMax) {
+  put_ste(4, ste_s1(kCdTable, 2));  // 4 CDs
+  expect_config_event(oracle(ssid_rd(4, 4, 0)), EventType::kCBadSubstreamid, 4, true, 4);
+}
+
+TEST_F(ConfigTest, SsidOnBypassStreamIsBad) {
+  put_ste(4, ste_bypass());
+  EXPECT_EQ(oracle(ssid_rd(4, 1, 0)).type(), EventType::kCBadSubstreamid);
+}
+
+TEST_F(ConfigTest, S1DssTerminate) {
+  Ste s = ste_s1(kCdTable, 2);
+  s.set_s1dss(static_cast<uint64_t>(S1Dss::kTerminate));
+  put_ste(4, s);
+  expect_config_event(oracle(rd(4, 0x1000)), EventType::kFStreamDisabled, 4);
+}
+
+TEST_F(ConfigTest, S1DssBypass) {
+  Ste s = ste_s1(kCdTable, 2);
+  s.set_s1dss(static_cast<uint64_t>(S1Dss::kBypass));
+  put_ste(4, s);
+  EXPECT_EQ(oracle(rd(4, 0x1234)).pa, 0x1234ull);  // no CD needed
+}
+
+TEST_F(ConfigTest, S1DssSubstream0UsesCd0) {
+  Ste s = ste_s1(kCdTable, 2);
+  s.set_s1dss(static_cast<uint64_t>(S1Dss::kSubstream0));
+  put_ste(4, s);
+  put(kCdTable, cd_4k(simple_tables()));
+  EXPECT_EQ(oracle(rd(4, 0x1004)).pa, 0x4900'0004ull);
+  // ... and a transaction that carries SubstreamID 0 is then illegal.
+  expect_config_event(oracle(ssid_rd(4, 0, 0x1004)), EventType::kCBadSubstreamid, 4, true, 0);
+}
+
+TEST_F(ConfigTest, NoCdMaxUsesCd0) {
+  put_ste(4, ste_s1());
+  put(kCdTable, cd_4k(simple_tables()));
+  EXPECT_EQ(oracle(rd(4, 0x1ffc)).pa, 0x4900'0ffcull);
+}
+
+TEST_F(ConfigTest, VmidAndAsidTagsDoNotAffectOracle) {
+  put_ste(4, ste_s1());
+  put(kCdTable, cd_4k(simple_tables(), 0xffff));
+  EXPECT_TRUE(oracle(rd(4, 0x1000)).ok());
+}
+
+// ---- transaction kinds -------------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, UnsupportedTransaction) {
+  Transaction t = rd(4, 0xdead'0000);
+  t.kind = TxnKind::kUnsupported;
+  t.privileged = true;
+  const Outcome o = oracle(t);
+  ASSERT_EQ(o.status, Status::kFault);
+  EXPECT_EQ(o.type(), EventType::kFUut);
+  EXPECT_EQ(o.event.streamid(), 4u);
+  EXPECT_EQ(o.event.input_addr(), 0xdead'0000ull);
+  EXPECT_EQ(o.event.rnw(), 1u);
+  EXPECT_EQ(o.event.pnu(), 1u);
+}
+
+TEST_F(ConfigTest, AtsTranslatedForbiddenWithoutAts) {
+  put_ste(4, ste_s1());
+  put(kCdTable, cd_4k(simple_tables()));
+  Transaction t = wr(4, 0x8000);
+  t.kind = TxnKind::kAtsTranslated;
+  const Outcome o = oracle(t);
+  ASSERT_EQ(o.status, Status::kFault);
+  EXPECT_EQ(o.type(), EventType::kFTranslForbidden);
+  EXPECT_EQ(o.event.input_addr(), 0x8000ull);
+  EXPECT_EQ(o.event.rnw(), 0u);
+}
+
+TEST_F(ConfigTest, AtsTranslatedAllowedWithEats) {
+  cfg.idr0 |= 1u << 10;  // ATS
+  Ste s = ste_s1();
+  s.set_eats(1);
+  put_ste(4, s);
+  put(kCdTable, cd_4k(simple_tables()));
+  Transaction t = wr(4, 0x4900'0000);
+  t.kind = TxnKind::kAtsTranslated;
+  EXPECT_EQ(oracle(t).pa, 0x4900'0000ull);
+}
+
+TEST_F(ConfigTest, AtsRequestWithoutEatsIsBadTreq) {
+  put_ste(4, ste_s1());
+  put(kCdTable, cd_4k(simple_tables()));
+  Transaction t = rd(4, 0x1000);
+  t.kind = TxnKind::kAtsRequest;
+  const Outcome o = oracle(t);
+  EXPECT_EQ(o.type(), EventType::kFBadAtsTreq);
+  EXPECT_EQ(o.event.input_addr(), 0x1000ull);
+}
+
+TEST_F(ConfigTest, GbpaWhenDisabled) {
+  GlobalState g = gs();
+  g.smmuen = false;
+  EXPECT_EQ(model::smmuv3::walk(mem, cfg, g, rd(999, 0x1234)).pa, 0x1234ull);  // bypass, no STE consulted
+  g.gbpa = 1u << 20;  // ABORT
+  EXPECT_EQ(model::smmuv3::walk(mem, cfg, g, rd(999, 0x1234)).status, Status::kAbort);
+}
+
+}  // namespace
+}  // namespace smmuv3_test
