@@ -15,7 +15,10 @@ if(VIOMMU_TARGET STREQUAL "aarch64")
   string(APPEND _nl_cflags " -mstrict-align -DPREFER_SIZE_OVER_SPEED")
 else()
   # No red zone: exception frames land on the interrupted stack. -nostdlibinc keeps /usr/include out.
+  # -mno-implicit-float and no vectorizers: newlib's own integer code (e.g. __sfp's struct clears) must
+  # not use SSE, which PVM-style KVM hosts abort on (FACTS.md); FP code that really needs it keeps it.
   string(APPEND _nl_cflags " -mno-red-zone -nostdlibinc -fno-pic -DPREFER_SIZE_OVER_SPEED")
+  string(APPEND _nl_cflags " -mno-implicit-float -fno-vectorize -fno-slp-vectorize")
 endif()
 set(_nl_conf --disable-multilib --disable-libgloss --disable-newlib-supplied-syscalls --disable-newlib-io-float
   --enable-newlib-nano-malloc --enable-lite-exit
