@@ -8,7 +8,8 @@ from .errors import UserError
 
 def main(args):
     config = configs.get(args.config)
-    target = plan.Target(config, qemu.Qemu(args.qemu_dir))
+    qemu.check_accel(args.accel)
+    target = plan.Target(config, qemu.Qemu(args.qemu_dir), args.accel)
     if not target.available:
         raise UserError("configuration '%s' is unavailable: %s" % (config.name, target.problem))
     words = configs.guest_args(extra=args.guest_args)

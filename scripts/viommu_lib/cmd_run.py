@@ -16,11 +16,12 @@ def main(args):
     chosen, explicit = configs.select(args.config)
     words = configs.guest_args(filter_glob=args.filter, seed=args.seed)
     q = qemu.Qemu(args.qemu_dir)
+    qemu.check_accel(args.accel)
     if not args.no_build:
         if packages.missing():
             packages.install()
         build.build([build.preset_for_arch(a) for a in _arches(chosen)])
-    targets = [plan.Target(c, q) for c in chosen]
+    targets = [plan.Target(c, q, args.accel) for c in chosen]
     if explicit:
         for t in targets:
             if not t.available:

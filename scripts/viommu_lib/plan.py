@@ -2,6 +2,7 @@
 and the per-run scratch files (the virtio-blk backing file)."""
 import contextlib
 import os
+import platform
 import shutil
 import tempfile
 
@@ -9,7 +10,7 @@ from . import configs, qemu
 
 
 class Target:
-    def __init__(self, config, q):
+    def __init__(self, config, q, accel="tcg"):
         self.config = config
         self.qemu = q
         self.binary = q.binary(config.arch)
@@ -20,6 +21,8 @@ class Target:
             self.problem = "%s not found" % q.expected_binary(config.arch)
         elif image_problem:
             self.problem = image_problem
+        elif accel == "kvm" and config.arch != host_arch():
+            self.problem = "--accel kvm runs only %s guests on this %s host" % (host_arch(), host_arch())
         elif config.arch == "x86_64" and not os.path.isfile(self.qboot):
             self.problem = "x86 firmware %s not found" % self.qboot
         self.version = qemu.binary_version(self.binary) if self.binary else None
@@ -30,6 +33,11 @@ class Target:
 
     def argv(self, accel, blk_image, guest_args):
         return configs.command_line(self.config, self.binary, self.qboot, self.image, accel, blk_image, guest_args)
+
+
+def host_arch():
+    m = platform.machine().lower()
+    return {"amd64": "x86_64", "arm64": "aarch64"}.get(m, m)
 
 
 @contextlib.contextmanager

@@ -50,6 +50,12 @@ class Qemu:
         return binary_version(b)
 
 
+def check_accel(accel):
+    """KVM needs a usable /dev/kvm; say so up front rather than through a failed boot."""
+    if accel == "kvm" and not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        raise UserError("--accel kvm: /dev/kvm is missing or not accessible (use --accel tcg)")
+
+
 def binary_version(binary):
     if binary not in _versions:
         try:
