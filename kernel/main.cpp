@@ -41,6 +41,17 @@ void main() {
   printf("# platform: ram=0x%llx+0x%llx ecam=0x%llx buses %u-%u, %zu PCI functions\n",
          static_cast<unsigned long long>(p.ram_base), static_cast<unsigned long long>(p.ram_size),
          static_cast<unsigned long long>(p.ecam_base), p.bus_start, p.bus_end, Pci::count());
+  if (p.acpi_table_count) {  // x86_64: what the firmware describes (IVRS, DMAR, VIOT appear with an IOMMU)
+    printf("# acpi:");
+    for (size_t i = 0; i < p.acpi_table_count; ++i) printf(" %s", p.acpi_tables[i].signature);
+    printf("\n");
+  }
+  if (p.smmuv3_base) printf("# dt: arm,smmu-v3 at 0x%llx\n", static_cast<unsigned long long>(p.smmuv3_base));
+  for (size_t i = 0; i < p.iommu_map_count; ++i) {
+    const IommuMapEntry& e = p.iommu_map[i];
+    printf("# dt: iommu-map rid 0x%x..0x%x -> phandle %u id 0x%x\n", e.rid_base, e.rid_base + e.length - 1,
+           e.iommu_phandle, e.iommu_base);
+  }
   const int status = run_tests(cmd);
   fflush(stdout);
   arch::exit(status);
