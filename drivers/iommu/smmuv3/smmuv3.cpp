@@ -1,0 +1,335 @@
+#include "drivers/iommu/smmuv3/smmuv3.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "drivers/endpoints/dma_endpoint.h"
+#include "kernel/arch.h"
+#include "kernel/dma_memory.h"
+#include "kernel/platform.h"
+#include "kernel/test.h"
+
+namespace drivers::smmuv3 {
+
+using namespace spec::smmuv3;
+
+namespace {
+constexpr uint32_t kAckTimeoutMs = 100;
+Smmu g_smmu;
+bool g_probed = false, g_present = false;
+
+size_t round_block(size_t bytes) {
+  size_t b = kernel::kDmaMinBlock;
+  while (b < bytes) b <<= 1;
+  return b;
+}
+}  // namespace
+
+uint64_t alloc_table(size_t bytes) { return kernel::DmaMemory::alloc(round_block(bytes)); }
+
+Smmu* Smmu::get() {
+  if (!g_probed) {
+    g_probed = true;
+    g_present = g_smmu.probe();
+  }
+  return g_present ? &g_smmu : nullptr;
+}
+
+bool Smmu::probe() {
+  const auto& p = kernel::platform();
+  if (p.smmuv3_base == 0) return false;
+  regs_ = kernel::Mmio(p.smmuv3_base);
+  // An SMMU without AArch64 stage-1 or stage-2 tables is not something this driver can use.
+  const Idr0 i0 = idr0();
+  return (i0.ttf() & kTtfAArch64) != 0 && (i0.s1p() || i0.s2p());
+}
+
+model::smmuv3::Config Smmu::model_config() const {
+  model::smmuv3::Config c;
+  c.idr0 = read32(RegOffset::kIdr0);
+  c.idr1 = read32(RegOffset::kIdr1);
+  c.idr2 = read32(RegOffset::kIdr2);
+  c.idr3 = read32(RegOffset::kIdr3);
+  c.idr4 = read32(RegOffset::kIdr4);
+  c.idr5 = read32(RegOffset::kIdr5);
+  c.iidr = read32(RegOffset::kIidr);
+  c.aidr = read32(RegOffset::kAidr);
+  return c;
+}
+
+model::smmuv3::GlobalState Smmu::global_state() const {
+  model::smmuv3::GlobalState g;
+  g.smmuen = (read32(RegOffset::kCr0) & 1) != 0;
+  g.gbpa = read32(RegOffset::kGbpa);
+  g.strtab_base = read64(RegOffset::kStrtabBase);
+  g.strtab_base_cfg = read32(RegOffset::kStrtabBaseCfg);
+  return g;
+}
+
+uint32_t Smmu::sid_of(uint16_t rid) const {
+  const auto& p = kernel::platform();
+  for (size_t i = 0; i < p.iommu_map_count; ++i) {
+    const auto& m = p.iommu_map[i];
+    if (p.smmuv3_phandle != 0 && m.iommu_phandle != p.smmuv3_phandle) continue;
+    if (rid >= m.rid_base && rid - m.rid_base < m.length) return m.iommu_base + (rid - m.rid_base);
+  }
+  return rid;
+}
+
+bool Smmu::set_cr0(uint32_t v) {
+  write32(RegOffset::kCr0, v);
+  // §6.3.10: a field of CR0 has taken effect once CR0ACK shows it.
+  return kernel::wait_until([&] { return read32(RegOffset::kCr0Ack) == v; }, kAckTimeoutMs);
+}
+
+bool Smmu::set_gbpa(uint32_t fields) {
+  Gbpa g{};
+  // §6.3.14: a write is only allowed when UPDATE reads 0; it is complete when UPDATE reads 0 again.
+  if (!kernel::wait_until([&] { return (read32(RegOffset::kGbpa) & (1u << 31)) == 0; }, kAckTimeoutMs)) return false;
+  g.value = fields;
+  g.set_update(1);
+  write32(RegOffset::kGbpa, g.value);
+  return kernel::wait_until([&] { return (read32(RegOffset::kGbpa) & (1u << 31)) == 0; }, kAckTimeoutMs);
+}
+
+void Smmu::free_memory() {
+  if (strtab_) kernel::DmaMemory::free(strtab_, round_block(strtab_bytes_));
+  for (auto& l2 : l2_) {
+    if (l2) kernel::DmaMemory::free(l2, round_block(l2_bytes_));
+    l2 = 0;
+  }
+  if (cmdq_) kernel::DmaMemory::free(cmdq_, round_block(cmdq_bytes_));
+  if (eventq_) kernel::DmaMemory::free(eventq_, round_block(eventq_bytes_));
+  strtab_ = cmdq_ = eventq_ = 0;
+}
+
+bool Smmu::init(const Options& o) {
+  // Step 1: stop translation and the queues (CR0 = 0, acknowledged) before any base register changes:
+  // §6.3.23/25/28 say the table and queue base registers may only be written while the unit is disabled.
+  if (!set_cr0(0)) {
+    printf("smmuv3: CR0ACK did not clear\n");
+    return false;
+  }
+  write32(RegOffset::kIrqCtrl, 0);  // polling mode
+  free_memory();
+  opt_ = o;
+  const Idr1 i1 = idr1();
+  // Stream table size: cover every endpoint's StreamID unless the test asked for a size.
+  unsigned log2 = o.strtab_log2;
+  if (log2 == 0) {
+    log2 = 8;
+    for (size_t i = 0; i < drivers::endpoint_count(); ++i) {
+      const uint32_t sid = sid_of(drivers::endpoint(i)->rid());
+      while (log2 < 16 && (sid >> log2) != 0) ++log2;
+    }
+  }
+  if (log2 > i1.sidsize()) log2 = static_cast<unsigned>(i1.sidsize());
+  log2size_ = log2;
+  if (o.cmdq_log2 > i1.cmdqs()) opt_.cmdq_log2 = static_cast<unsigned>(i1.cmdqs());
+  if (o.eventq_log2 > i1.eventqs()) opt_.eventq_log2 = static_cast<unsigned>(i1.eventqs());
+
+  // Step 2: table/queue attributes. Our memory is Normal WB inner-shareable, so say so (§6.3.11).
+  Cr1 cr1{};
+  cr1.set_queue_ic(1).set_queue_oc(1).set_queue_sh(3).set_table_ic(1).set_table_oc(1).set_table_sh(3);
+  write32(RegOffset::kCr1, cr1.value);
+  Cr2 cr2{};
+  cr2.set_recinvsid(1);  // record C_BAD_STREAMID (§6.3.12)
+  write32(RegOffset::kCr2, cr2.value);
+
+  // Step 3: stream table.
+  StrtabBaseCfg cfg{};
+  cfg.set_log2size(log2);
+  if (o.two_level) {
+    if (idr0().st_level() != 1) return false;
+    const unsigned l1_entries = log2 > o.split ? 1u << (log2 - o.split) : 1u;
+    strtab_bytes_ = l1_entries * 8 < 64 ? 64 : l1_entries * 8;
+    l2_bytes_ = (size_t{1} << o.split) * 64;
+    cfg.set_fmt(kStrtabFmt2Level).set_split(o.split);
+  } else {
+    strtab_bytes_ = (size_t{1} << log2) * 64;
+    cfg.set_fmt(kStrtabFmtLinear);
+  }
+  strtab_ = alloc_table(strtab_bytes_);
+  if (!strtab_) return false;
+  StrtabBase base{};
+  base.set_addr(strtab_ >> 6).set_ra(1);
+  write64(RegOffset::kStrtabBase, base.raw());
+  write32(RegOffset::kStrtabBaseCfg, cfg.value);
+  return queue_init();
+}
+
+bool Smmu::queue_init() {
+  // Step 4: command queue, empty (PROD == CONS == 0), then CMDQEN.
+  cmdq_bytes_ = size_t{16} << opt_.cmdq_log2;
+  eventq_bytes_ = size_t{32} << opt_.eventq_log2;
+  cmdq_ = alloc_table(cmdq_bytes_);
+  eventq_ = alloc_table(eventq_bytes_);
+  if (!cmdq_ || !eventq_) return false;
+  QueueBase q{};
+  q.set_addr(cmdq_ >> 5).set_log2size(opt_.cmdq_log2).set_ra_wa(1);
+  write64(RegOffset::kCmdqBase, q.raw());
+  write32(RegOffset::kCmdqProd, 0);
+  write32(RegOffset::kCmdqCons, 0);
+  Cr0 cr0{};
+  cr0.set_cmdqen(1);
+  arch::dma_wmb();
+  if (!set_cr0(cr0.value)) return false;
+  // Step 5: nothing cached from before may survive (§3.21: caches are not cleared by disabling the SMMU).
+  if (!cfgi_all() || !tlbi_all()) return false;
+  // Step 6: event queue, empty, then EVENTQEN.
+  QueueBase e{};
+  e.set_addr(eventq_ >> 5).set_log2size(opt_.eventq_log2).set_ra_wa(1);
+  write64(RegOffset::kEventqBase, e.raw());
+  write32(RegOffset::kEventqProd, 0);
+  write32(RegOffset::kEventqCons, 0);
+  cr0.set_eventqen(1);
+  if (!set_cr0(cr0.value)) return false;
+  // Step 7: translation on.
+  if (opt_.enable) {
+    cr0.set_smmuen(1);
+    if (!set_cr0(cr0.value)) return false;
+  }
+  return true;
+}
+
+void Smmu::shutdown() {
+  set_cr0(0);
+  set_gbpa(0);  // bypass, incoming attributes
+  // Active global errors would otherwise greet the next user.
+  ack_gerror(gerror_active());
+  free_memory();
+  strtab_bytes_ = 0;
+}
+
+Ste* Smmu::ste(uint32_t sid) {
+  if (!strtab_ || (log2size_ < 32 && (uint64_t{sid} >> log2size_) != 0)) return nullptr;
+  if (!opt_.two_level) return kernel::DmaMemory::ptr<Ste>(strtab_ + uint64_t{sid} * 64);
+  const uint32_t l1 = sid >> opt_.split;
+  if (l1 >= 64) return nullptr;
+  L1Std* d = l1std(sid);
+  if (!l2_[l1]) {
+    l2_[l1] = alloc_table(l2_bytes_);
+    if (!l2_[l1]) return nullptr;
+    L1Std n{};
+    n.set_l2_address(l2_[l1]).set_span(opt_.split + 1);  // 2^(Span-1) = 2^SPLIT STEs (§5.1)
+    arch::dma_wmb();
+    d->words[0] = n.words[0];
+    arch::dma_wmb();
+    // The L1 descriptor may be cached: CFGI_STE of any StreamID it covers refetches it (§4.3.1).
+    cfgi_ste(sid);
+  }
+  return kernel::DmaMemory::ptr<Ste>(l2_[l1] + uint64_t{sid & ((1u << opt_.split) - 1)} * 64);
+}
+
+L1Std* Smmu::l1std(uint32_t sid) {
+  if (!strtab_ || !opt_.two_level) return nullptr;
+  return kernel::DmaMemory::ptr<L1Std>(strtab_ + uint64_t{sid >> opt_.split} * 8);
+}
+
+bool Smmu::write_ste(uint32_t sid, const Ste& s) {
+  Ste* slot = ste(sid);
+  if (!slot) return false;
+  volatile uint64_t* w = slot->words.data();
+  const bool was_valid = (w[0] & 1) != 0;
+  if (was_valid) {
+    // §3.21.3.1: a valid STE may only be changed in ways the SMMU tolerates seeing half-done. Make it
+    // invalid first (word 0 single-copy atomically), invalidate, then build the new one.
+    w[0] = 0;
+    arch::dma_wmb();
+    if (!cfgi_ste(sid)) return false;
+  }
+  for (int i = 7; i >= 1; --i) w[i] = s.words[i];
+  arch::dma_wmb();
+  w[0] = s.words[0];  // V last
+  arch::dma_wmb();
+  return cfgi_ste(sid);
+}
+
+Command* Smmu::cmdq_slot(unsigned index) const {
+  return kernel::DmaMemory::ptr<Command>(cmdq_ + uint64_t{index & (cmdq_entries() - 1)} * 16);
+}
+
+bool Smmu::submit(const Command& c) {
+  const unsigned n = opt_.cmdq_log2;
+  const uint32_t idx_mask = (1u << n) - 1, wrap_mask = (1u << (n + 1)) - 1;
+  // §3.5.1: the queue is full when the indices are equal and the wrap bits differ.
+  auto full = [&] {
+    const uint32_t p = cmdq_prod() & wrap_mask, c2 = cmdq_cons() & wrap_mask;
+    return (p & idx_mask) == (c2 & idx_mask) && p != c2;
+  };
+  if (!kernel::wait_until([&] { return !full(); }, 200)) return false;
+  const uint32_t prod = cmdq_prod() & wrap_mask;
+  Command* slot = cmdq_slot(prod & idx_mask);
+  slot->words[0] = c.words[0];
+  slot->words[1] = c.words[1];
+  // The entry must be visible to the SMMU before PROD says it is there.
+  arch::dma_wmb();
+  write32(RegOffset::kCmdqProd, (prod + 1) & wrap_mask);
+  return true;
+}
+
+bool Smmu::sync(uint32_t timeout_ms) {
+  CmdSync s;
+  s.set_cs(kSyncCsNone);
+  if (!submit(s)) return false;
+  const uint32_t wrap_mask = (1u << (opt_.cmdq_log2 + 1)) - 1;
+  const uint32_t target = cmdq_prod() & wrap_mask;
+  // Consumed when CONS reaches the PROD value written after the CMD_SYNC (the queue drained up to it).
+  const bool done = kernel::wait_until(
+      [&] { return (cmdq_cons() & wrap_mask) == target || (gerror_active() & 1u) != 0; }, timeout_ms);
+  return done && (gerror_active() & 1u) == 0;
+}
+
+bool Smmu::cfgi_ste(uint32_t sid) {
+  CmdCfgiSte c;
+  c.set_streamid(sid).set_leaf(0);
+  return command(c);
+}
+
+bool Smmu::cfgi_all() { return command(CmdCfgiAll{}); }
+
+bool Smmu::tlbi_all() {
+  if (!submit(CmdTlbiNsnhAll{})) return false;
+  if (idr0().hyp() && !submit(CmdTlbiEl2All{})) return false;
+  return sync();
+}
+
+EventRecord* Smmu::eventq_slot(unsigned index) const {
+  return kernel::DmaMemory::ptr<EventRecord>(eventq_ + uint64_t{index & (eventq_entries() - 1)} * 32);
+}
+
+bool Smmu::event_pending() const {
+  const uint32_t wrap_mask = (1u << (opt_.eventq_log2 + 1)) - 1;
+  return (eventq_prod() & wrap_mask) != (eventq_cons() & wrap_mask);
+}
+
+bool Smmu::pop_event(EventRecord& e) {
+  if (!eventq_ || !event_pending()) return false;
+  const uint32_t wrap_mask = (1u << (opt_.eventq_log2 + 1)) - 1;
+  const uint32_t cons = eventq_cons();
+  arch::dma_rmb();  // the record is complete once PROD covers it
+  const EventRecord* slot = eventq_slot(cons & wrap_mask);
+  for (int i = 0; i < 4; ++i) e.words[i] = reinterpret_cast<const volatile uint64_t*>(slot->words.data())[i];
+  // Keep the overflow acknowledgement as it is (software copies OVFLG into OVACKFLG deliberately).
+  write32(RegOffset::kEventqCons, (cons & 0x80000000u) | (((cons & wrap_mask) + 1) & wrap_mask));
+  return true;
+}
+
+bool Smmu::wait_event(EventRecord& e, uint32_t timeout_ms) {
+  if (!kernel::wait_until([&] { return event_pending(); }, timeout_ms)) return false;
+  return pop_event(e);
+}
+
+size_t Smmu::drain_events() {
+  size_t n = 0;
+  EventRecord e;
+  while (n < 4096 && pop_event(e)) ++n;
+  return n;
+}
+
+void Smmu::ack_gerror(uint32_t bits) const {
+  if (bits == 0) return;
+  write32(RegOffset::kGerrorn, read32(RegOffset::kGerrorn) ^ bits);
+}
+
+}  // namespace drivers::smmuv3

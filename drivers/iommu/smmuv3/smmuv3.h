@@ -1,0 +1,136 @@
+// SMMUv3 guest driver: discovery from the DTB, the architected initialisation sequence (IHI 0070 §3.? and
+// Linux-style ordering: queues and tables before CR0.SMMUEN), the stream table (linear or 2-level), the
+// command queue with CMD_SYNC, event queue consumption and GERROR.
+//
+// Completion and events are POLLED: CMD_SYNC uses CS=SIG_NONE and completes when SMMU_CMDQ_CONS has moved
+// past it (§4.7.3 "the CMD_SYNC is complete when it is consumed"), the event queue is read by comparing
+// EVENTQ_PROD with EVENTQ_CONS. SMMU_IRQ_CTRL stays 0, so no wired interrupt is ever raised.
+//
+// Raw access (ste(), cmdq_slot(), event queue slots) is public on purpose: edge-case tests write structures
+// and queue entries by hand.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernel/mmio.h"
+#include "model/smmuv3/types.h"
+#include "spec/smmuv3/commands.h"
+#include "spec/smmuv3/events.h"
+#include "spec/smmuv3/registers.h"
+#include "spec/smmuv3/ste.h"
+
+namespace drivers::smmuv3 {
+
+using spec::smmuv3::RegOffset;
+
+struct Options {
+  bool two_level = false;   // SMMU_STRTAB_BASE_CFG.FMT = 2-level (needs SMMU_IDR0.ST_LEVEL)
+  unsigned strtab_log2 = 0; // LOG2SIZE; 0: the smallest size (>= 8) covering every endpoint's StreamID
+  unsigned split = 6;       // 2-level SPLIT
+  unsigned cmdq_log2 = 8;   // command queue entries = 2^n
+  unsigned eventq_log2 = 7; // event queue entries = 2^n
+  bool enable = true;       // set CR0.SMMUEN at the end
+};
+
+class Smmu {
+ public:
+  // The SMMU the DTB describes (platform().smmuv3_base), probed once. nullptr when the machine has none.
+  static Smmu* get();
+
+  uint32_t read32(uint32_t off) const { return regs_.read32(off); }
+  uint64_t read64(uint32_t off) const { return regs_.read64(off); }
+  void write32(uint32_t off, uint32_t v) const { regs_.write32(off, v); }
+  void write64(uint32_t off, uint64_t v) const { regs_.write64(off, v); }
+  uint64_t base() const { return regs_.base(); }
+
+  template <typename R>
+  R reg(uint32_t off) const {
+    R r{};
+    r.value = read32(off);
+    return r;
+  }
+  spec::smmuv3::Idr0 idr0() const { return reg<spec::smmuv3::Idr0>(RegOffset::kIdr0); }
+  spec::smmuv3::Idr1 idr1() const { return reg<spec::smmuv3::Idr1>(RegOffset::kIdr1); }
+  spec::smmuv3::Idr3 idr3() const { return reg<spec::smmuv3::Idr3>(RegOffset::kIdr3); }
+  spec::smmuv3::Idr5 idr5() const { return reg<spec::smmuv3::Idr5>(RegOffset::kIdr5); }
+  // The ID registers as the model's Config: the oracle then obeys what this SMMU advertises.
+  model::smmuv3::Config model_config() const;
+  // The register state a translation depends on, read back from the SMMU.
+  model::smmuv3::GlobalState global_state() const;
+  unsigned oas_bits() const { return spec::smmuv3::pa_size_bits(idr5().oas()); }
+
+  // Architected bring-up: disable, program CR1/CR2, stream table, command queue (then CFGI_ALL, TLBI_NSNH_ALL,
+  // CMD_SYNC), event queue, and finally SMMUEN. Frees what a previous init allocated.
+  bool init(const Options& o);
+  // Back to reset-like state: SMMUEN=0 (so GBPA applies), queues disabled, GBPA bypass, memory freed.
+  void shutdown();
+  bool initialised() const { return strtab_ != 0; }
+  const Options& options() const { return opt_; }
+
+  // §6.3.9/6.3.10: write CR0 and wait until CR0ACK reflects it.
+  bool set_cr0(uint32_t v);
+  // §6.3.14 GBPA update protocol: wait for UPDATE=0, write the fields with UPDATE=1, wait for UPDATE=0.
+  bool set_gbpa(uint32_t fields);
+
+  // ---- stream table ----
+  uint32_t sid_of(uint16_t rid) const;  // DT iommu-map of the PCI host; identity when the map is empty
+  uint64_t strtab_pa() const { return strtab_; }
+  unsigned strtab_log2() const { return log2size_; }
+  // The STE slot of sid in memory (2-level: allocates the level-2 table, Span = SPLIT+1). nullptr beyond.
+  spec::smmuv3::Ste* ste(uint32_t sid);
+  // The level-1 descriptor for sid (2-level only).
+  spec::smmuv3::L1Std* l1std(uint32_t sid);
+  // Publishes an STE: a currently invalid STE is written words 7..1, then word 0 (V) last (§3.21.3).
+  // A valid STE is replaced in place the same way, then CMD_CFGI_STE + CMD_SYNC.
+  bool write_ste(uint32_t sid, const spec::smmuv3::Ste& s);
+
+  // ---- command queue ----
+  unsigned cmdq_entries() const { return 1u << opt_.cmdq_log2; }
+  spec::smmuv3::Command* cmdq_slot(unsigned index) const;
+  uint32_t cmdq_prod() const { return read32(RegOffset::kCmdqProd); }
+  uint32_t cmdq_cons() const { return read32(RegOffset::kCmdqCons); }
+  // Writes c at PROD and advances PROD (waits, bounded, while the queue is full).
+  bool submit(const spec::smmuv3::Command& c);
+  // CMD_SYNC and wait until CONS passes it. False on timeout or when GERROR.CMDQ_ERR becomes active.
+  bool sync(uint32_t timeout_ms = 200);
+  bool command(const spec::smmuv3::Command& c) { return submit(c) && sync(); }
+  bool cfgi_ste(uint32_t sid);
+  bool cfgi_all();
+  bool tlbi_all();  // CMD_TLBI_NSNH_ALL (+ CMD_TLBI_EL2_ALL when HYP)
+
+  // ---- event queue ----
+  unsigned eventq_entries() const { return 1u << opt_.eventq_log2; }
+  spec::smmuv3::EventRecord* eventq_slot(unsigned index) const;
+  uint32_t eventq_prod() const { return read32(RegOffset::kEventqProd); }
+  uint32_t eventq_cons() const { return read32(RegOffset::kEventqCons); }
+  bool event_pending() const;
+  bool pop_event(spec::smmuv3::EventRecord& e);
+  // Waits (bounded) for the next record.
+  bool wait_event(spec::smmuv3::EventRecord& e, uint32_t timeout_ms = 100);
+  size_t drain_events();
+
+  // ---- GERROR ----
+  uint32_t gerror_active() const { return (read32(RegOffset::kGerror) ^ read32(RegOffset::kGerrorn)) & spec::smmuv3::kGerrorAllMask; }
+  void ack_gerror(uint32_t bits) const;  // GERRORN ^= bits (§6.3.19)
+
+ private:
+  bool probe();
+  void free_memory();
+  bool queue_init();
+
+  kernel::Mmio regs_;
+  Options opt_{};
+  unsigned log2size_ = 0;
+  uint64_t strtab_ = 0;
+  size_t strtab_bytes_ = 0;
+  uint64_t l2_[64] = {};  // 2-level: level-2 tables by level-1 index (only the first 64 L1 entries)
+  size_t l2_bytes_ = 0;
+  uint64_t cmdq_ = 0, eventq_ = 0;
+  size_t cmdq_bytes_ = 0, eventq_bytes_ = 0;
+};
+
+// Alignment / size helper: a block from DmaMemory of at least `bytes`, aligned to its size, zeroed.
+uint64_t alloc_table(size_t bytes);
+
+}  // namespace drivers::smmuv3
