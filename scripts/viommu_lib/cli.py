@@ -57,9 +57,16 @@ def _seconds(text):
     return v
 
 
-def _common_qemu(p):
-    p.add_argument("--qemu-dir", metavar="DIR", help="use qemu-system-* from DIR (default: PATH)")
+def _common_qemu(p, many=True):
+    p.add_argument("--qemu", metavar="all|system|trixie" + ("[,..]" if many else ""),
+                   help=("QEMUs to run: system = the host's (PATH), trixie = QEMU 10.0 from the Debian trixie "
+                         "root; default: every one found" if many else
+                         "the QEMU to boot: system (default) or trixie"))
+    p.add_argument("--qemu-dir", metavar="DIR", help="a QEMU build: qemu-system-* from DIR (narrows to it "
+                   "unless --qemu names others too)")
     p.add_argument("--accel", choices=("tcg", "kvm"), default="tcg", help="QEMU accelerator (default tcg)")
+    p.add_argument("--cpu", metavar="MODEL", help="QEMU -cpu (default: max under tcg, host under kvm; "
+                   "a host whose KVM rejects -cpu host needs e.g. --cpu qemu64)")
     p.add_argument("--timeout", type=_seconds, default=300.0, metavar="SECONDS",
                    help="host-side limit per QEMU run (default 300)")
 
@@ -81,14 +88,23 @@ def parser():
     boot = sub.add_parser("boot", prog="viommu boot", help="boot one configuration", allow_abbrev=False,
                           usage="viommu boot --config C [--qemu-dir DIR] [--accel A] [--timeout S] [-- guest args...]")
     boot.add_argument("--config", required=True, metavar="C")
-    _common_qemu(boot)
+    _common_qemu(boot, many=False)
 
     lst = sub.add_parser("list", prog="viommu list", help="configurations and test cases", allow_abbrev=False)
     lst.add_argument("--config", metavar="C", help="only this configuration")
+    lst.add_argument("--qemu", metavar="all|system|trixie[,..]")
     lst.add_argument("--qemu-dir", metavar="DIR")
 
-    sub.add_parser("test", prog="viommu test", help="the project's own tests", allow_abbrev=False)
-    sub.add_parser("setup", prog="viommu setup", help="install missing packages, then build", allow_abbrev=False)
+    test = sub.add_parser("test", prog="viommu test", help="the project's own tests", allow_abbrev=False)
+    test.add_argument("--num-shards", type=_positive_int, metavar="N", help="split ctest and lit into N shards")
+    test.add_argument("--run-shard", type=_positive_int, metavar="I", help="run shard I (1..N)")
+    test.add_argument("--qemu", metavar="all|system|trixie[,..]", help="lit runs for these QEMUs (default: every one found)")
+    setup = sub.add_parser("setup", prog="viommu setup", help="install missing packages, then build",
+                           allow_abbrev=False)
+    setup.add_argument("--qemu", choices=("trixie",), help="also create the Debian trixie root with QEMU 10.0 "
+                       "(reused when present)")
+    setup.add_argument("--qemu-root", metavar="DIR", help="where to create it (default: %s when writable, "
+                       "else build/qemu-trixie)" % "/var/cache/viommu-conformance/qemu-trixie")
     sub.add_parser("build", prog="viommu build", help="configure and build", allow_abbrev=False)
     return top
 
@@ -107,4 +123,8 @@ def parse(argv):
     if not args.command:
         raise UserError("no command given (commands: run, boot, list, test, setup, build; see 'viommu --help')")
     args.guest_args = guest
+    if args.command == "test" and (args.num_shards is None) != (args.run_shard is None):
+        raise UserError("test: --num-shards and --run-shard go together")
+    if args.command == "test" and args.num_shards and args.run_shard > args.num_shards:
+        raise UserError("test: --run-shard %d is more than --num-shards %d" % (args.run_shard, args.num_shards))
     return args

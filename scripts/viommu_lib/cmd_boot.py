@@ -9,14 +9,14 @@ from .errors import UserError
 def main(args):
     config = configs.get(args.config)
     qemu.check_accel(args.accel)
-    target = plan.Target(config, qemu.Qemu(args.qemu_dir), args.accel)
+    target = plan.Target(config, _one_qemu(args), args.accel, args.cpu)
     if not target.available:
         raise UserError("configuration '%s' is unavailable: %s" % (config.name, target.problem))
     words = configs.guest_args(extra=args.guest_args)
     with plan.scratch() as blk:
         argv = target.argv(args.accel, blk, words)
-        out = qemu.launch(argv, args.timeout, stream=sys.stdout.buffer)
-        cmdline = plan.reproduce_line(argv, blk)
+        out = qemu.launch(argv, args.timeout, stream=sys.stdout.buffer, env=target.env)
+        cmdline = plan.reproduce_line(argv, blk, target.env)
     sys.stdout.flush()
     if out.timed_out:
         print("viommu: QEMU timed out after %g s" % args.timeout, file=sys.stderr)
@@ -33,3 +33,14 @@ def main(args):
     if err.strip():
         sys.stderr.write(err if err.endswith("\n") else err + "\n")
     return status
+
+
+def _one_qemu(args):
+    """boot runs one QEMU: --qemu-dir, else --qemu trixie, else the host's."""
+    if args.qemu_dir:
+        return qemu.Qemu(args.qemu_dir)
+    if args.qemu in (None, "system", "all"):
+        return qemu.Qemu()
+    if args.qemu == "trixie":
+        return qemu.trixie()
+    raise UserError("boot: --qemu takes one of system, trixie (got '%s')" % args.qemu)

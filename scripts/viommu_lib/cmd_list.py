@@ -8,13 +8,15 @@ LIST_TIMEOUT = 60.0
 
 def main(args):
     chosen, _ = configs.select(args.config)
-    q = qemu.Qemu(args.qemu_dir)
-    targets = [plan.Target(c, q) for c in chosen]
-    rows = [("configuration", "machine", "qemu", "status")]
+    targets = plan.targets(chosen, qemu.implementations(args.qemu_dir, args.qemu))
+    rows = [("configuration", "machine", "implementation", "status")]
     for t in targets:
-        qtext = t.binary or t.qemu.expected_binary(t.config.arch)
-        if t.version:
-            qtext += " (%s)" % t.version[0]
+        if t.config.is_model:
+            qtext = "model: " + (t.binary or "")
+        else:
+            qtext = "%s: %s" % (t.qemu.label, t.binary or t.qemu.expected_binary(t.config.arch))
+            if t.version:
+                qtext += " (%s)" % t.version[0]
         machine = t.config.machine + "".join(" " + a for a in t.config.iommu_devices if a != "-device")
         rows.append((t.config.name, machine, qtext, "available" if t.available else "unavailable: " + t.problem))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
@@ -28,7 +30,7 @@ def main(args):
             print("\ncases (%s): unknown, no available configuration for this architecture" % arch)
             continue
         with plan.scratch() as blk:
-            out = qemu.launch(t.argv("tcg", blk, ["list"]), LIST_TIMEOUT)
+            out = qemu.launch(t.argv("tcg", blk, ["list"]), LIST_TIMEOUT, env=t.env)
         guest, problem = qemu.guest_status(arch, out)
         cases = ktap.parse(out.stdout).listed
         if out.timed_out or problem or guest != 0:

@@ -15,40 +15,48 @@ from .errors import UserError
 def main(args):
     chosen, explicit = configs.select(args.config)
     words = configs.guest_args(filter_glob=args.filter, seed=args.seed)
-    q = qemu.Qemu(args.qemu_dir)
+    impls = qemu.implementations(args.qemu_dir, args.qemu)
     qemu.check_accel(args.accel)
     if not args.no_build:
         if packages.missing():
             packages.install()
         build.build([build.preset_for_arch(a) for a in _arches(chosen)])
-    targets = [plan.Target(c, q, args.accel) for c in chosen]
+    targets = plan.targets(chosen, impls, args.accel, args.cpu)
+    narrowed = bool(args.qemu or args.qemu_dir)
     if explicit:
-        for t in targets:
-            if not t.available:
-                raise UserError("configuration '%s' is unavailable: %s" % (t.config.name, t.problem))
+        for c in chosen:
+            ts = [t for t in targets if t.config is c]
+            if not any(t.available for t in ts):
+                raise UserError("configuration '%s' is unavailable: %s" % (c.name, ts[0].problem))
+    if narrowed:
+        # A QEMU the user asked for by name must run; an implicit one may be missing (reported loudly).
+        for q in impls:
+            if q.problem:
+                raise UserError("%s is unavailable: %s" % (q.label, q.problem))
     # Load (and so validate) the expectations of every QEMU version before booting anything.
     expect = {}
     for t in targets:
-        if t.available and t.version[1] not in expect:
+        if t.available and t.version and t.version[1] not in expect:
             expect[t.version[1]] = expectations.load(t.version[1])
 
     results = []
     for t in targets:
-        r = R.ConfigResult(t.config.name, t.config.arch)
+        r = R.ConfigResult(t.config.name, t.config.arch, t.qemu.label, t.qemu.ident, t.config.peers)
         if not t.available:
             r.available = False
             r.unavailable_reason = t.problem
-            print("viommu: %s unavailable: %s" % (t.config.name, t.problem), file=sys.stderr)
         results.append(r)
+    for line in matrix.unavailable_lines(results):
+        print("viommu: " + line, file=sys.stderr)
     todo = [(t, r) for t, r in zip(targets, results) if r.available]
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(_run_one, t, r, args, words, expect[t.version[1]]) for t, r in todo]
+        futures = [pool.submit(_run_one, t, r, args, words, expect.get(t.version[1]) if t.version else []) for t, r in todo]
         try:
             for f in concurrent.futures.as_completed(futures):
                 r = f.result()
                 c = r.counts()
-                print("viommu: %-32s %3d passed, %d failed, %d xfail, %d skipped, %d xpass  (%.1f s)%s"
+                print("viommu: %-42s %3d passed, %d failed, %d xfail, %d skipped, %d xpass  (%.1f s)%s"
                       % (r.label, c["P"], c["F"], c["X"], c["S"], c["U"], r.elapsed,
                          "  [%s]" % (r.problem or "timed out") if r.problem or r.timed_out else ""),
                       file=sys.stderr, flush=True)
@@ -67,13 +75,16 @@ def main(args):
     meta = "%s  (%.1f s)" % (" ".join(["scripts/viommu"] + [shlex.quote(a) for a in sys.argv[1:]]), elapsed)
     _write_reports(results, verdict, meta, report_dir)
 
-    if any(r.available for r in results):
-        print(matrix.render(results))
-    for line in matrix.failures(results):
+    print(matrix.render(results))
+    for line in matrix.difference_lines(results) + matrix.failures(results):
         print(line)
     print("%d passed, %d failed, %d expected failures, %d skipped, %d unexpected passes; report: %s"
           % (total["P"], total["F"], total["X"], total["S"], total["U"],
              paths.rel(os.path.join(report_dir, "index.html"))))
+    missing = [r for r in results if not r.available]
+    if missing:
+        print("WARNING: %d configuration x implementation column(s) did not run: %s (UNAVAILABLE above)"
+              % (len(missing), ", ".join(r.label for r in missing)))
     if total["U"]:
         print("XPASS: %d case(s) passed that the expectations say fail: update tests/expectations/"
               % total["U"])
@@ -91,13 +102,14 @@ def _arches(chosen):
 
 def _run_one(target, r, args, words, expect):
     r.qemu_binary = target.binary
-    r.qemu_version, r.qemu_series = target.version
+    if target.version:
+        r.qemu_version, r.qemu_series = target.version
     r.timeout = args.timeout
     with plan.scratch() as blk:
         argv = target.argv(args.accel, blk, words)
         r.command = argv
-        r.reproduce = plan.reproduce_line(argv, blk)
-        out = qemu.launch(argv, args.timeout)
+        r.reproduce = plan.reproduce_line(argv, blk, target.env)
+        out = qemu.launch(argv, args.timeout, env=target.env)
     r.elapsed = out.elapsed
     r.console = out.stdout.decode("utf-8", errors="replace")
     r.stderr = out.stderr.decode("utf-8", errors="replace")

@@ -14,12 +14,19 @@ SYSTEM_QBOOT = "/usr/share/qemu/qboot.rom"
 class Config:
     """One configuration: an architecture, its machine, and the IOMMU devices it adds."""
 
-    def __init__(self, name, arch, machine, iommu_devices=(), description=""):
+    def __init__(self, name, arch, machine, iommu_devices=(), description="", peers=None):
         self.name = name
-        self.arch = arch
+        self.arch = arch                          # "host" for the hosted reference model
         self.machine = machine
         self.iommu_devices = list(iommu_devices)  # placed before the endpoints on the command line
         self.description = description
+        # The matrix rows this configuration's results appear in: a QEMU configuration its own, a model
+        # configuration those of the QEMU configurations it is compared with.
+        self.peers = list(peers or [name])
+
+    @property
+    def is_model(self):
+        return self.arch == "host"
 
 
 CONFIGS = [
@@ -29,6 +36,11 @@ CONFIGS = [
     Config("virtio-iommu-aarch64", "aarch64", "virt", ["-device", "virtio-iommu-pci"], "virtio-iommu"),
     Config("virtio-iommu-x86_64", "x86_64", "q35", ["-device", "virtio-iommu-pci"], "virtio-iommu"),
     Config("amd-vi", "x86_64", "q35", ["-device", "amd-iommu"], "AMD-Vi"),
+    # The reference model, hosted: the same cases compiled for the host, MMIO and DMA routed into the model.
+    Config("model-smmuv3", "host", "hosted", description="SMMUv3 reference model", peers=["smmuv3"]),
+    Config("model-virtio-iommu", "host", "hosted", description="virtio-iommu reference model",
+           peers=["virtio-iommu-aarch64", "virtio-iommu-x86_64"]),
+    Config("model-amd-vi", "host", "hosted", description="AMD-Vi reference model", peers=["amd-vi"]),
 ]
 BY_NAME = {c.name: c for c in CONFIGS}
 NAMES = [c.name for c in CONFIGS]
@@ -66,16 +78,24 @@ def endpoint_args(blk_image):
     ]
 
 
-def arch_args(config, qboot):
+def default_cpu(accel):
+    """TCG: '-cpu max' (every feature QEMU models). KVM: '-cpu host', right on real KVM hosts; a host whose
+    KVM rejects it (this project's PVM machines abort on MSR 0x10a) needs '--cpu qemu64'."""
+    return "host" if accel == "kvm" else "max"
+
+
+def arch_args(config, qboot, cpu="max"):
     if config.arch == "aarch64":
-        return ["-machine", config.machine, "-cpu", "max", "-semihosting-config", "enable=on,target=native"]
-    return ["-machine", config.machine, "-cpu", "max", "-bios", qboot,
+        return ["-machine", config.machine, "-cpu", cpu, "-semihosting-config", "enable=on,target=native"]
+    return ["-machine", config.machine, "-cpu", cpu, "-bios", qboot,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
-def command_line(config, qemu_binary, qboot, image, accel, blk_image, guest_args):
-    """The full QEMU argv for one run of a configuration."""
-    return ([qemu_binary] + COMMON_ARGS + ["-accel", accel] + arch_args(config, qboot)
+def command_line(config, qemu_binary, qboot, image, accel, blk_image, guest_args, cpu=None):
+    """The full QEMU argv for one run of a configuration. qemu_binary: a path, or the list of words
+    that start QEMU (a loader prefix for a trixie root)."""
+    start = [qemu_binary] if isinstance(qemu_binary, str) else list(qemu_binary)
+    return (start + COMMON_ARGS + ["-accel", accel] + arch_args(config, qboot, cpu or default_cpu(accel))
             + config.iommu_devices + endpoint_args(blk_image)
             + ["-kernel", image, "-append", " ".join(guest_args)])
 
@@ -101,7 +121,13 @@ def guest_args(filter_glob=None, seed=None, tags=None, extra=()):
 
 
 def image_status(arch):
-    """(path, problem or None) for an architecture's guest image."""
+    """(path, problem or None) for an architecture's guest image (the hosted runner for 'host')."""
+    if arch == "host":
+        img = paths.HOSTED_RUNNER
+        if not os.path.isfile(img):
+            return img, ("hosted model runner %s not built (the conformance cases compiled for the host "
+                         "against the reference model: not implemented yet)" % paths.rel(img))
+        return img, None
     img = paths.image(arch)
     if not os.path.isfile(img):
         return img, "guest image %s not built" % paths.rel(img)

@@ -1,5 +1,6 @@
-"""The conformance matrix on the terminal: rows = test group, columns = configuration,
-cells 'P/F/X/S' (passed/failed/expected-fail/skipped) plus '+nU' for unexpected passes;
+"""The conformance matrix on the terminal: rows = configuration x test group, columns = implementation
+(qemu 7.2, qemu 10.0, a user's QEMU, the reference model), cells 'P/F/X/S' (passed/failed/expected-fail/
+skipped) plus '+nU' for unexpected passes; then every case whose outcome differs between implementations,
 then every failed case with its reason."""
 from . import results as R
 
@@ -13,33 +14,113 @@ def cell(counts):
     return s
 
 
+def implementations(all_results):
+    """Column titles in first-seen order (unavailable implementations included: they are reported)."""
+    out = []
+    for r in all_results:
+        if r.implementation not in out:
+            out.append(r.implementation)
+    return out
+
+
+def rows(all_results):
+    """[(config, group)] in configuration order, groups sorted; plus the results of each row config."""
+    order, by_row = [], {}
+    for r in all_results:
+        for row in r.rows:
+            if row not in by_row:
+                order.append(row)
+                by_row[row] = []
+            by_row[row].append(r)
+    out = []
+    for row in order:
+        ran = [r for r in by_row[row] if r.available]
+        for g in R.groups(ran):
+            out.append((row, g))
+    return out, by_row
+
+
+def counts_at(by_row, row, impl, group=None):
+    """Counts of one cell, or None when that implementation has no run for the row."""
+    rs = [r for r in by_row.get(row, []) if r.implementation == impl]
+    if not rs:
+        return None
+    if not any(r.available for r in rs):
+        return "n/a"
+    c = dict.fromkeys(R.LETTERS, 0)
+    for r in rs:
+        for k, v in r.counts(group).items():
+            c[k] += v
+    return c
+
+
+def column_totals(all_results, impl):
+    c = dict.fromkeys(R.LETTERS, 0)
+    for r in all_results:
+        if r.implementation == impl and r.available:
+            for k, v in r.counts().items():
+                c[k] += v
+    return c
+
+
+def _text(c):
+    if c is None:
+        return ""
+    if c == "n/a":
+        return "n/a"
+    return cell(c)
+
+
 def render(all_results):
-    ran = [r for r in all_results if r.available]
-    lines = []
-    groups = R.groups(ran)
-    headers = ["group"] + [r.config for r in ran]
-    versions = [""] + ["qemu %s" % r.qemu_series for r in ran]
-    rows = []
-    for g in groups:
-        rows.append([g] + [cell(r.counts(g)) for r in ran])
-    rows.append(["total"] + [cell(r.counts()) for r in ran])
-    widths = [max(len(row[i]) for row in [headers, versions] + rows) for i in range(len(headers))]
+    impls = implementations(all_results)
+    row_list, by_row = rows(all_results)
+    header = ["configuration", "group"] + impls
+    table = []
+    last = None
+    for row, g in row_list:
+        table.append([row if row != last else "", g] + [_text(counts_at(by_row, row, i, g)) for i in impls])
+        last = row
+    total = ["total", ""] + [cell(column_totals(all_results, i))
+                             if any(r.available for r in all_results if r.implementation == i) else "n/a"
+                             for i in impls]
+    widths = [max(len(x[i]) for x in [header, total] + table) for i in range(len(header))]
 
     def fmt(row):
-        return "  ".join(v.ljust(widths[0]) if i == 0 else v.rjust(widths[i]) for i, v in enumerate(row)).rstrip()
+        return "  ".join(v.ljust(widths[i]) if i < 2 else v.rjust(widths[i]) for i, v in enumerate(row)).rstrip()
 
-    lines.append(fmt(headers))
-    lines.append(fmt(versions))
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows[:-1]:
-        lines.append(fmt(row))
-    lines.append("  ".join("-" * w for w in widths))
-    lines.append(fmt(rows[-1]))
-    lines.append("cells: passed/failed/expected-fail/skipped (+N U = unexpected passes)")
-    for r in all_results:
-        if not r.available:
-            lines.append("unavailable: %s (%s)" % (r.config, r.unavailable_reason))
+    rule = "  ".join("-" * w for w in widths)
+    lines = [fmt(header), rule] + [fmt(x) for x in table] + [rule, fmt(total)]
+    lines.append("cells: passed/failed/expected-fail/skipped (+N U = unexpected passes); "
+                 "n/a = implementation unavailable")
+    lines += unavailable_lines(all_results)
     return "\n".join(lines)
+
+
+def unavailable_lines(all_results):
+    """Every configuration x implementation that could not run, once per reason, LOUDLY."""
+    lines, seen = [], set()
+    for r in all_results:
+        if r.available:
+            continue
+        key = (r.implementation, r.unavailable_reason)
+        configs_ = [x.config for x in all_results if not x.available and
+                    (x.implementation, x.unavailable_reason) == key]
+        if key in seen:
+            continue
+        seen.add(key)
+        lines.append("UNAVAILABLE: %s for %s: %s" % (r.implementation, ", ".join(configs_), r.unavailable_reason))
+    return lines
+
+
+def difference_lines(all_results):
+    """Every case whose outcome (pass/fail/skip, before expectations) differs between implementations."""
+    diffs = R.differences(all_results)
+    if not diffs:
+        return []
+    lines = ["outcomes that differ between implementations (%d):" % len(diffs)]
+    for row, name, seen in diffs:
+        lines.append("DIFF  %s  %s: %s" % (row, name, ", ".join("%s %s" % (i, o) for i, o in seen)))
+    return lines
 
 
 def failures(all_results):

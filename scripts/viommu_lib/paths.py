@@ -9,6 +9,11 @@ EXPECTATIONS = os.path.join(REPO, "tests", "expectations")
 LIT_DIR = os.path.join(REPO, "tests", "lit")
 VIOMMU = os.path.join(REPO, "scripts", "viommu")
 ARCHES = ("aarch64", "x86_64")
+# The Debian trixie root holding QEMU 10.0: machine-wide (shared by every clone) or in the build tree.
+TRIXIE_CACHE = "/var/cache/viommu-conformance/qemu-trixie"
+TRIXIE_BUILD = os.path.join(BUILD, "qemu-trixie")
+# The hosted reference-model runner (the conformance cases compiled for the host against the model).
+HOSTED_RUNNER = os.path.join(BUILD, "host", "viommu-hosted")
 
 
 def image(arch):

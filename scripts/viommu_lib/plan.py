@@ -9,15 +9,43 @@ import tempfile
 from . import configs, qemu
 
 
+class Model:
+    """The reference model as an implementation: the hosted runner executes the conformance cases on the
+    host with the drivers' MMIO and the endpoints' DMA routed into the model. No expectations apply."""
+    kind = "model"
+    ident = "model"
+    label = "model"
+    source = "hosted runner"
+    problem = None
+
+    def series(self):
+        return None
+
+    def env(self):
+        return {}
+
+
 class Target:
-    def __init__(self, config, q, accel="tcg"):
+    """One column of the matrix: a configuration on one implementation (a QEMU or the model)."""
+
+    def __init__(self, config, q, accel="tcg", cpu=None):
         self.config = config
         self.qemu = q
-        self.binary = q.binary(config.arch)
+        self.accel = accel
+        self.cpu = cpu
         self.image, image_problem = configs.image_status(config.arch)
-        self.qboot = q.qboot()
         self.problem = None
-        if not self.binary:
+        self.version = None
+        if config.is_model:
+            self.binary = self.image
+            self.qboot = None
+            self.problem = image_problem
+            return
+        self.binary = q.binary(config.arch)
+        self.qboot = q.qboot()
+        if q.problem:
+            self.problem = q.problem
+        elif not self.binary:
             self.problem = "%s not found" % q.expected_binary(config.arch)
         elif image_problem:
             self.problem = image_problem
@@ -25,14 +53,33 @@ class Target:
             self.problem = "--accel kvm runs only %s guests on this %s host" % (host_arch(), host_arch())
         elif config.arch == "x86_64" and not os.path.isfile(self.qboot):
             self.problem = "x86 firmware %s not found" % self.qboot
-        self.version = qemu.binary_version(self.binary) if self.binary else None
+        self.version = q.version(config.arch) if self.binary else None
 
     @property
     def available(self):
         return self.problem is None
 
+    @property
+    def env(self):
+        return self.qemu.env()
+
     def argv(self, accel, blk_image, guest_args):
-        return configs.command_line(self.config, self.binary, self.qboot, self.image, accel, blk_image, guest_args)
+        if self.config.is_model:
+            return [self.binary] + list(guest_args)
+        return configs.command_line(self.config, self.qemu.argv0(self.config.arch), self.qboot, self.image,
+                                    accel, blk_image, guest_args, self.cpu)
+
+
+def targets(chosen, impls, accel="tcg", cpu=None):
+    """Every (configuration, implementation) pair to run: QEMU configurations on every QEMU, model
+    configurations on the model."""
+    out = []
+    for c in chosen:
+        if c.is_model:
+            out.append(Target(c, Model(), accel, cpu))
+        else:
+            out += [Target(c, q, accel, cpu) for q in impls]
+    return out
 
 
 def host_arch():
@@ -53,6 +100,7 @@ def scratch():
         shutil.rmtree(d, ignore_errors=True)
 
 
-def reproduce_line(argv, blk_image):
-    """A shell line that reproduces a run exactly, including its scratch disk."""
-    return "truncate -s 1M %s && %s" % (blk_image, configs.shell_line(argv))
+def reproduce_line(argv, blk_image, env=None):
+    """A shell line that reproduces a run exactly, including its scratch disk and environment."""
+    prefix = "".join("%s=%s " % (k, configs.shell_line([v])) for k, v in sorted((env or {}).items()))
+    return "truncate -s 1M %s && %s%s" % (blk_image, prefix, configs.shell_line(argv))

@@ -1,4 +1,5 @@
-"""report/summary.json: counts per configuration and group."""
+"""report/summary.json: counts per implementation, configuration and group; the cases whose outcome
+differs between implementations."""
 import json
 
 from . import matrix
@@ -22,7 +23,27 @@ def build(all_results, verdict):
                 "failed": [{"name": c.name, "reason": c.reason} for c in r.cases if c.status in R.FAILED],
                 "xpass": [{"name": c.name, "reason": c.reason} for c in r.cases if c.status == R.XPASS],
             })
-        out["configs"][r.label if r.available else r.config] = entry
+        entry.update({"implementation": r.implementation, "config": r.config})
+        out["configs"][r.label] = entry
+    out["implementations"] = {}
+    for impl in matrix.implementations(all_results):
+        rs = [r for r in all_results if r.implementation == impl]
+        ran = [r for r in rs if r.available]
+        groups = {}
+        for r in ran:
+            for g in R.groups([r]):
+                c = groups.setdefault(g, dict.fromkeys(R.LETTERS, 0))
+                for k, v in r.counts(g).items():
+                    c[k] += v
+        out["implementations"][impl] = {
+            "id": rs[0].ident, "available": bool(ran),
+            "unavailable": {r.config: r.unavailable_reason for r in rs if not r.available},
+            "qemu_version": ran[0].qemu_version if ran else None,
+            "counts": matrix.column_totals(all_results, impl), "groups": groups,
+            "configs": {r.config: {"counts": r.counts(), "groups": {g: r.counts(g) for g in R.groups([r])}}
+                        for r in ran}}
+    out["differences"] = [{"config": row, "case": name, "outcomes": dict(seen)}
+                          for row, name, seen in R.differences(all_results)]
     return out
 
 

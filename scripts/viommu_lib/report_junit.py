@@ -19,11 +19,14 @@ def build(all_results):
                               failures=str(c["F"] + c["U"]), errors="0", skipped=str(c["S"] + c["X"]),
                               time="%.3f" % r.elapsed)
         props = ET.SubElement(suite, "properties")
-        for k, v in (("qemu.version", r.qemu_version or ""), ("qemu.binary", r.qemu_binary or ""),
+        for k, v in (("implementation", r.implementation), ("qemu.version", r.qemu_version or ""),
+                     ("qemu.binary", r.qemu_binary or ""),
                      ("command", r.reproduce)):
             ET.SubElement(props, "property", name=k, value=_clean(v))
         for case in r.cases:
-            tc = ET.SubElement(suite, "testcase", classname=r.config, name=case.name, time="0")
+            # classname <implementation>.<configuration>: CI viewers group by implementation.
+            tc = ET.SubElement(suite, "testcase", classname="%s.%s" % (r.ident, r.config), name=case.name,
+                               time="0")
             body = _clean("\n".join(case.details))
             if case.status in R.FAILED or case.status == R.XPASS:
                 f = ET.SubElement(tc, "failure", message=_clean(case.reason),

@@ -14,9 +14,12 @@ NOT_REPORTED = "run ended before the case reported"
 class ConfigResult:
     """One configuration run on one QEMU."""
 
-    def __init__(self, config, arch):
+    def __init__(self, config, arch, impl=None, impl_id=None, rows=None):
         self.config = config
         self.arch = arch
+        self.impl = impl                # column title of the implementation: 'qemu 7.2', 'qemu 10.0', 'model'
+        self.impl_id = impl_id          # its short id: qemu-7.2, qemu-10.0, model
+        self.rows = list(rows or [config])  # matrix rows (configurations) this result is shown in
         self.available = True
         self.unavailable_reason = None
         self.qemu_binary = None
@@ -35,8 +38,22 @@ class ConfigResult:
         self.cases = []                 # ktap.Case with final statuses
 
     @property
+    def implementation(self):
+        if self.impl:
+            return self.impl
+        return "qemu %s" % self.qemu_series if self.qemu_series else "?"
+
+    @property
+    def ident(self):
+        if self.impl_id:
+            return self.impl_id
+        return "qemu-%s" % self.qemu_series if self.qemu_series else "unknown"
+
+    @property
     def label(self):
-        return "%s (qemu %s)" % (self.config, self.qemu_series) if self.qemu_series else self.config
+        if self.impl or self.qemu_series:
+            return "%s (%s)" % (self.config, self.implementation)
+        return self.config
 
     def counts(self, group=None):
         c = dict.fromkeys(LETTERS, 0)
@@ -116,6 +133,40 @@ def classify(result, expectations):
         elif case.status == PASS:
             case.status = XPASS
             case.reason = "XPASS: passed, but %s expects a failure: %s" % (e.where, e.describe())
+
+
+def outcome(case):
+    """What the implementation did, before expectations: pass, fail or skip."""
+    if case.status in (PASS, XPASS):
+        return "pass"
+    if case.status == SKIP:
+        return "skip"
+    return "fail"
+
+
+def differences(results):
+    """Cases whose outcome differs between implementations of the same configuration (matrix row):
+    [(row config, case name, [(implementation, outcome or 'not run')])], sorted."""
+    by_row = {}
+    for r in results:
+        if not r.available:
+            continue
+        for row in r.rows:
+            by_row.setdefault(row, []).append(r)
+    out = []
+    for row in sorted(by_row):
+        rs = by_row[row]
+        if len(rs) < 2:
+            continue
+        names = sorted({c.name for r in rs for c in r.cases})
+        for name in names:
+            seen = []
+            for r in rs:
+                case = next((c for c in r.cases if c.name == name), None)
+                seen.append((r.implementation, outcome(case) if case else "not run"))
+            if len({o for _, o in seen}) > 1:
+                out.append((row, name, seen))
+    return out
 
 
 def groups(results):

@@ -43,8 +43,23 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(argv[argv.index("-accel") + 1], "kvm")
         self.assertIn("enable=on,target=native", argv)
 
+    def test_cpu_defaults(self):
+        def cpu(accel, override=None):
+            argv = configs.command_line(configs.get("noiommu-x86_64"), "q", "/q.rom", "/img", accel, "/b", [],
+                                        override)
+            return argv[argv.index("-cpu") + 1]
+        self.assertEqual(cpu("tcg"), "max")
+        self.assertEqual(cpu("kvm"), "host")
+        self.assertEqual(cpu("kvm", "qemu64"), "qemu64")
+
+    def test_loader_prefix(self):
+        argv = configs.command_line(configs.get("smmuv3"), ["/r/lib64/ld.so", "/r/usr/bin/qemu-system-aarch64"],
+                                    None, "/img", "tcg", "/b", [])
+        self.assertEqual(argv[:2], ["/r/lib64/ld.so", "/r/usr/bin/qemu-system-aarch64"])
+        self.assertEqual(argv[2], "-nodefaults")
+
     def test_select(self):
-        self.assertEqual(len(configs.select("all")[0]), 6)
+        self.assertEqual(len(configs.select("all")[0]), 9)  # 6 QEMU configurations + 3 hosted model ones
         self.assertEqual([c.name for c in configs.select("smmuv3,amd-vi")[0]], ["smmuv3", "amd-vi"])
         with self.assertRaises(UserError) as cm:
             configs.select("smmuv3,foo")
@@ -63,6 +78,55 @@ class CommandLineTest(unittest.TestCase):
         with self.assertRaises(UserError):
             configs.guest_args(extra=["has space"])
 
+
+
+class ImplementationTest(unittest.TestCase):
+    def test_trixie_root_is_run_through_its_loader(self):
+        import os
+        import tempfile
+        from viommu_lib import paths
+        with tempfile.TemporaryDirectory() as root:
+            for a in paths.ARCHES:
+                os.makedirs(os.path.join(root, "usr", "bin"), exist_ok=True)
+                p = os.path.join(root, "usr", "bin", "qemu-system-" + a)
+                open(p, "w").close()
+                os.chmod(p, 0o755)
+            q = qemu.Qemu(kind="trixie", root=root)
+            argv = q.argv0("aarch64")
+            self.assertEqual(argv[0], os.path.join(root, "lib64", "ld-linux-x86-64.so.2"))
+            self.assertEqual(argv[3], os.path.join(root, "usr", "bin", "qemu-system-aarch64"))
+            self.assertEqual(argv[4:], ["-L", os.path.join(root, "usr", "share", "qemu")])
+            self.assertEqual(q.qboot(), os.path.join(root, "usr", "share", "qemu", "qboot.rom"))
+            self.assertIn("QEMU_MODULE_DIR", q.env())
+            self.assertTrue(qemu.trixie_ready(root))
+            old = os.environ.get("VIOMMU_TRIXIE_ROOT")
+            os.environ["VIOMMU_TRIXIE_ROOT"] = root
+            try:
+                self.assertEqual(qemu.trixie_roots()[0], root)
+            finally:
+                if old is None:
+                    del os.environ["VIOMMU_TRIXIE_ROOT"]
+                else:
+                    os.environ["VIOMMU_TRIXIE_ROOT"] = old
+
+    def test_missing_trixie_is_reported(self):
+        q = qemu.Qemu(kind="trixie", problem="not found in /x")
+        self.assertIsNone(q.binary("aarch64"))
+        self.assertEqual(q.label, "qemu 10.0")
+        t = __import__("viommu_lib.plan", fromlist=["plan"]).Target(configs.get("smmuv3"), q)
+        self.assertFalse(t.available)
+        self.assertEqual(t.problem, "not found in /x")
+
+    def test_selection(self):
+        self.assertEqual([q.kind for q in qemu.implementations(None, "system")], ["system"])
+        self.assertEqual([q.kind for q in qemu.implementations(None, None)], ["system", "trixie"])
+        with self.assertRaises(UserError):
+            qemu.implementations(None, "bogus")
+
+    def test_reproduce_line_has_environment(self):
+        from viommu_lib import plan
+        line = plan.reproduce_line(["q", "-m", "1"], "/t/b.img", {"QEMU_MODULE_DIR": "/r/m"})
+        self.assertEqual(line, "truncate -s 1M /t/b.img && QEMU_MODULE_DIR=/r/m q -m 1")
 
 
 class SummaryParseTest(unittest.TestCase):

@@ -27,7 +27,7 @@ class ReportTest(unittest.TestCase):
         cases = root.findall("./testsuite/testcase")
         self.assertEqual(len(cases), 3 + 4)
         first = cases[0]
-        self.assertEqual(first.get("classname"), "noiommu-aarch64")
+        self.assertEqual(first.get("classname"), "qemu-7.2.noiommu-aarch64")
         self.assertEqual(first.get("name"), "dma.edu.roundtrip_4k")
         self.assertEqual(first.find("failure").get("message"), "data mismatch at offset 5")
         self.assertIn("expected dst[5]=0xa5", first.find("failure").text)
@@ -57,9 +57,37 @@ class ReportTest(unittest.TestCase):
         text = matrix.render(sample_results())
         self.assertIn("dma.edu", text)
         self.assertIn("0/1/0/0", text)
-        self.assertIn("unavailable: amd-vi", text)
+        self.assertIn("UNAVAILABLE: ? for amd-vi: qemu-system-x86_64 not found", text)
         fails = matrix.failures(sample_results())
         self.assertEqual(len([l for l in fails if l.startswith("FAIL")]), 4)
+
+    def test_differences_between_implementations(self):
+        a = common.result_for(common.SAMPLE, status=1)
+        b = common.result_for(common.SAMPLE.replace("not ok 1 dma.edu.roundtrip_4k # data mismatch at offset 5",
+                                                    "ok 1 dma.edu.roundtrip_4k"), status=0)
+        b.qemu_version, b.qemu_series, b.impl, b.impl_id = "10.0.13", "10.0", "qemu 10.0", "qemu-10.0"
+        diffs = R.differences([a, b])
+        self.assertEqual(diffs, [("noiommu-aarch64", "dma.edu.roundtrip_4k",
+                                  [("qemu 7.2", "fail"), ("qemu 10.0", "pass")])])
+        text = matrix.render([a, b])
+        self.assertIn("qemu 7.2", text.splitlines()[0])
+        self.assertIn("qemu 10.0", text.splitlines()[0])
+        lines = matrix.difference_lines([a, b])
+        self.assertEqual(lines[1], "DIFF  noiommu-aarch64  dma.edu.roundtrip_4k: qemu 7.2 fail, qemu 10.0 pass")
+        data = report_json.build([a, b], "fail")
+        self.assertEqual(data["implementations"]["qemu 10.0"]["groups"]["dma.edu"]["P"], 1)
+        self.assertEqual(data["differences"][0]["outcomes"], {"qemu 7.2": "fail", "qemu 10.0": "pass"})
+        html_text = report_html.build([a, b], "fail", "")
+        self.assertIn("<th class=impl>qemu 10.0</th>", html_text)
+        self.assertIn("Outcomes that differ between implementations (1)", html_text)
+
+    def test_model_rows_follow_their_peers(self):
+        m = common.result_for(common.SAMPLE, config="model-smmuv3", arch="host", status=1)
+        m.impl, m.impl_id, m.rows = "model", "model", ["smmuv3"]
+        q = common.result_for(common.SAMPLE, config="smmuv3", status=1)
+        rows, by_row = matrix.rows([q, m])
+        self.assertEqual(list(by_row), ["smmuv3"])
+        self.assertEqual(matrix.counts_at(by_row, "smmuv3", "model", "dma.edu")["F"], 1)
 
 
 if __name__ == "__main__":
