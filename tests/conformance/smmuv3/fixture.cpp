@@ -228,9 +228,11 @@ Outcome check_dma(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped
   }
 
   // Fault or abort: the DMA must not have completed, and must not have touched memory.
-  t.check(st != drivers::DmaStatus::kOk, "DMA %s 0x%lx (%s) completed, the model says it %s (%s)",
-          write ? "to" : "from", ul(iova), ep->name(), o.status == Status::kAbort ? "aborts" : "faults",
-          event_name(o.event.type()));
+  // How the device reports a terminated transaction is the device's business (QEMU's DMA API turns a failed
+  // translation into a bounce buffer with nothing behind it, so virtio-blk may even report success): the
+  // SMMU's part is that memory stays untouched and the record is right.
+  if (st == drivers::DmaStatus::kOk)
+    t.note("%s reported success for a DMA the SMMU terminated (%s)", ep->name(), event_name(o.event.type()));
   if (m && write) {
     size_t bad = len;
     for (size_t i = 0; i < len && bad == len; ++i)
@@ -244,9 +246,13 @@ Outcome check_dma(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped
       expect_event(t, o.event, ev);
       // Retries of the same access may repeat the record; anything else is a second, unexpected fault.
       while (e.smmu->pop_event(ev)) {
-        if (ev.type() != o.event.type() || ev.streamid() != o.event.streamid())
-          t.fail("unexpected extra event 0x%02lx (%s) SID 0x%lx", ul(ev.type()), event_name(ev.type()),
-                 ul(ev.streamid()));
+        if (ev.type() != o.event.type() || ev.streamid() != o.event.streamid() ||
+            ev.input_addr() != o.event.input_addr())
+        {
+          t.fail("unexpected extra event 0x%02lx (%s) SID 0x%lx input 0x%lx (%lu more drained)", ul(ev.type()),
+                 event_name(ev.type()), ul(ev.streamid()), ul(ev.input_addr()), ul(e.smmu->drain_events()));
+          break;
+        }
       }
     }
   } else {
