@@ -61,30 +61,67 @@ def _has_psutil(python):
 def main(args):
     build.build()
     passed = failed = 0
+    shard = (args.run_shard, args.num_shards) if args.num_shards else None
 
-    print("viommu: ctest", file=sys.stderr, flush=True)
-    status, text = _stream(["ctest", "--test-dir", os.path.join(paths.BUILD, "host"), "--output-on-failure"])
+    print("viommu: ctest" + (" (shard %d of %d)" % shard if shard else ""), file=sys.stderr, flush=True)
+    argv = ["ctest", "--test-dir", os.path.join(paths.BUILD, "host"), "--output-on-failure"]
+    if shard:
+        argv += ["-I", "%d,,%d" % shard]  # start at test I, every N-th test
+    status, text = _stream(argv)
     p, f = parse_ctest(status, text)
     passed, failed = passed + p, failed + f
 
-    print("viommu: lit", file=sys.stderr, flush=True)
-    python = sys.executable or "python3"
-    argv = [python, LIT, "-sv"]
-    if _has_psutil(python):
-        argv += ["--timeout", "120"]
-    else:
-        print("viommu: warning: python3-psutil missing (scripts/viommu setup installs it): "
-              "lit runs without per-test timeout", file=sys.stderr)
-    argv += ["--xunit-xml-output", os.path.join(paths.BUILD, "lit.xml"), paths.LIT_DIR]
     if not os.path.isfile(LIT):
         raise UserError("%s not found (run scripts/viommu setup)" % LIT, status=1)
-    status, text = _stream(argv)
-    p, f = parse_lit(status, text)
-    passed, failed = passed + p, failed + f
+    python = sys.executable or "python3"
+    timeout = ["--timeout", "120"] if _has_psutil(python) else []
+    if not timeout:
+        print("viommu: warning: python3-psutil missing (scripts/viommu setup installs it): "
+              "lit runs without per-test timeout", file=sys.stderr)
+    unavailable = []
+    first = True
+    # One lit run per implementation: the guest tests run on each; the harness's own tests once.
+    for name, impl in lit_implementations(args.qemu):
+        if impl.problem:
+            unavailable.append("%s: %s" % (impl.label, impl.problem))
+            continue
+        print("viommu: lit (%s)" % impl.label, file=sys.stderr, flush=True)
+        argv = [python, LIT, "-sv", "--allow-empty-runs"] + timeout + ["--param", "qemu=" + name]
+        if not first:
+            argv += ["--filter-out", "harness-"]
+        if shard:
+            argv += ["--run-shard", str(shard[0]), "--num-shards", str(shard[1])]
+        argv += ["--xunit-xml-output", os.path.join(paths.BUILD, "lit-%s.xml" % impl.ident), paths.LIT_DIR]
+        status, text = _stream(argv)
+        p, f = parse_lit(status, text)
+        passed, failed = passed + p, failed + f
+        first = False
 
+    for line in unavailable:
+        print("viommu: WARNING: lit run skipped, implementation UNAVAILABLE: %s" % line, file=sys.stderr)
     print("%d passed, %d failed" % (passed, failed))
     if failed:
         return 1
     if not passed:
         raise UserError("no test ran", status=1)
     return 0
+
+
+def lit_implementations(choice=None):
+    """(lit --param qemu= value, implementation) for each implementation lit runs on."""
+    from . import plan, qemu
+    impls = []
+    for q in qemu.implementations(None, choice):
+        impls.append((q.kind, q))
+    if not choice or choice == "all":
+        m = plan.Model()
+        if not os.path.isfile(paths.HOSTED_RUNNER):
+            m = _Unavailable("model", "hosted model runner %s not built (not implemented yet)"
+                             % paths.rel(paths.HOSTED_RUNNER))
+        impls.append(("model", m))
+    return impls
+
+
+class _Unavailable:
+    def __init__(self, label, problem):
+        self.label, self.problem, self.ident = label, problem, label

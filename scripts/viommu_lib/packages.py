@@ -13,6 +13,8 @@ PACKAGES = [
     "googletest", "libgtest-dev", "libbenchmark-dev", "gcc-aarch64-linux-gnu", "libclang-rt-19-dev",
     "python3",
     "python3-psutil",  # lit needs it for --timeout
+    "debootstrap",     # setup --qemu trixie: the Debian trixie root with QEMU 10.0
+    "chromium",        # the report's HTML test loads report/index.html headless
 ]
 
 
