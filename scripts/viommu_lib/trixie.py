@@ -50,6 +50,35 @@ def default_root():
     return paths.TRIXIE_CACHE if os.access(parent, os.W_OK) else paths.TRIXIE_BUILD
 
 
+def _mounts_below(path):
+    """Mount points at or under path (debootstrap mounts /proc, sometimes /sys or /dev, in the target)."""
+    path = os.path.realpath(path)
+    out = []
+    try:
+        with open("/proc/self/mounts") as f:
+            for line in f:
+                mp = line.split()[1].replace("\\040", " ")
+                if mp == path or mp.startswith(path + "/"):
+                    out.append(mp)
+    except OSError:
+        pass
+    return out
+
+
+def _remove(path):
+    """Deletes a (partial) root, but never through a mount: an interrupted debootstrap may leave the
+    host's /proc or /dev mounted inside it. Unmounts (deepest first); refuses when that fails."""
+    if not os.path.lexists(path):
+        return
+    for mp in sorted(_mounts_below(path), key=len, reverse=True):
+        subprocess.run(["umount", "-l", mp], stdin=subprocess.DEVNULL, capture_output=True)
+    left = _mounts_below(path)
+    if left:
+        raise UserError("cannot remove %s: still mounted: %s (unmount them, then retry)"
+                        % (path, ", ".join(left)), status=1)
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def _lock(root):
     os.makedirs(os.path.dirname(root), exist_ok=True)
@@ -84,7 +113,7 @@ def ensure(root=None, log=sys.stderr):
         if qemu.trixie_ready(root):  # another viommu made it while we waited
             return root
         partial = root + ".partial"
-        shutil.rmtree(partial, ignore_errors=True)
+        _remove(partial)
         url = mirror()
         logfile = os.path.join(paths.logs_dir(), "trixie-debootstrap.log")
         argv = ["debootstrap", "--variant=minbase", "--include=" + INCLUDE, "trixie", partial, url]
@@ -96,13 +125,14 @@ def ensure(root=None, log=sys.stderr):
             f.flush()
             r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT)
         if r.returncode != 0 or not qemu.trixie_ready(partial):
-            shutil.rmtree(partial, ignore_errors=True)
+            _remove(partial)
             with open(logfile, errors="replace") as f:
                 tail = "".join(f.readlines()[-15:])
             raise UserError("debootstrap of the trixie root failed (status %d; log: %s)"
                             % (r.returncode, paths.rel(logfile)), status=1, detail=tail)
-        if os.path.exists(root):
-            shutil.rmtree(root)
+        for mp in sorted(_mounts_below(partial), key=len, reverse=True):  # debootstrap's own, normally gone
+            subprocess.run(["umount", "-l", mp], stdin=subprocess.DEVNULL, capture_output=True)
+        _remove(root)
         os.rename(partial, root)
         print("viommu: QEMU 10.0: trixie root ready in %.0f s" % (time.monotonic() - start), file=log)
     return root
