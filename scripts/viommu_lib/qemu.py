@@ -117,12 +117,10 @@ class Qemu:
 
 
 def trixie_roots():
-    """Where a Debian trixie root with QEMU 10.0 is looked for, in order."""
-    out = []
+    """Where a Debian trixie root with QEMU 10.0 is looked for, in order ($VIOMMU_TRIXIE_ROOT: only there)."""
     if os.environ.get("VIOMMU_TRIXIE_ROOT"):
-        out.append(os.path.abspath(os.environ["VIOMMU_TRIXIE_ROOT"]))
-    out += [paths.TRIXIE_CACHE, paths.TRIXIE_BUILD]
-    return out
+        return [os.path.abspath(os.environ["VIOMMU_TRIXIE_ROOT"])]
+    return [paths.TRIXIE_CACHE, paths.TRIXIE_BUILD]
 
 
 def trixie_ready(root):
