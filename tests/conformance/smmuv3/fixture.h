@@ -22,6 +22,7 @@ using drivers::DmaEndpoint;
 using drivers::smmuv3::Domain;
 using drivers::smmuv3::DomainConfig;
 using drivers::smmuv3::Options;
+using drivers::smmuv3::RegOffset;
 using drivers::smmuv3::Smmu;
 
 // Test IOVAs live far from guest RAM (which is identity mapped for the endpoint drivers' rings).

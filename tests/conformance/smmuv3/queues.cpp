@@ -1,0 +1,180 @@
+// smmuv3.queues.*: command and event queues (IHI 0070 §3.5, §4.7, §7.2, §7.4): wrap, full, CMD_SYNC
+// completion and ordering, an illegal command (GERROR.CMDQ_ERR, CMDQ_CONS.ERR = CERROR_ILL, CONS on the
+// offending slot) and recovery, event queue wrap and overflow.
+#include "tests/conformance/smmuv3/fixture.h"
+
+namespace {
+using namespace smmu_tests;
+using namespace spec::smmuv3;
+
+uint32_t wrap_mask(unsigned log2) { return (1u << (log2 + 1)) - 1; }
+
+// A domain with blk attached and nothing mapped at kIova: every DMA there is a recorded Translation fault.
+struct Faulting {
+  Domain d;
+  bool ok = false;
+  explicit Faulting(Env& e) { ok = e.init_domain(d, DomainConfig{}) && e.attach(d, e.blk); }
+};
+
+// The first illegal command handling: returns CONS at the error.
+void illegal_command_case(kernel::Test& t, Command bad, const char* what) {
+  Env e(t);
+  if (!e.ready()) return;
+  const uint32_t wm = wrap_mask(e.smmu->options().cmdq_log2);
+  e.smmu->submit(CmdCfgiAll{});
+  const uint32_t bad_index = e.smmu->cmdq_prod() & wm;
+  e.smmu->submit(bad);
+  CmdSync s;
+  e.smmu->submit(s);
+  const bool err = kernel::wait_until([&] { return (e.smmu->gerror_active() & 1) != 0; }, 100);
+  if (!t.check(err, "GERROR.CMDQ_ERR not active after %s", what)) return;
+  CmdqCons c{};
+  c.value = e.smmu->cmdq_cons();
+  // §4.7.3 / §6.3.27: CONS stops on the erroneous command and ERR says why.
+  t.expect_eq("CMDQ_CONS.RD (index of the illegal command)", bad_index, c.rd() & wm);
+  t.expect_eq("CMDQ_CONS.ERR (CERROR_ILL)", static_cast<uint64_t>(CmdError::kIll), c.err());
+  // Recovery: replace the command, acknowledge; the SMMU resumes at CONS and completes the CMD_SYNC.
+  *e.smmu->cmdq_slot(bad_index) = CmdSync{};
+  arch::dma_wmb();
+  e.smmu->ack_gerror(1);
+  const bool drained = kernel::wait_until(
+      [&] { return (e.smmu->cmdq_cons() & wm) == (e.smmu->cmdq_prod() & wm); }, 100);
+  t.check(drained, "queue did not drain after acknowledging CMDQ_ERR (PROD 0x%x CONS 0x%x)", e.smmu->cmdq_prod(),
+          e.smmu->cmdq_cons());
+  t.check(e.smmu->sync(), "CMD_SYNC after recovery did not complete");
+}
+}  // namespace
+
+VIOMMU_TEST(q_sync_completes, "smmuv3.queues.cmd_sync_completes", "smmuv3,queues") {
+  Env e(t);
+  if (!e.ready()) return;
+  t.check(e.smmu->sync(), "CMD_SYNC not consumed (CONS 0x%x PROD 0x%x)", e.smmu->cmdq_cons(), e.smmu->cmdq_prod());
+  t.expect_eq("CMDQ_CONS == CMDQ_PROD", e.smmu->cmdq_prod(), e.smmu->cmdq_cons() & 0xfffff);
+}
+VIOMMU_TEST(q_cmdq_wrap, "smmuv3.queues.cmdq_wraps", "smmuv3,queues") {
+  Options o;
+  o.cmdq_log2 = 2;  // 4 entries
+  Env e(t, o);
+  if (!e.ready()) return;
+  // 3 rounds of the queue: PROD/CONS wrap bits toggle and every CMD_SYNC still completes (§3.5.1).
+  const uint32_t cons0 = e.smmu->cmdq_cons() & wrap_mask(2);
+  unsigned ok = 0;
+  for (unsigned i = 0; i < 12; ++i) ok += e.smmu->command(CmdCfgiAll{}) ? 1 : 0;
+  t.expect_eq("completed CFGI_ALL + CMD_SYNC pairs", 12, ok);
+  t.expect_eq("CMDQ_CONS (index + wrap bit) after 24 more commands", (cons0 + 24) & wrap_mask(2),
+              e.smmu->cmdq_cons() & wrap_mask(2));
+}
+VIOMMU_TEST(q_cmdq_full, "smmuv3.queues.cmdq_full_while_disabled_then_drains", "smmuv3,queues") {
+  Options o;
+  o.cmdq_log2 = 3;
+  Env e(t, o);
+  if (!e.ready()) return;
+  // With CMDQEN = 0 nothing is consumed: fill all 8 slots (PROD = CONS with the wrap bit flipped: full).
+  const uint32_t cr0 = e.smmu->read32(RegOffset::kCr0);
+  if (!t.check(e.smmu->set_cr0(cr0 & ~(1u << 3)), "CMDQEN did not clear")) return;
+  const uint32_t wm = wrap_mask(3);
+  const uint32_t cons0 = e.smmu->cmdq_cons() & wm;
+  for (unsigned i = 0; i < 8; ++i) *e.smmu->cmdq_slot(cons0 + i) = CmdSync{};
+  arch::dma_wmb();
+  e.smmu->write32(RegOffset::kCmdqProd, (cons0 + 8) & wm);
+  t.expect_eq("CMDQ_CONS while CMDQEN = 0", cons0, e.smmu->cmdq_cons() & wm);
+  if (!t.check(e.smmu->set_cr0(cr0), "CMDQEN did not set")) return;
+  const bool drained = kernel::wait_until([&] { return (e.smmu->cmdq_cons() & wm) == ((cons0 + 8) & wm); }, 100);
+  t.check(drained, "full queue not drained after CMDQEN: CONS 0x%x, PROD 0x%x", e.smmu->cmdq_cons(),
+          e.smmu->cmdq_prod());
+}
+VIOMMU_TEST(q_sync_after_error, "smmuv3.queues.cmd_sync_not_completed_past_an_error", "smmuv3,queues") {
+  Env e(t);
+  if (!e.ready()) return;
+  const uint32_t wm = wrap_mask(e.smmu->options().cmdq_log2);
+  Command bad;
+  bad.set_opcode(0x7e);
+  e.smmu->submit(bad);
+  e.smmu->submit(CmdSync{});
+  const uint32_t prod = e.smmu->cmdq_prod() & wm;
+  kernel::wait_until([&] { return (e.smmu->gerror_active() & 1) != 0; }, 100);
+  // A CMD_SYNC behind a failed command must not complete (§4.7.3: it completes only when all prior
+  // commands have): CONS stays short of PROD.
+  t.check((e.smmu->cmdq_cons() & wm) != prod, "CONS reached PROD although an earlier command failed");
+  *e.smmu->cmdq_slot(e.smmu->cmdq_cons() & wm) = CmdSync{};
+  arch::dma_wmb();
+  e.smmu->ack_gerror(1);
+}
+VIOMMU_TEST(q_illegal_opcode, "smmuv3.queues.illegal_opcode_cerror_ill_and_recovery", "smmuv3,queues") {
+  Command bad;
+  bad.set_opcode(0x7f);
+  illegal_command_case(t, bad, "an undefined opcode");
+}
+VIOMMU_TEST(q_illegal_el2, "smmuv3.queues.tlbi_el2_without_hyp_cerror_ill", "smmuv3,queues") {
+  Smmu* s = Smmu::get();
+  if (s && s->idr0().hyp()) return t.skip("SMMU_IDR0.HYP = 1: CMD_TLBI_EL2_ALL is legal");
+  illegal_command_case(t, CmdTlbiEl2All{}, "CMD_TLBI_EL2_ALL without SMMU_IDR0.HYP");
+}
+VIOMMU_TEST(q_illegal_s2_tlbi, "smmuv3.queues.tlbi_s12_vmall_without_s2_cerror_ill", "smmuv3,queues") {
+  Smmu* s = Smmu::get();
+  if (s && s->idr0().s2p()) return t.skip("SMMU_IDR0.S2P = 1: CMD_TLBI_S12_VMALL is legal");
+  // §4.4.11: CMD_TLBI_S12_VMALL is ILLEGAL when stage 2 is not implemented.
+  illegal_command_case(t, CmdTlbiS12Vmall{}, "CMD_TLBI_S12_VMALL without S2P");
+}
+VIOMMU_TEST(q_illegal_atc, "smmuv3.queues.atc_inv_without_ats_cerror_ill", "smmuv3,queues") {
+  Smmu* s = Smmu::get();
+  if (s && s->idr0().ats()) return t.skip("SMMU_IDR0.ATS = 1: CMD_ATC_INV is legal");
+  illegal_command_case(t, CmdAtcInv{}, "CMD_ATC_INV without ATS");
+}
+VIOMMU_TEST(q_eventq_record, "smmuv3.queues.eventq_record_and_cons", "smmuv3,queues,fault") {
+  Env e(t);
+  if (!e.ready()) return;
+  Faulting f(e);
+  if (!f.ok) return;
+  const uint32_t cons0 = e.smmu->eventq_cons();
+  expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFTranslation);
+  t.check(e.smmu->eventq_cons() != cons0, "EVENTQ_CONS did not advance after consuming");
+}
+VIOMMU_TEST(q_eventq_wrap, "smmuv3.queues.eventq_wraps", "smmuv3,queues,fault") {
+  Options o;
+  o.eventq_log2 = 1;  // 2 entries
+  Env e(t, o);
+  if (!e.ready()) return;
+  Faulting f(e);
+  if (!f.ok) return;
+  // Five faults one at a time, each consumed: PROD/CONS wrap twice and each record is the right one.
+  for (unsigned i = 0; i < 5; ++i) expect_fault(e, e.blk, kIova + i * 0x1000, Dir::kDeviceWrites, EventType::kFTranslation);
+  t.expect_eq("EVENTQ_PROD == EVENTQ_CONS", e.smmu->eventq_cons() & 3, e.smmu->eventq_prod() & 3);
+}
+VIOMMU_TEST(q_eventq_overflow, "smmuv3.queues.eventq_overflow_ovflg", "smmuv3,queues,fault") {
+  Options o;
+  o.eventq_log2 = 1;  // 2 entries
+  Env e(t, o);
+  if (!e.ready()) return;
+  Faulting f(e);
+  if (!f.ok) return;
+  e.smmu->drain_events();
+  const uint32_t prod0 = e.smmu->eventq_prod();
+  // Four faults, none consumed: the queue fills after two; later events are lost and PROD.OVFLG toggles
+  // (§7.4.2). The two records in the queue are the first two faults.
+  for (unsigned i = 0; i < 4; ++i) e.blk->write(kIova + i * 0x1000, kLen);
+  const uint32_t prod = e.smmu->eventq_prod();
+  t.check(((prod ^ prod0) & (1u << 31)) != 0, "EVENTQ_PROD.OVFLG did not toggle (PROD 0x%x before 0x%x)", prod, prod0);
+  t.check((prod & 3) == ((e.smmu->eventq_cons() & 3) ^ 2), "queue not full: PROD 0x%x CONS 0x%x", prod,
+          e.smmu->eventq_cons());
+  EventRecord ev;
+  for (unsigned i = 0; i < 2; ++i) {
+    if (!t.check(e.smmu->pop_event(ev), "record %u missing", i)) break;
+    t.expect_eq("record InputAddr", kIova + i * 0x1000, ev.input_addr());
+  }
+  // Acknowledge: copy OVFLG into CONS.OVACKFLG.
+  e.smmu->write32(RegOffset::kEventqCons, (e.smmu->eventq_cons() & 0x7fffffffu) | (prod & (1u << 31)));
+}
+VIOMMU_TEST(q_eventq_disabled, "smmuv3.queues.eventq_disabled_records_nothing", "smmuv3,queues,fault") {
+  Env e(t);
+  if (!e.ready()) return;
+  Faulting f(e);
+  if (!f.ok) return;
+  const uint32_t cr0 = e.smmu->read32(RegOffset::kCr0);
+  if (!t.check(e.smmu->set_cr0(cr0 & ~(1u << 2)), "EVENTQEN did not clear")) return;
+  const uint32_t prod0 = e.smmu->eventq_prod();
+  e.blk->write(kIova, kLen);
+  // §7.2: with EVENTQEN = 0 events are discarded, PROD does not move.
+  t.expect_eq("EVENTQ_PROD with EVENTQEN = 0", prod0, e.smmu->eventq_prod());
+  e.smmu->set_cr0(cr0);
+}
