@@ -1,0 +1,177 @@
+#include "tests/conformance/amd-vi/amdvi_fixture.h"
+
+#include <cstring>
+
+#include "kernel/platform.h"
+
+namespace amdvi_tests {
+
+AmdVi* need_iommu(kernel::Test& t) {
+  AmdVi* v = AmdVi::get();
+  if (!v) t.skip("no AMD-Vi IOMMU (PCI class 0806h with capability 0Fh)");
+  return v;
+}
+
+drivers::DmaEndpoint* need_endpoint(kernel::Test& t, const char* name, unsigned n) {
+  drivers::DmaEndpoint* ep = drivers::find_endpoint(name, n);
+  if (!ep) {
+    t.skip("no %s endpoint #%u", name, n);
+    return nullptr;
+  }
+  if (!drivers::dma_translated(ep)) {
+    t.skip("%s does not use the platform IOMMU (no VIRTIO_F_ACCESS_PLATFORM)", name);
+    return nullptr;
+  }
+  return ep;
+}
+
+model::amd_vi::Iommu& model_of(AmdVi* iommu) {
+  const kernel::Platform& p = kernel::platform();
+  static model::FlatGuestMemory mem(p.ram_base, reinterpret_cast<uint8_t*>(p.ram_base), p.ram_size);
+  static model::amd_vi::Iommu m(mem);
+  m.write(s::Mmio::kDeviceTableBase, iommu->read(s::Mmio::kDeviceTableBase));
+  m.write(s::Mmio::kControl, iommu->default_control());
+  return m;
+}
+
+model::amd_vi::Result predict(AmdVi* iommu, uint16_t devid, uint64_t iova, bool write) {
+  model::amd_vi::Request r;
+  r.device_id = devid;
+  r.address = iova;
+  r.write = write;
+  return model_of(iommu).walk(r);
+}
+
+uint64_t driver_iova(void* ctx, uint64_t pa) {
+  auto* a = static_cast<Attach*>(ctx);
+  uint64_t iova = kDriverIova;
+  for (size_t i = 0; i < a->nranges_ && i < 8; ++i) {
+    const drivers::DmaRange& r = a->ranges_[i];
+    if (pa >= r.pa && pa < r.pa + r.len) return iova + (pa - r.pa);
+    iova += r.len;
+  }
+  return pa;  // not driver memory: untranslated view (will fault, which the test then reports)
+}
+
+Attach::Attach(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, unsigned mode, uint16_t domain)
+    : t_(t), iommu_(iommu), ep_(ep), pt_(mode), domain_(domain) {
+  devid_ = drivers::amd_vi::device_id_of(ep->rid());
+  if (!pt_.init()) {
+    t.fail("no memory for the page table root");
+    return;
+  }
+  nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
+  uint64_t iova = kDriverIova;
+  for (size_t i = 0; i < nranges_ && i < 8; ++i)
+    for (uint64_t off = 0; off < ranges_[i].len; off += 4096, iova += 4096)
+      if (!pt_.map_4k(iova, ranges_[i].pa + off)) {
+        t.fail("mapping driver memory at iova 0x%llx failed", static_cast<unsigned long long>(iova));
+        return;
+      }
+  if (!set_dte(base_dte())) return;
+  drivers::set_driver_iova(ep, driver_iova, this);
+  if (!drivers::reset_endpoint(ep)) {
+    t.fail("%s did not re-initialise behind the IOMMU", ep->name());
+    return;
+  }
+  iommu->drain_events();
+  ok_ = true;
+}
+
+s::Dte Attach::base_dte() const {
+  s::Dte d;
+  d.set_v(1).set_tv(1).set_ir(1).set_iw(1).set_mode(pt_.mode()).set_page_table_root_4k(pt_.root() >> 12);
+  d.set_domain_id(domain_);
+  return d;
+}
+
+bool Attach::set_dte(const s::Dte& d) {
+  // The domain's IOTLB entries go too: a DTE change must not leave translations of the old one behind.
+  if (!iommu_->set_dte(devid_, d) || !iommu_->invalidate_pages(domain_, s::InvalidateIommuPages::kAllAddress, true)) {
+    t_.fail("DTE update for DeviceID 0x%04x did not complete (COMPLETION_WAIT store missing)", devid_);
+    return false;
+  }
+  return true;
+}
+
+Attach::~Attach() {
+  iommu_->release(devid_);
+  drivers::set_driver_iova(ep_, nullptr, nullptr);
+  drivers::reset_endpoint(ep_);
+  iommu_->drain_events();
+}
+
+bool translated_roundtrip(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid,
+                          uint64_t src_iova, uint64_t src_pa, uint64_t dst_iova, uint64_t dst_pa, size_t len) {
+  const auto ps = predict(iommu, devid, src_iova, false);
+  const auto pd = predict(iommu, devid, dst_iova, true);
+  bool ok = t.check(ps.ok(), "model: read at iova 0x%llx %s", static_cast<unsigned long long>(src_iova),
+                    model::amd_vi::to_string(ps.outcome));
+  ok &= t.expect_eq("model pa(src iova)", src_pa, ps.pa);
+  ok &= t.check(pd.ok(), "model: write at iova 0x%llx %s", static_cast<unsigned long long>(dst_iova),
+                model::amd_vi::to_string(pd.outcome));
+  ok &= t.expect_eq("model pa(dst iova)", dst_pa, pd.pa);
+  uint8_t* src = reinterpret_cast<uint8_t*>(src_pa);
+  uint8_t* dst = reinterpret_cast<uint8_t*>(dst_pa);
+  for (size_t i = 0; i < len; ++i) {
+    src[i] = static_cast<uint8_t>(0x5a + i * 7);
+    dst[i] = 0xee;
+  }
+  arch::dma_wmb();
+  const drivers::DmaStatus r = ep->read(src_iova, len);
+  ok &= t.check(r == drivers::DmaStatus::kOk, "device read at iova 0x%llx: %s",
+                static_cast<unsigned long long>(src_iova), drivers::to_string(r));
+  const drivers::DmaStatus w = ep->write(dst_iova, len);
+  ok &= t.check(w == drivers::DmaStatus::kOk, "device write at iova 0x%llx: %s",
+                static_cast<unsigned long long>(dst_iova), drivers::to_string(w));
+  arch::dma_rmb();
+  size_t bad = 0;
+  for (size_t i = 0; i < len; ++i) bad += dst[i] != static_cast<uint8_t>(0x5a + i * 7);
+  ok &= t.check(bad == 0, "%zu of %zu bytes at pa 0x%llx differ from what was read at pa 0x%llx", bad, len,
+                static_cast<unsigned long long>(dst_pa), static_cast<unsigned long long>(src_pa));
+  return ok;
+}
+
+void expect_event(kernel::Test& t, const s::Event& e, const s::Event& o) {
+  t.expect_eq("event code", e.event_code(), o.event_code());
+  t.expect_eq("event DeviceID", e.device_id(), o.device_id());
+  t.expect_eq("event PASID[19:16]", e.pasid_19_16(), o.pasid_19_16());
+  t.expect_eq("event DomainID/PASID", e.domain_or_pasid(), o.domain_or_pasid());
+  t.expect_eq("event flags [59:48] (GN NX US I PR RW PE RZ TR type)", (e.words[0] >> 48) & 0xfff,
+              (o.words[0] >> 48) & 0xfff);
+  t.expect_eq("event address", e.address(), o.address());
+}
+
+bool next_event(kernel::Test& t, AmdVi* iommu, s::Event& e) {
+  if (kernel::wait_until([&] { return iommu->pending_events() > 0; }, 200)) return iommu->pop_event(e);
+  t.check(false, "no event in the log within 200 ms (head 0x%llx, tail 0x%llx, status 0x%llx)",
+          static_cast<unsigned long long>(iommu->read(s::Mmio::kEventLogHead)),
+          static_cast<unsigned long long>(iommu->read(s::Mmio::kEventLogTail)),
+          static_cast<unsigned long long>(iommu->read(s::Mmio::kStatus)));
+  return false;
+}
+
+void expect_blocked(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
+                    bool write) {
+  const auto p = predict(iommu, devid, iova, write);
+  t.check(p.outcome == model::amd_vi::Outcome::kAborted, "model: %s at iova 0x%llx is %s, expected aborted",
+          write ? "write" : "read", static_cast<unsigned long long>(iova), model::amd_vi::to_string(p.outcome));
+  const drivers::DmaStatus st = write ? ep->write(iova, 512) : ep->read(iova, 512);
+  t.check(st != drivers::DmaStatus::kOk, "device %s at iova 0x%llx completed although the model aborts it",
+          write ? "write" : "read", static_cast<unsigned long long>(iova));
+}
+
+void expect_fault(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
+                  bool write) {
+  iommu->drain_events();
+  const auto p = predict(iommu, devid, iova, write);
+  expect_blocked(t, iommu, ep, devid, iova, write);
+  s::Event o;
+  if (!p.has_event) {
+    t.check(false, "model predicted no event");
+    return;
+  }
+  if (next_event(t, iommu, o)) expect_event(t, p.event, o);
+}
+
+}  // namespace amdvi_tests

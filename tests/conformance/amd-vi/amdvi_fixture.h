@@ -1,0 +1,83 @@
+// Shared pieces of the amd-vi.* cases: the IOMMU (driver), the reference model mirroring its registers
+// and reading the same guest memory, and an RAII attachment of an endpoint to a v1 domain whose table
+// also maps the endpoint driver's own DMA memory (virtqueues) at IOVA kDriverIova.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "drivers/endpoints/dma_endpoint.h"
+#include "drivers/endpoints/driver_dma.h"
+#include "drivers/iommu/amd-vi/amd_vi.h"
+#include "drivers/iommu/amd-vi/page_table.h"
+#include "kernel/dma_memory.h"
+#include "kernel/test.h"
+#include "model/amd_vi/iommu.h"
+
+namespace amdvi_tests {
+
+namespace s = ::spec::amd_vi;
+using drivers::amd_vi::AmdVi;
+using drivers::amd_vi::PageTable;
+
+// IOVA layout: test buffers below 1 MiB, the endpoint driver's rings from 1 MiB (all within Mode 1's
+// 2 MiB reach, so every mode can map them).
+inline constexpr uint64_t kDriverIova = 0x10'0000;
+inline constexpr uint64_t kTestIova = 0x1'0000;
+
+// The IOMMU or nullptr after t.skip().
+AmdVi* need_iommu(kernel::Test& t);
+// The endpoint or nullptr after t.skip().
+drivers::DmaEndpoint* need_endpoint(kernel::Test& t, const char* name, unsigned n = 0);
+
+// The model, its registers mirrored from the device's (device table base, control) on every call.
+model::amd_vi::Iommu& model_of(AmdVi* iommu);
+// What the model says a request from `devid` at `iova` does (uncached walk: the state after invalidation).
+model::amd_vi::Result predict(AmdVi* iommu, uint16_t devid, uint64_t iova, bool write);
+
+// Endpoint attached to a fresh v1 domain.
+class Attach {
+ public:
+  Attach(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, unsigned mode, uint16_t domain);
+  ~Attach();
+  bool ok() const { return ok_; }
+  PageTable& pt() { return pt_; }
+  uint16_t devid() const { return devid_; }
+  uint16_t domain() const { return domain_; }
+  // Rewrites the DTE (e.g. V/TV/IR/IW experiments) and invalidates it.
+  bool set_dte(const s::Dte& d);
+  s::Dte base_dte() const;
+
+ private:
+  kernel::Test& t_;
+  AmdVi* iommu_;
+  drivers::DmaEndpoint* ep_;
+  PageTable pt_;
+  uint16_t devid_ = 0, domain_ = 0;
+  bool ok_ = false;
+  drivers::DmaRange ranges_[8] = {};
+  size_t nranges_ = 0;
+  friend uint64_t driver_iova(void* ctx, uint64_t pa);
+};
+
+// Device reads `len` bytes at src_iova (from memory at src_pa) into its storage, then writes them to
+// dst_iova (memory at dst_pa). Checks both DMAs succeed and dst holds the pattern. The model's
+// predicted PAs for both IOVAs are checked first.
+bool translated_roundtrip(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid,
+                          uint64_t src_iova, uint64_t src_pa, uint64_t dst_iova, uint64_t dst_pa, size_t len);
+
+// A device read (write=false) or write (write=true) of 512 bytes at iova that the model says faults:
+// checks the model's outcome is kAborted, the device's DMA did not complete, and that the first new
+// event in the log equals the model's prediction field by field.
+void expect_fault(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
+                  bool write);
+// The DMA only (no event check): the model predicts an abort and the device's DMA fails.
+void expect_blocked(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
+                    bool write);
+
+// Field-by-field comparison of an event with the expected one.
+void expect_event(kernel::Test& t, const s::Event& expected, const s::Event& observed);
+// Waits (bounded) for an event to appear and pops it.
+bool next_event(kernel::Test& t, AmdVi* iommu, s::Event& e);
+
+}  // namespace amdvi_tests
