@@ -95,6 +95,9 @@ Ste Domain::make_ste() const {
     s.set_s1cir(1).set_s1cor(1).set_s1csh(3);
   }
   s.set_strw(static_cast<uint64_t>(Strw::kNsEl1)).set_shcfg(1);
+  // §5.2 S2VMID: with stage 2 implemented, stage-1-only translations are tagged with S2VMID too, so TLBI
+  // commands naming this domain's VMID must find them.
+  s.set_s2vmid(cfg_.vmid);
   if (cfg_.stage2) {
     const unsigned start = s2_.start_level();
     const unsigned sl0 = cfg_.s2_gshift == 12 ? 2 - start : 3 - start;  // VTCR_EL2.SL0 encoding

@@ -34,7 +34,7 @@ void unmap_case(kernel::Test& t, unsigned pages, F inval, unsigned gshift = 12) 
 // A range TLBI (§4.4.1 range fields, SMMU_IDR3.RIL): TG = 4 KiB, (NUM+1) * 2^SCALE pages from kIova.
 CmdTlbiNhVa range_va(uint16_t asid, unsigned num, unsigned scale, unsigned ttl) {
   CmdTlbiNhVa c;
-  c.set_asid(asid).set_tg(0b01).set_num(num).set_scale(scale).set_ttl(ttl).set_leaf(1).set_addr(kIova);
+  c.set_vmid(DomainConfig{}.vmid).set_asid(asid).set_tg(0b01).set_num(num).set_scale(scale).set_ttl(ttl).set_leaf(1).set_addr(kIova);
   return c;
 }
 bool need_ril(kernel::Test& t) {
@@ -56,7 +56,7 @@ VIOMMU_TEST(inval_tlbi_va_nonleaf, "smmuv3.inval.unmap_tlbi_nh_va_leaf0", "smmuv
 VIOMMU_TEST(inval_tlbi_vaa, "smmuv3.inval.unmap_tlbi_nh_vaa", "smmuv3,inval") {
   unmap_case(t, 1, [](Env& e, Domain&) {
     CmdTlbiNhVaa c;
-    c.set_leaf(1).set_addr(kIova);
+    c.set_vmid(DomainConfig{}.vmid).set_leaf(1).set_addr(kIova);
     return e.smmu->command(c);
   });
 }

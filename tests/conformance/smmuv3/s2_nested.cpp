@@ -1,5 +1,6 @@
 // smmuv3.s2.* and smmuv3.nested.*: stage-2 and two-stage translation (IHI 0070 §3.4, §5.2 S2*; Arm ARM D8).
 // Run only where SMMU_IDR0.S2P (and S1P for nesting) says so; otherwise SKIP with that reason.
+#include "kernel/dma_memory.h"
 #include "tests/conformance/smmuv3/fixture.h"
 
 namespace {
@@ -132,9 +133,16 @@ VIOMMU_TEST(nested_s2_table_fault, "smmuv3.nested.stage2_fault_on_stage1_table_c
 }
 VIOMMU_TEST(nested_s2_perm, "smmuv3.nested.stage2_permission_on_output", "smmuv3,nested,fault") {
   nested_case(t, [&](Env& e, Domain& d) {
-    // Stage 2 read-only 2 MiB block over the output page: a device write is a stage-2 Permission fault.
-    const uint64_t blk = e.target(0) & ~uint64_t{0x1fffff};
-    if (!d.s2().map(blk, blk, 2, spec::vmsa::make_s2_leaf(0, false, spec::vmsa::kS2ApRead))) return t.fail("map");
-    expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFPermission, e.target(0));
+    // A 2 MiB block of its own (no rings in it), stage-2 read-only: a device write through stage 1 to it is a
+    // stage-2 Permission fault (S2 = 1, CLASS = IN, IPA = the stage-1 output).
+    const uint64_t blk = kernel::DmaMemory::alloc(2u << 20);
+    if (!t.check(blk != 0, "no 2 MiB block")) return;
+    if (!d.s2().map(blk, blk, 2, spec::vmsa::make_s2_leaf(0, false, spec::vmsa::kS2ApRead)) ||
+        !d.map(kIova + 0x1000, blk + 0x3000, 0x1000)) {
+      kernel::DmaMemory::free(blk, 2u << 20);
+      return t.fail("map failed");
+    }
+    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceWrites, EventType::kFPermission, blk + 0x3000);
+    kernel::DmaMemory::free(blk, 2u << 20);
   });
 }
