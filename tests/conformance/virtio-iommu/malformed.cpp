@@ -1,0 +1,142 @@
+// virtio-iommu.malformed.*: request chains a driver must not send. The device must answer each with
+// an error status or return the buffers unwritten (§5.13.6), never hang or stop working; every wait is
+// bounded and a device that sets DEVICE_NEEDS_RESET instead is reported (the driver then resets it).
+#include <cstring>
+
+#include "tests/conformance/virtio-iommu/fixture.h"
+
+using namespace viommu_tests;
+
+namespace {
+
+// After a malformed request the device must still serve a well-formed one.
+void still_works(Session& s, const Ep& blk) {
+  s.attach(4, blk.id);
+  s.detach(4, blk.id);
+}
+
+void attach_bytes(Session& s, uint32_t ep) {
+  sv::ReqAttach r;
+  r.set_domain(1).set_endpoint(ep);
+  memcpy(s.dev().request_page(), r.words.data(), sv::ReqAttach::kReadable);
+}
+
+}  // namespace
+
+VIOMMU_TEST(vi_bad_unknown_type, "virtio-iommu.malformed.unknown_type", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  attach_bytes(s, blk.id);
+  s.dev().request_page()[0] = 0x42;
+  // §5.13.6.1: an unrecognized type SHOULD NOT be written; used length 0 (model C2).
+  s.exchange("request of type 0x42", sv::ReqAttach::kReadable, sv::kTailSize, 0);
+  still_works(s, blk);
+}
+
+VIOMMU_TEST(vi_bad_type_zero, "virtio-iommu.malformed.type_zero", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  attach_bytes(s, blk.id);
+  s.dev().request_page()[0] = 0;
+  s.exchange("request of type 0", sv::ReqAttach::kReadable, sv::kTailSize, 0);
+  still_works(s, blk);
+}
+
+VIOMMU_TEST(vi_bad_truncated, "virtio-iommu.malformed.truncated_body", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  s.attach(1, blk.id);
+  sv::ReqMap r;
+  r.set_domain(1).set_virt_start(kIova).set_virt_end(kIova + 0xfff).set_phys_start(0).set_flags(kRW);
+  memcpy(s.dev().request_page(), r.words.data(), sv::ReqMap::kReadable);
+  // 20 of MAP's 36 readable bytes, the tail still in its own buffer: INVAL (model C3), nothing mapped.
+  s.exchange("MAP truncated to 20 bytes", 20, sv::kTailSize, 0);
+  s.map(1, kIova, 0x1000, 0, kRW);  // would be INVAL if the truncated MAP had mapped something
+}
+
+VIOMMU_TEST(vi_bad_oversized, "virtio-iommu.malformed.oversized_body", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  attach_bytes(s, blk.id);
+  memset(s.dev().request_page() + sv::ReqAttach::kReadable, 0xee, 44);
+  // 64 readable bytes for a 20-byte ATTACH: the extra bytes are ignored (model C3).
+  s.exchange("ATTACH with 44 trailing bytes", 64, sv::kTailSize, 0);
+  s.detach(1, blk.id);  // OK only if the ATTACH took effect
+}
+
+VIOMMU_TEST(vi_bad_head_reserved, "virtio-iommu.malformed.head_reserved_set", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  attach_bytes(s, blk.id);
+  s.dev().request_page()[1] = s.dev().request_page()[2] = s.dev().request_page()[3] = 0xff;
+  // §5.13.6: the device MUST ignore the head's reserved field.
+  s.exchange("ATTACH with head.reserved set", sv::ReqAttach::kReadable, sv::kTailSize, 0);
+}
+
+VIOMMU_TEST(vi_bad_no_tail, "virtio-iommu.malformed.no_writable_tail", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  attach_bytes(s, blk.id);
+  // No device-writable buffer at all: the device cannot find the tail and returns the buffers
+  // unwritten (§5.13.6; model C1).
+  const vi::ChainPart parts[1] = {{false, 0, sv::ReqAttach::kReadable}};
+  s.exchange_chain("ATTACH without a writable part", parts, 1, vi::VirtioIommu::kReplySize);
+  still_works(s, blk);
+}
+
+VIOMMU_TEST(vi_bad_short_tail, "virtio-iommu.malformed.short_tail", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  attach_bytes(s, blk.id);
+  s.exchange("ATTACH with a 2-byte writable part", sv::ReqAttach::kReadable, 2, 0);
+  still_works(s, blk);
+}
+
+VIOMMU_TEST(vi_bad_short_head, "virtio-iommu.malformed.short_head", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  attach_bytes(s, blk.id);
+  s.exchange("request with a 2-byte readable part", 2, sv::kTailSize, 0);
+  still_works(s, blk);
+}
+
+VIOMMU_TEST(vi_bad_split, "virtio-iommu.malformed.split_descriptors", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  s.attach(1, blk.id);
+  sv::ReqMap r;
+  r.set_domain(1).set_virt_start(kIova).set_virt_end(kIova + 0xfff).set_phys_start(0).set_flags(kR);
+  memcpy(s.dev().request_page(), r.words.data(), sv::ReqMap::kReadable);
+  // §2.6.4 message framing: the device must not depend on how the request is split into descriptors.
+  const vi::ChainPart parts[4] = {{false, 0, 5}, {false, 5, 13}, {false, 18, 18}, {true, 0, sv::kTailSize}};
+  s.exchange_chain("MAP in three readable descriptors", parts, 4, 0);
+  s.map(1, kIova, 0x1000, 0, kR);  // INVAL if the split MAP took effect
+}
+
+VIOMMU_TEST(vi_bad_big_tail, "virtio-iommu.malformed.large_writable_part", "virtio-iommu,malformed") {
+  Session s(t);
+  if (!s.begin()) return;
+  Ep blk = s.need("virtio-blk");
+  if (!blk) return;
+  attach_bytes(s, blk.id);
+  // A 64-byte writable part: the tail is its first 4 bytes and the used length 4 (model C4).
+  s.exchange("ATTACH with a 64-byte writable part", sv::ReqAttach::kReadable, 64, 0);
+}
