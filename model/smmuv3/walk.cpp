@@ -509,7 +509,9 @@ Outcome Walker::translate(const ResolvedCfg& cfg, const Transaction& txn_in, Tlb
     uint8_t level;
     if (!table_walk(g, va, false, cfg.s2 ? &cfg.ste.s2c : nullptr, tt.had, desc, level, ta, f)) {
       if (!f.s2) {
-        f.cls = EventClass::kIn;
+        // §7.3.12: an external abort on a stage-1 descriptor fetch is S2 == 0 with CLASS == TT, unlike
+        // the other stage-1 faults, which are CLASS == IN (§7.3.13).
+        f.cls = f.type == EventType::kFWalkEabt ? EventClass::kTt : EventClass::kIn;
         f.record = f.type == EventType::kFWalkEabt ? true : cd.record;
       }
       return fault_outcome(f, t);

@@ -316,7 +316,8 @@ TEST_F(S1Walk, WalkExternalAbort) {
   const Outcome o = oracle(rd(1, 0x123));
   ASSERT_EQ(o.status, Status::kFault);
   EXPECT_TRUE(o.record);
-  expect_translation_event(o.event, EventType::kFWalkEabt, 1, 0x123, true, false, EventClass::kIn);
+  // §7.3.12: "A stage 1-only table walk that encounters EABT ... is reported as S2 == 0, CLASS == TT".
+  expect_translation_event(o.event, EventType::kFWalkEabt, 1, 0x123, true, false, EventClass::kTt);
   EXPECT_EQ(o.event.fetch_addr(), 0x2'0000'0000ull);
 }
 
