@@ -130,7 +130,17 @@ bool Session::begin(uint64_t want) {
 
 Session::~Session() {
   if (!begun_ || !dev_) return;
-  // Leave the boot state behind: no endpoint attached, config.bypass at its boot value.
+  // Leave the boot state behind: no endpoint attached, config.bypass at its boot value. The explicit
+  // DETACHes come first because a device reset alone does not detach on every implementation (see
+  // virtio-iommu.reset.detaches_endpoints); their statuses are not checked here.
+  for (size_t i = 0; i < drivers::endpoint_count(); ++i) {
+    drivers::DmaEndpoint* e = drivers::endpoint(i);
+    const vi::EndpointId id = vi::endpoint_id(e->rid(), dev_->rid());
+    if (id.source == vi::IdSource::kNotTranslated) continue;
+    for (uint32_t domain = 1; domain <= kCaseDomains; ++domain) dev_->detach(domain, id.id);
+  }
+  for (size_t i = 0; i < n_named_; ++i)  // IDs the case named itself (a device may have accepted an alias)
+    for (uint32_t domain = 1; domain <= kCaseDomains; ++domain) dev_->detach(domain, named_[i]);
   dev_->init(vi::VirtioIommu::kWanted);
   if ((dev_->negotiated() & sv::feature::kBypassConfig) && dev_->read_bypass() != boot_bypass())
     dev_->write_bypass(boot_bypass());
@@ -201,6 +211,9 @@ uint8_t Session::exchange_chain(const char* what, const vi::ChainPart* parts, si
 }
 
 uint8_t Session::attach(uint32_t domain, uint32_t ep, uint32_t flags) {
+  bool known = false;
+  for (size_t i = 0; i < n_named_; ++i) known |= named_[i] == ep;
+  if (!known && n_named_ < kMaxNamed) named_[n_named_++] = ep;
   sv::ReqAttach r;
   r.set_domain(domain).set_endpoint(ep).set_flags(flags);
   memcpy(dev_->request_page(), r.words.data(), sv::ReqAttach::kReadable);

@@ -4,8 +4,9 @@
 // and its outcome (completion, data at the translated address, fault report field by field) is checked
 // against model.translate_range().
 //
-// Test IOVAs live at kIova (512 GiB), far above guest RAM, so the identity mappings of the endpoint
-// drivers' own memory (rings, request headers) never collide with them.
+// Test IOVAs live at kIova (64 GiB), far above guest RAM, so the identity mappings of the endpoint
+// drivers' own memory (rings, request headers) never collide with them, and inside a 39-bit input_range
+// (QEMU 10.0's default on q35).
 #pragma once
 
 #include <cstddef>
@@ -24,7 +25,9 @@ namespace vi = drivers::virtio_iommu;
 namespace mv = model::virtio_iommu;
 namespace sv = spec::virtio_iommu;
 
-inline constexpr uint64_t kIova = 0x80'0000'0000;
+inline constexpr uint64_t kIova = 0x10'0000'0000;
+// Cases use domain IDs 1..kCaseDomains only (the session detaches every endpoint from them at its end).
+inline constexpr uint32_t kCaseDomains = 9;
 inline constexpr uint32_t kR = sv::ReqMap::kFlagRead, kW = sv::ReqMap::kFlagWrite, kMmio = sv::ReqMap::kFlagMmio;
 inline constexpr uint32_t kRW = kR | kW;
 inline constexpr mv::Access kDevReads = mv::Access::kRead;    // DmaEndpoint::read: the device reads memory
@@ -118,6 +121,9 @@ class Session {
   mv::Device model_;
   uint64_t want_ = 0;
   bool begun_ = false;
+  static constexpr size_t kMaxNamed = 8;
+  uint32_t named_[kMaxNamed] = {};  // endpoint IDs passed to attach(), detached again at the end
+  size_t n_named_ = 0;
 };
 
 // Boot value of config.bypass, read once before any case changed it.
