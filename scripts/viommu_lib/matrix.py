@@ -23,8 +23,19 @@ def implementations(all_results):
     return out
 
 
-def rows(all_results):
-    """[(config, group)] in configuration order, groups sorted; plus the results of each row config."""
+def _all_skipped(rs, group):
+    """Every case of the group skipped on every implementation: the group does not apply to this
+    configuration (e.g. smmuv3.* without an SMMU). Such rows are left out of the matrix, not the totals."""
+    for r in rs:
+        c = r.counts(group)
+        if c["P"] or c["F"] or c["X"] or c["U"]:
+            return False
+    return True
+
+
+def rows(all_results, skipped_too=False):
+    """[(config, group)] in configuration order, groups sorted; plus the results of each row config.
+    Rows whose cases were all skipped everywhere are left out unless skipped_too."""
     order, by_row = [], {}
     for r in all_results:
         for row in r.rows:
@@ -36,8 +47,14 @@ def rows(all_results):
     for row in order:
         ran = [r for r in by_row[row] if r.available]
         for g in R.groups(ran):
-            out.append((row, g))
+            if skipped_too or not _all_skipped(ran, g):
+                out.append((row, g))
     return out, by_row
+
+
+def hidden_rows(all_results):
+    """How many configuration x group rows rows() leaves out (every case skipped everywhere)."""
+    return len(rows(all_results, True)[0]) - len(rows(all_results)[0])
 
 
 def counts_at(by_row, row, impl, group=None):
@@ -92,6 +109,10 @@ def render(all_results):
     lines = [fmt(header), rule] + [fmt(x) for x in table] + [rule, fmt(total)]
     lines.append("cells: passed/failed/expected-fail/skipped (+N U = unexpected passes); "
                  "n/a = implementation unavailable")
+    hidden = hidden_rows(all_results)
+    if hidden:
+        lines.append("not shown: %d configuration x group rows whose every case skipped on every implementation "
+                     "(not applicable there; counted in the totals)" % hidden)
     lines += unavailable_lines(all_results)
     return "\n".join(lines)
 

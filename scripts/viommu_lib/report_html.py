@@ -89,6 +89,11 @@ def _matrix(all_results):
             out.append('<td class="n na">n/a</td>')
     out.append("</tr></tbody></table><p class=muted>cells: passed/failed/expected-fail/skipped (+N U = unexpected "
                "passes); click a cell for its cases; n/a = implementation unavailable</p>")
+    hidden = matrix.hidden_rows(all_results)
+    if hidden:
+        out.append("<p class=muted>not shown: %d configuration x group rows whose every case skipped on every "
+                   "implementation (not applicable there; counted in the totals and listed per run below)</p>"
+                   % hidden)
     loud = matrix.unavailable_lines(all_results)
     if loud:
         out.append('<div class=unavailable>%s</div>' % "".join("<p>%s</p>" % _e(l) for l in loud))

@@ -81,6 +81,13 @@ class ReportTest(unittest.TestCase):
         self.assertIn("<th class=impl>qemu 10.0</th>", html_text)
         self.assertIn("Outcomes that differ between implementations (1)", html_text)
 
+    def test_rows_skipped_everywhere_are_not_shown(self):
+        a = common.result_for(common.SAMPLE, status=1)
+        text = matrix.render([a])
+        self.assertNotIn("dma.virtio-rng", text)  # its only case skipped
+        self.assertIn("not shown: 1 configuration x group rows", text)
+        self.assertIn("1/1/0/1", text)
+
     def test_model_rows_follow_their_peers(self):
         m = common.result_for(common.SAMPLE, config="model-smmuv3", arch="host", status=1)
         m.impl, m.impl_id, m.rows = "model", "model", ["smmuv3"]
