@@ -35,7 +35,12 @@ CONFIGS = [
     Config("smmuv3", "aarch64", "virt,iommu=smmuv3", description="SMMUv3"),
     Config("virtio-iommu-aarch64", "aarch64", "virt", ["-device", "virtio-iommu-pci"], "virtio-iommu"),
     Config("virtio-iommu-x86_64", "x86_64", "q35", ["-device", "virtio-iommu-pci"], "virtio-iommu"),
-    Config("amd-vi", "x86_64", "q35", ["-device", "amd-iommu"], "AMD-Vi"),
+    Config("amd-vi", "x86_64", "q35", ["-device", "amd-iommu",
+                                        "-device", "pcie-root-port,id=amdvi_rp1,chassis=1,addr=0x1c",
+                                        "-drive", "if=none,id=amdvi_null,driver=null-co,read-zeroes=on",
+                                        "-device", "virtio-blk-pci,bus=amdvi_rp1,drive=amdvi_null,"
+                                                   "disable-legacy=on,iommu_platform=on"],
+           "AMD-Vi"),
     # The reference model, hosted: the same cases compiled for the host, MMIO and DMA routed into the model.
     Config("model-smmuv3", "host", "hosted", description="SMMUv3 reference model", peers=["smmuv3"]),
     Config("model-virtio-iommu", "host", "hosted", description="virtio-iommu reference model",
@@ -125,8 +130,7 @@ def image_status(arch):
     if arch == "host":
         img = paths.HOSTED_RUNNER
         if not os.path.isfile(img):
-            return img, ("hosted model runner %s not built (the conformance cases compiled for the host "
-                         "against the reference model: not implemented yet)" % paths.rel(img))
+            return img, ("hosted model runner %s not built (scripts/viommu build)" % paths.rel(img))
         return img, None
     img = paths.image(arch)
     if not os.path.isfile(img):

@@ -13,9 +13,13 @@ AmdVi* need_iommu(kernel::Test& t) {
 }
 
 drivers::DmaEndpoint* need_endpoint(kernel::Test& t, const char* name, unsigned n) {
-  drivers::DmaEndpoint* ep = drivers::find_endpoint(name, n);
+  // The n-th such endpoint on bus 0 (the configuration's own endpoints; the ones behind the root port
+  // are reached through the bridge cases).
+  drivers::DmaEndpoint* ep = nullptr;
+  for (unsigned k = 0, seen = 0; (ep = drivers::find_endpoint(name, k)); ++k)
+    if ((ep->rid() >> 8) == 0 && seen++ == n) break;
   if (!ep) {
-    t.skip("no %s endpoint #%u", name, n);
+    t.skip("no %s endpoint #%u on bus 0", name, n);
     return nullptr;
   }
   if (!drivers::dma_translated(ep)) {
@@ -60,6 +64,11 @@ Attach::Attach(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, unsigned
     t.fail("no memory for the page table root");
     return;
   }
+  stage_ = kernel::DmaMemory::alloc(4096);
+  if (!stage_ || !pt_.map_4k(kStageIova, stage_)) {
+    t.fail("no staging page");
+    return;
+  }
   nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
   uint64_t iova = kDriverIova;
   for (size_t i = 0; i < nranges_ && i < 8; ++i)
@@ -99,6 +108,7 @@ Attach::~Attach() {
   drivers::set_driver_iova(ep_, nullptr, nullptr);
   drivers::reset_endpoint(ep_);
   iommu_->drain_events();
+  if (stage_) kernel::DmaMemory::free(stage_, 4096);
 }
 
 bool translated_roundtrip(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid,
@@ -152,25 +162,58 @@ bool next_event(kernel::Test& t, AmdVi* iommu, s::Event& e) {
 }
 
 void expect_blocked(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
-                    bool write) {
+                    bool write, uint64_t victim_pa, uint64_t stage_pa) {
   const auto p = predict(iommu, devid, iova, write);
   t.check(p.outcome == model::amd_vi::Outcome::kAborted, "model: %s at iova 0x%llx is %s, expected aborted",
           write ? "write" : "read", static_cast<unsigned long long>(iova), model::amd_vi::to_string(p.outcome));
-  const drivers::DmaStatus st = write ? ep->write(iova, 512) : ep->read(iova, 512);
-  t.check(st != drivers::DmaStatus::kOk, "device %s at iova 0x%llx completed although the model aborts it",
-          write ? "write" : "read", static_cast<unsigned long long>(iova));
+  volatile uint8_t* victim = reinterpret_cast<volatile uint8_t*>(victim_pa);
+  volatile uint8_t* stage = reinterpret_cast<volatile uint8_t*>(stage_pa);
+  const size_t off = iova & 0xfff;
+  const size_t len = 512 < 4096 - off ? 512 : 4096 - off;
+  if (write) {
+    // Stage a pattern into the device, then the blocked write: the victim keeps its bytes.
+    for (size_t i = 0; i < len; ++i) victim[off + i] = 0x6c;
+    if (stage) {  // no staging page when the DTE under test blocks everything
+      for (size_t i = 0; i < len; ++i) stage[i] = static_cast<uint8_t>(0x90 + i);
+      arch::dma_wmb();
+      t.check(ep->read(kStageIova, len) == drivers::DmaStatus::kOk, "staging read failed");
+    }
+    const drivers::DmaStatus st = ep->write(iova, len);
+    arch::dma_rmb();
+    size_t changed = 0;
+    for (size_t i = 0; i < len; ++i) changed += victim[off + i] != 0x6c;
+    t.check(changed == 0, "blocked write at iova 0x%llx changed %zu of %zu bytes at pa 0x%llx (DMA status %s)",
+            static_cast<unsigned long long>(iova), changed, len, static_cast<unsigned long long>(victim_pa + off),
+            drivers::to_string(st));
+    return;
+  }
+  // A secret in the victim; the blocked read, then the device's data written out to the staging page.
+  if (!stage) {
+    t.check(false, "a blocked read needs a staging page");
+    return;
+  }
+  for (size_t i = 0; i < len; ++i) victim[off + i] = static_cast<uint8_t>(0x31 + 3 * i), stage[i] = 0;
+  arch::dma_wmb();
+  const drivers::DmaStatus st = ep->read(iova, len);
+  if (st != drivers::DmaStatus::kOk) t.note("blocked read reported %s", drivers::to_string(st));
+  if (ep->write(kStageIova, len) != drivers::DmaStatus::kOk) {
+    t.check(true, "device holds nothing to write back");
+    return;
+  }
+  arch::dma_rmb();
+  size_t leaked = 0;
+  for (size_t i = 0; i < len; ++i) leaked += stage[i] == static_cast<uint8_t>(0x31 + 3 * i);
+  t.check(leaked < len / 4, "blocked read at iova 0x%llx delivered %zu of %zu bytes of pa 0x%llx to the device",
+          static_cast<unsigned long long>(iova), leaked, len, static_cast<unsigned long long>(victim_pa + off));
 }
 
 void expect_fault(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
-                  bool write) {
+                  bool write, uint64_t victim_pa, uint64_t stage_pa) {
   iommu->drain_events();
   const auto p = predict(iommu, devid, iova, write);
-  expect_blocked(t, iommu, ep, devid, iova, write);
+  expect_blocked(t, iommu, ep, devid, iova, write, victim_pa, stage_pa);
+  if (!t.check(p.has_event, "model predicted no event")) return;
   s::Event o;
-  if (!p.has_event) {
-    t.check(false, "model predicted no event");
-    return;
-  }
   if (next_event(t, iommu, o)) expect_event(t, p.event, o);
 }
 

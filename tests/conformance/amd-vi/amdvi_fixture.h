@@ -24,6 +24,7 @@ using drivers::amd_vi::PageTable;
 // 2 MiB reach, so every mode can map them).
 inline constexpr uint64_t kDriverIova = 0x10'0000;
 inline constexpr uint64_t kTestIova = 0x1'0000;
+inline constexpr uint64_t kStageIova = 0xf'0000;  // a page every Attach maps, for staging data
 
 // The IOMMU or nullptr after t.skip().
 AmdVi* need_iommu(kernel::Test& t);
@@ -47,6 +48,7 @@ class Attach {
   // Rewrites the DTE (e.g. V/TV/IR/IW experiments) and invalidates it.
   bool set_dte(const s::Dte& d);
   s::Dte base_dte() const;
+  uint64_t stage_pa() const { return stage_; }
 
  private:
   kernel::Test& t_;
@@ -57,6 +59,7 @@ class Attach {
   bool ok_ = false;
   drivers::DmaRange ranges_[8] = {};
   size_t nranges_ = 0;
+  uint64_t stage_ = 0;
   friend uint64_t driver_iova(void* ctx, uint64_t pa);
 };
 
@@ -66,14 +69,15 @@ class Attach {
 bool translated_roundtrip(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid,
                           uint64_t src_iova, uint64_t src_pa, uint64_t dst_iova, uint64_t dst_pa, size_t len);
 
-// A device read (write=false) or write (write=true) of 512 bytes at iova that the model says faults:
-// checks the model's outcome is kAborted, the device's DMA did not complete, and that the first new
-// event in the log equals the model's prediction field by field.
-void expect_fault(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
-                  bool write);
-// The DMA only (no event check): the model predicts an abort and the device's DMA fails.
+// A device read (write=false) or write (write=true) of 512 bytes at iova that the model says is target
+// aborted. `victim_pa` is the memory the IOVA would reach were it not blocked: a blocked write must leave
+// it unchanged, a blocked read must not deliver its bytes to the device (checked by writing what the
+// device read to the staging page through a valid mapping). Needs an Attach (staging page).
 void expect_blocked(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
-                    bool write);
+                    bool write, uint64_t victim_pa, uint64_t stage_pa);
+// expect_blocked plus: the first new event in the log equals the model's prediction field by field.
+void expect_fault(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uint16_t devid, uint64_t iova,
+                  bool write, uint64_t victim_pa, uint64_t stage_pa);
 
 // Field-by-field comparison of an event with the expected one.
 void expect_event(kernel::Test& t, const s::Event& expected, const s::Event& observed);

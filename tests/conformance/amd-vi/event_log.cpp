@@ -1,0 +1,87 @@
+// amd-vi.evtlog.*: event log placement, wrap and overflow (48882 §2.5, §3.4.5 EventOverflow).
+#include <cstring>
+
+#include "tests/conformance/amd-vi/amdvi_fixture.h"
+
+using namespace amdvi_tests;  // NOLINT
+
+namespace {
+
+// Starts the event log with the given head and tail (EventLogEn off while they are written).
+void place_log(AmdVi* v, uint64_t head, uint64_t tail) {
+  s::Control c;
+  c.set_raw(v->default_control());
+  c.set_event_log_en(0);
+  v->set_control(c.raw());
+  v->write(s::Mmio::kEventLogHead, head);
+  v->write(s::Mmio::kEventLogTail, tail);
+  v->write(s::Mmio::kStatus, 0x3);  // clear EventOverflow, EventLogInt
+  v->set_control(v->default_control());
+}
+
+template <typename F>
+void with_fault(kernel::Test& t, uint16_t domain, F body) {
+  AmdVi* v = need_iommu(t);
+  drivers::DmaEndpoint* ep = v ? need_endpoint(t, "virtio-blk") : nullptr;
+  if (!ep) return;
+  Attach a(t, v, ep, 3, domain);
+  if (!a.ok()) return;
+  body(v, ep, a);
+  v->reset_event_log();
+}
+
+}  // namespace
+
+VIOMMU_TEST(amdvi_evt_tail, "amd-vi.evtlog.tail_advances", "amd-vi,dma,event") {
+  with_fault(t, 0x61, [&](AmdVi* v, drivers::DmaEndpoint* ep, Attach& a) {
+    v->reset_event_log();
+    ep->read(0x5000, 512);  // unmapped
+    kernel::wait_until([&] { return v->pending_events() > 0; }, 200);
+    t.expect_eq("EventLogTail after one fault", 16, v->read(s::Mmio::kEventLogTail) & 0x7fff0);
+    s::Status st;
+    st.set_raw(v->read(s::Mmio::kStatus));
+    t.expect_eq("Status.EventLogInt", 1, st.event_log_int());
+    (void)a;
+  });
+}
+
+VIOMMU_TEST(amdvi_evt_wrap, "amd-vi.evtlog.wrap", "amd-vi,dma,event") {
+  with_fault(t, 0x62, [&](AmdVi* v, drivers::DmaEndpoint* ep, Attach& a) {
+    // Empty log with head == tail == last slot: the next event goes to the last slot, tail wraps to 0.
+    const uint64_t last = (drivers::amd_vi::kRingEntries - 1) * 16;
+    place_log(v, last, last);
+    const auto p = predict(v, a.devid(), 0x5000, false);
+    ep->read(0x5000, 512);
+    kernel::wait_until([&] { return (v->read(s::Mmio::kEventLogTail) & 0x7fff0) != last; }, 200);
+    t.expect_eq("EventLogTail after the wrap", 0, v->read(s::Mmio::kEventLogTail) & 0x7fff0);
+    s::Event o;
+    std::memcpy(o.words.data(), reinterpret_cast<const void*>(v->evt_pa() + last), 16);
+    expect_event(t, p.event, o);
+  });
+}
+
+VIOMMU_TEST(amdvi_evt_overflow, "amd-vi.evtlog.overflow", "amd-vi,dma,event") {
+  with_fault(t, 0x63, [&](AmdVi* v, drivers::DmaEndpoint* ep, Attach&) {
+    // head 0x20, tail 0x10: one more entry would make tail == head, so the log is full.
+    place_log(v, 0x20, 0x10);
+    ep->read(0x5000, 512);
+    s::Status st;
+    kernel::wait_until([&] { st.set_raw(v->read(s::Mmio::kStatus)); return st.event_overflow() != 0; }, 200);
+    t.expect_eq("Status.EventOverflow", 1, st.event_overflow());
+    t.expect_eq("EventLogTail (unchanged)", 0x10, v->read(s::Mmio::kEventLogTail) & 0x7fff0);
+    t.expect_eq("entry at the tail (not written)", 0, reinterpret_cast<volatile uint64_t*>(v->evt_pa() + 0x10)[0]);
+  });
+}
+
+VIOMMU_TEST(amdvi_evt_disabled, "amd-vi.evtlog.disabled_logs_nothing", "amd-vi,dma") {
+  with_fault(t, 0x64, [&](AmdVi* v, drivers::DmaEndpoint* ep, Attach&) {
+    v->reset_event_log();
+    s::Control c;
+    c.set_raw(v->default_control());
+    c.set_event_log_en(0);
+    v->set_control(c.raw());
+    ep->read(0x5000, 512);
+    t.expect_eq("EventLogTail with EventLogEn=0", 0, v->read(s::Mmio::kEventLogTail) & 0x7fff0);
+    t.expect_eq("first entry", 0, reinterpret_cast<volatile uint64_t*>(v->evt_pa())[0]);
+  });
+}
