@@ -9,12 +9,12 @@ import time
 from . import paths
 from .errors import UserError
 
-# preset name -> build directory under build/
-PRESETS = {"host": "host", "guest-aarch64": "aarch64", "guest-x86_64": "x86_64"}
+# preset name -> build directory under build/ ("hosted" is no preset: hosted/ is a CMake project of its own)
+PRESETS = {"host": "host", "guest-aarch64": "aarch64", "guest-x86_64": "x86_64", "hosted": "hosted"}
 
 
 def preset_for_arch(arch):
-    return "guest-" + arch
+    return "hosted" if arch == "host" else "guest-" + arch
 
 
 def _tail(path, n=40):
@@ -62,7 +62,12 @@ def _build(presets, log):
         print("viommu: building %s ..." % preset, file=log, end="", flush=True)
         try:
             if not os.path.isfile(os.path.join(bdir, "build.ninja")):
-                _step(["cmake", "--preset", preset], logfile, "configuring %s" % preset)
+                if preset == "hosted":
+                    _step(["cmake", "-S", paths.HOSTED_DIR, "-B", bdir, "-G", "Ninja",
+                           "-DCMAKE_CXX_COMPILER=clang++-19", "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
+                          logfile, "configuring hosted")
+                else:
+                    _step(["cmake", "--preset", preset], logfile, "configuring %s" % preset)
             _step(["cmake", "--build", bdir, "-j", str(jobs)], logfile, "building %s" % preset)
         except UserError:
             print(" failed", file=log, flush=True)

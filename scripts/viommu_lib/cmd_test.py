@@ -116,8 +116,7 @@ def lit_implementations(choice=None):
     if not choice or choice == "all":
         m = plan.Model()
         if not os.path.isfile(paths.HOSTED_RUNNER):
-            m = _Unavailable("model", "hosted model runner %s not built (not implemented yet)"
-                             % paths.rel(paths.HOSTED_RUNNER))
+            m = _Unavailable("model", "hosted model runner %s not built" % paths.rel(paths.HOSTED_RUNNER))
         impls.append(("model", m))
     return impls
 

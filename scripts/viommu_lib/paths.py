@@ -12,8 +12,11 @@ ARCHES = ("aarch64", "x86_64")
 # The Debian trixie root holding QEMU 10.0: machine-wide (shared by every clone) or in the build tree.
 TRIXIE_CACHE = "/var/cache/viommu-conformance/qemu-trixie"
 TRIXIE_BUILD = os.path.join(BUILD, "qemu-trixie")
-# The hosted reference-model runner (the conformance cases compiled for the host against the model).
-HOSTED_RUNNER = os.path.join(BUILD, "host", "viommu-hosted")
+# The hosted reference-model runner (hosted/: the runner and cases compiled for the host against the model);
+# VIOMMU_HOSTED_RUNNER points the harness at another build of it.
+HOSTED_DIR = os.path.join(REPO, "hosted")
+HOSTED_RUNNER = os.path.abspath(os.environ.get("VIOMMU_HOSTED_RUNNER")
+                                or os.path.join(BUILD, "hosted", "viommu-hosted"))
 
 
 def image(arch):

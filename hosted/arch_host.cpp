@@ -1,0 +1,100 @@
+// kernel/arch.h for the hosted runner: a Linux process stands in for the machine. The console is stdout,
+// the 1 kHz tick is SIGALRM (setitimer), a synchronous exception is SIGSEGV/SIGBUS/SIGILL/SIGFPE, the exit
+// status is the process's. Handlers run with SA_NODEFER because the runner longjmps out of them (watchdog,
+// faulting case) and plain setjmp/longjmp do not restore the signal mask.
+#include <signal.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+
+#include "kernel/arch.h"
+
+namespace arch {
+
+namespace {
+uint64_t g_start_ns = 0;
+
+uint64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+void on_alarm(int) { kernel::on_tick(); }
+
+void on_fault(int sig, siginfo_t* info, void*) {
+  static char text[kExceptionTextSize];
+  snprintf(text, sizeof text, "exception %s addr=0x%llx", sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS"
+           : sig == SIGILL ? "SIGILL" : "SIGFPE", static_cast<unsigned long long>(
+               reinterpret_cast<uintptr_t>(info->si_addr)));
+  kernel::on_exception(text);
+}
+
+void install(int sig, void (*fn)(int, siginfo_t*, void*)) {
+  struct sigaction sa {};
+  sa.sa_sigaction = fn;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, nullptr);
+}
+
+sigset_t alarm_set() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGALRM);
+  return s;
+}
+}  // namespace
+
+void init(uint64_t) {
+  g_start_ns = monotonic_ns();
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // KTAP streams line by line, as on a UART
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE}) install(sig, on_fault);
+  struct sigaction sa {};
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = SA_NODEFER | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGALRM, &sa, nullptr);
+  irq_disable();
+  itimerval tick{{0, 1000}, {0, 1000}};  // 1 kHz, like the guest's timer
+  setitimer(ITIMER_REAL, &tick, nullptr);
+}
+
+void console_putc(char c) { putchar(c); }
+
+void exit(int status) {
+  fflush(stdout);
+  _exit(status);
+}
+
+uint64_t now_ns() { return monotonic_ns() - g_start_ns; }
+
+void irq_enable() {
+  const sigset_t s = alarm_set();
+  sigprocmask(SIG_UNBLOCK, &s, nullptr);
+}
+
+void irq_disable() {
+  const sigset_t s = alarm_set();
+  sigprocmask(SIG_BLOCK, &s, nullptr);
+}
+
+void wait_for_interrupt() {
+  // Waits for the next signal with SIGALRM unblocked, then restores the caller's mask.
+  sigset_t old;
+  sigprocmask(SIG_SETMASK, nullptr, &old);
+  sigdelset(&old, SIGALRM);
+  sigsuspend(&old);
+}
+
+// Host memory is coherent with the "devices" (the model runs in this process): compiler and CPU
+// ordering is all that is needed.
+void dma_wmb() { std::atomic_thread_fence(std::memory_order_release); }
+void dma_rmb() { std::atomic_thread_fence(std::memory_order_acquire); }
+void mb() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+
+}  // namespace arch
