@@ -25,6 +25,23 @@ void irq_enable();
 void irq_disable();
 void wait_for_interrupt();  // returns after the next interrupt (or at once if one is pending)
 
+// Device interrupts. `irq` is the architecture's number: on aarch64 a GIC INTID (an SPI is 32 + the
+// DT interrupt number); on x86_64 an IDT vector in [kFirstDeviceVector, 0xfe], reached by MSI.
+// Handlers run with interrupts masked and must return (no longjmp); the interrupt is acknowledged
+// after the handler. False if the number is out of range or already taken.
+using IrqHandler = void (*)(void* ctx);
+bool irq_attach(uint32_t irq, IrqHandler fn, void* ctx, bool edge_triggered);
+void irq_detach(uint32_t irq);
+// x86_64: the MSI address/data that deliver `irq` (a vector) to this CPU (Intel SDM 3A 11.11).
+// aarch64: false (no MSI controller driven yet).
+bool msi_message(uint32_t irq, uint64_t* address, uint32_t* data);
+// Makes `irq` pending from software (aarch64: GICD_ISPENDR; x86_64: a self-IPI), so the dispatch
+// path can be proved without a device.
+void irq_trigger(uint32_t irq);
+#if defined(VIOMMU_ARCH_x86_64)
+inline constexpr uint32_t kFirstDeviceVector = 0x30;
+#endif
+
 // Ordering between CPU accesses to DMA memory and device accesses (MMIO doorbells, DMA completion).
 void dma_wmb();  // prior normal-memory writes visible to devices before later MMIO writes
 void dma_rmb();  // device-written data read only after the completion was observed

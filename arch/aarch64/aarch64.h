@@ -30,6 +30,10 @@ bool gic_init(uint64_t dist, uint64_t cpu, uint32_t version);
 uint32_t gic_ack();             // interrupt ID, 1023 when spurious
 void gic_eoi(uint32_t intid);
 void gic_enable_ppi(uint32_t intid);
+void gic_enable_spi(uint32_t intid, bool edge_triggered);
+void gic_disable_spi(uint32_t intid);
+void gic_set_pending(uint32_t intid);
+bool dispatch_device_irq(uint32_t intid);  // false: nobody attached
 void timer_init();
 void timer_handle();            // re-arms the tick
 inline constexpr uint32_t kVirtualTimerPpi = 27;  // PPI 11: EL1 virtual timer (Arm ARM D11.2.4)

@@ -83,11 +83,15 @@ extern "C" void aarch64_exception(Frame* frame, unsigned kind) {
   if ((kind & 3) == 1) {  // IRQ
     const uint32_t intid = arch::aarch64::gic_ack();
     if (intid >= 1020) return;  // spurious
-    arch::aarch64::gic_eoi(intid);
     if (intid == arch::aarch64::kVirtualTimerPpi) {
+      arch::aarch64::gic_eoi(intid);  // first: kernel::on_tick may longjmp away
       arch::aarch64::timer_handle();
       kernel::on_tick();
+      return;
     }
+    // A device handler clears its source before the EOI, so a level interrupt does not fire again.
+    if (!arch::aarch64::dispatch_device_irq(intid)) printf("# irq: unexpected INTID %u\n", intid);
+    arch::aarch64::gic_eoi(intid);
     return;
   }
   fatal(*frame, kind);

@@ -59,6 +59,35 @@ void arch::aarch64::gic_enable_ppi(uint32_t intid) {
   sgi.write32(kGicdIsenabler, 1u << intid);               // GICR_ISENABLER0
 }
 
+// SPIs: priority, trigger (GICD_ICFGR: 2 bits per INTID, bit 1 = edge), target this CPU (GICv2
+// GICD_ITARGETSR byte = CPU interface 0; GICv3 GICD_IROUTER = affinity 0.0.0.0), group 1 on v3.
+void arch::aarch64::gic_enable_spi(uint32_t intid, bool edge_triggered) {
+  constexpr uint64_t kGicdIgroupr = 0x080, kGicdItargetsr = 0x800, kGicdIcfgr = 0xc00, kGicdIrouter = 0x6000;
+  g_dist.write8(kGicdIpriorityr + intid, 0xa0);
+  const uint64_t cfg = kGicdIcfgr + 4 * (intid / 16);
+  const uint32_t bit = 2u << (2 * (intid % 16));
+  g_dist.write32(cfg, edge_triggered ? (g_dist.read32(cfg) | bit) : (g_dist.read32(cfg) & ~bit));
+  if (g_version == 2) {
+    g_dist.write8(kGicdItargetsr + intid, 0x01);
+  } else {
+    const uint64_t grp = kGicdIgroupr + 4 * (intid / 32);
+    g_dist.write32(grp, g_dist.read32(grp) | (1u << (intid % 32)));
+    g_dist.write64(kGicdIrouter + 8 * intid, 0);
+  }
+  g_dist.write32(kGicdIsenabler + 4 * (intid / 32), 1u << (intid % 32));
+}
+
+void arch::aarch64::gic_disable_spi(uint32_t intid) {
+  constexpr uint64_t kGicdIcenabler = 0x180, kGicdIcpendr = 0x280;
+  g_dist.write32(kGicdIcenabler + 4 * (intid / 32), 1u << (intid % 32));
+  g_dist.write32(kGicdIcpendr + 4 * (intid / 32), 1u << (intid % 32));  // no stale pending on re-attach
+}
+
+void arch::aarch64::gic_set_pending(uint32_t intid) {
+  constexpr uint64_t kGicdIspendr = 0x200;
+  g_dist.write32(kGicdIspendr + 4 * (intid / 32), 1u << (intid % 32));
+}
+
 uint32_t arch::aarch64::gic_ack() {
   if (g_version == 2) return g_cpu.read32(kGiccIar) & 0x3ff;
   return static_cast<uint32_t>(AARCH64_READ_SYSREG(S3_0_C12_C12_0) & 0xffffff);  // ICC_IAR1_EL1

@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/exception.h"
 #include "arch/x86_64/frame.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/pit.h"
@@ -34,6 +35,7 @@ extern "C" void x86_64_isr_dispatch(x86_64::TrapFrame* frame) {
     return;
   }
   if (v == x86_64::lapic::kSpuriousVector) return;  // LAPIC spurious: no EOI (SDM 3A 11.9)
+  if (x86_64::dispatch_device_irq(v)) return;
   x86_64::report_exception(*frame);  // exceptions 0..31 and any vector nobody programmed
 }
 

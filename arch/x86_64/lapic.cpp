@@ -15,7 +15,11 @@ constexpr uint64_t kApicBaseEnable = 1u << 11;
 constexpr uint64_t kApicBaseMask = 0x000ffffffffff000;
 
 // Register offsets (SDM 3A table 11-1).
+constexpr uint64_t kId = 0x20;
 constexpr uint64_t kTpr = 0x80;
+constexpr uint64_t kEoi = 0xb0;
+constexpr uint64_t kIcrLow = 0x300;
+constexpr uint32_t kIcrShorthandSelf = 1u << 18;
 constexpr uint64_t kSvr = 0xf0;
 constexpr uint64_t kLvtLint0 = 0x350;
 constexpr uint64_t kLvtLint1 = 0x360;
@@ -36,5 +40,11 @@ void init_virtual_wire() {
   apic.write32(kLvtLint0, kLvtDeliveryExtInt);
   apic.write32(kLvtLint1, kLvtDeliveryNmi);
 }
+
+uint32_t id() { return kernel::Mmio(base()).read32(kId) >> 24; }
+
+void eoi() { kernel::Mmio(base()).write32(kEoi, 0); }
+
+void self_ipi(uint8_t vector) { kernel::Mmio(base()).write32(kIcrLow, kIcrShorthandSelf | vector); }
 
 }  // namespace x86_64::lapic
