@@ -82,6 +82,64 @@ bool Smmu::set_cr0(uint32_t v) {
   return kernel::wait_until([&] { return read32(RegOffset::kCr0Ack) == v; }, kAckTimeoutMs);
 }
 
+bool Smmu::set_irq_ctrl(uint32_t v) {
+  write32(RegOffset::kIrqCtrl, v);
+  // §6.3.16: each field has CR0/CR0ACK-style Update semantics with SMMU_IRQ_CTRLACK.
+  return kernel::wait_until([&] { return read32(RegOffset::kIrqCtrlAck) == v; }, kAckTimeoutMs);
+}
+
+uint32_t Smmu::irq_intid(IrqSource s) const { return kernel::platform().smmuv3_irqs[static_cast<unsigned>(s)]; }
+
+void Smmu::on_irq(void* ctx) {
+  auto* c = static_cast<IrqCtx*>(ctx);
+  Smmu& s = *c->smmu;
+  IrqRecord& r = s.irq_[static_cast<unsigned>(c->source)];
+  // The register the interrupt announces, read before anything else: §3.18 requires the new queue entry,
+  // the CMD_SYNC consumption or the GERROR change to be observable once the interrupt is.
+  switch (c->source) {
+    case IrqSource::kEventq: r.snapshot = s.read32(RegOffset::kEventqProd); break;
+    case IrqSource::kCmdSync: r.snapshot = s.read32(RegOffset::kCmdqCons); break;
+    case IrqSource::kGerror: r.snapshot = s.gerror_active(); break;
+    case IrqSource::kPriq: r.snapshot = 0; break;
+  }
+  r.count = r.count + 1;
+}
+
+bool Smmu::attach_irqs() {
+  if (irqs_attached_) return true;
+  for (unsigned i = 0; i < kIrqSources; ++i) {
+    irq_ctx_[i] = IrqCtx{this, static_cast<IrqSource>(i)};
+    const uint32_t intid = irq_intid(static_cast<IrqSource>(i));
+    if (intid == 0) continue;
+    // §3.18.2: the wired outputs are pulses (edge-triggered), which is also what the DT flags say.
+    if (!arch::irq_attach(intid, on_irq, &irq_ctx_[i], true)) {
+      printf("smmuv3: GIC refused INTID %u\n", static_cast<unsigned>(intid));
+      for (unsigned k = 0; k < i; ++k)
+        if (irq_intid(static_cast<IrqSource>(k))) arch::irq_detach(irq_intid(static_cast<IrqSource>(k)));
+      return false;
+    }
+  }
+  irqs_attached_ = true;
+  return true;
+}
+
+void Smmu::detach_irqs() {
+  if (!irqs_attached_) return;
+  for (unsigned i = 0; i < kIrqSources; ++i)
+    if (const uint32_t intid = irq_intid(static_cast<IrqSource>(i))) arch::irq_detach(intid);
+  irqs_attached_ = false;
+}
+
+bool Smmu::wait_irq(IrqSource s, uint32_t seen, uint32_t timeout_ms) {
+  const uint64_t end = arch::now_ns() + uint64_t{timeout_ms} * 1000000u;
+  // The 1 kHz tick bounds each sleep, so the deadline is honoured without busy polling.
+  while (irq_count(s) == seen) {
+    if (arch::now_ns() >= end) return irq_count(s) != seen;
+    arch::wait_for_interrupt();
+  }
+  return true;
+}
+
 bool Smmu::set_gbpa(uint32_t fields) {
   Gbpa g{};
   // §6.3.14: a write is only allowed when UPDATE reads 0; it is complete when UPDATE reads 0 again.
@@ -110,7 +168,11 @@ bool Smmu::init(const Options& o) {
     printf("smmuv3: CR0ACK did not clear\n");
     return false;
   }
-  write32(RegOffset::kIrqCtrl, 0);  // polling mode
+  // Interrupt sources off (acknowledged) before the queues they announce are rebuilt (§6.3.16).
+  if (!set_irq_ctrl(0)) {
+    printf("smmuv3: IRQ_CTRLACK did not clear\n");
+    return false;
+  }
   free_memory();
   opt_ = o;
   const Idr1 i1 = idr1();
@@ -184,7 +246,16 @@ bool Smmu::queue_init() {
   write32(RegOffset::kEventqCons, 0);
   cr0.set_eventqen(1);
   if (!set_cr0(cr0.value)) return false;
-  // Step 7: translation on.
+  // Step 7 (interrupt-driven only): handlers on the GIC first, then the sources on (§6.3.16: an interrupt
+  // relates only to occurrences after the enable completed, so nothing is lost by enabling last).
+  if (opt_.irq) {
+    if (!attach_irqs()) return false;
+    IrqCtrl ic{};
+    ic.set_gerror_irqen(1).set_eventq_irqen(1);
+    if (!set_irq_ctrl(ic.value)) return false;
+  }
+  eventq_irq_seen_ = irq_count(IrqSource::kEventq);
+  // Step 8: translation on.
   if (opt_.enable) {
     cr0.set_smmuen(1);
     if (!set_cr0(cr0.value)) return false;
@@ -193,6 +264,8 @@ bool Smmu::queue_init() {
 }
 
 void Smmu::shutdown() {
+  set_irq_ctrl(0);
+  detach_irqs();
   set_cr0(0);
   set_gbpa(0);  // bypass, incoming attributes
   // Active global errors would otherwise greet the next user.
@@ -304,7 +377,12 @@ bool Smmu::event_pending() const {
 }
 
 bool Smmu::pop_event(EventRecord& e) {
-  if (!eventq_ || !event_pending()) return false;
+  // Read the interrupt count before PROD: an interrupt for a record after this point counts as new.
+  const uint32_t irqs = irq_count(IrqSource::kEventq);
+  if (!eventq_ || !event_pending()) {
+    eventq_irq_seen_ = irqs;
+    return false;
+  }
   const uint32_t wrap_mask = (1u << (opt_.eventq_log2 + 1)) - 1;
   const uint32_t cons = eventq_cons();
   arch::dma_rmb();  // the record is complete once PROD covers it
@@ -312,10 +390,22 @@ bool Smmu::pop_event(EventRecord& e) {
   for (int i = 0; i < 4; ++i) e.words[i] = reinterpret_cast<const volatile uint64_t*>(slot->words.data())[i];
   // Keep the overflow acknowledgement as it is (software copies OVFLG into OVACKFLG deliberately).
   write32(RegOffset::kEventqCons, (cons & 0x80000000u) | (((cons & wrap_mask) + 1) & wrap_mask));
+  if (!event_pending()) eventq_irq_seen_ = irqs;
   return true;
 }
 
 bool Smmu::wait_event(EventRecord& e, uint32_t timeout_ms) {
+  if (opt_.irq && irqs_attached_ && irq_intid(IrqSource::kEventq) != 0) {
+    // Interrupt-driven: a record in a queue that was empty must be announced by the Event queue
+    // interrupt (§3.18.2 "transitions from empty to non-empty"); without it the record is not taken.
+    if (!wait_irq(IrqSource::kEventq, eventq_irq_seen_, timeout_ms)) {
+      if (event_pending())
+        printf("# smmuv3: an event record is in the queue but the Event queue interrupt (INTID %u) never came\n",
+               static_cast<unsigned>(irq_intid(IrqSource::kEventq)));
+      return false;
+    }
+    return pop_event(e);
+  }
   if (!kernel::wait_until([&] { return event_pending(); }, timeout_ms)) return false;
   return pop_event(e);
 }

@@ -2,9 +2,14 @@
 // Linux-style ordering: queues and tables before CR0.SMMUEN), the stream table (linear or 2-level), the
 // command queue with CMD_SYNC, event queue consumption and GERROR.
 //
-// Completion and events are POLLED: CMD_SYNC uses CS=SIG_NONE and completes when SMMU_CMDQ_CONS has moved
-// past it (§4.7.3 "the CMD_SYNC is complete when it is consumed"), the event queue is read by comparing
-// EVENTQ_PROD with EVENTQ_CONS. SMMU_IRQ_CTRL stays 0, so no wired interrupt is ever raised.
+// Completion and events are POLLED by default: CMD_SYNC uses CS=SIG_NONE and completes when SMMU_CMDQ_CONS
+// has moved past it (§4.7.3 "the CMD_SYNC is complete when it is consumed"), the event queue is read by
+// comparing EVENTQ_PROD with EVENTQ_CONS, and SMMU_IRQ_CTRL stays 0.
+// With Options::irq the wired interrupts the DT names (eventq, priq, cmdq-sync, gerror; edge-triggered
+// SPIs, §3.18.2) are attached to the GIC, SMMU_IRQ_CTRL enables GERROR and Event queue interrupts through
+// the IRQ_CTRLACK handshake (§6.3.16), and wait_event() sleeps until the Event queue interrupt arrives.
+// The handlers only count and snapshot the register the interrupt announces (the spec requires it to be
+// observable before the interrupt, §3.18); queues stay consumed from thread context.
 //
 // Raw access (ste(), cmdq_slot(), event queue slots) is public on purpose: edge-case tests write structures
 // and queue entries by hand.
@@ -31,6 +36,18 @@ struct Options {
   unsigned cmdq_log2 = 8;   // command queue entries = 2^n
   unsigned eventq_log2 = 7; // event queue entries = 2^n
   bool enable = true;       // set CR0.SMMUEN at the end
+  bool irq = false;         // interrupt-driven: attach the wired IRQs, IRQ_CTRL = GERROR_IRQEN | EVENTQ_IRQEN
+};
+
+// The SMMU's interrupt sources, in the order of platform().smmuv3_irqs (§3.18.2).
+enum class IrqSource : unsigned { kEventq = 0, kPriq = 1, kCmdSync = 2, kGerror = 3 };
+inline constexpr unsigned kIrqSources = 4;
+
+// What one source's handler saw: how many interrupts, and the register the interrupt announces as read
+// inside the handler (Event queue: EVENTQ_PROD; CMD_SYNC: CMDQ_CONS; GERROR: GERROR ^ GERRORN).
+struct IrqRecord {
+  volatile uint32_t count = 0;
+  volatile uint32_t snapshot = 0;
 };
 
 class Smmu {
@@ -73,6 +90,20 @@ class Smmu {
   // §6.3.14 GBPA update protocol: wait for UPDATE=0, write the fields with UPDATE=1, wait for UPDATE=0.
   bool set_gbpa(uint32_t fields);
 
+  // ---- wired interrupts ----
+  // The GIC INTID of a source from the DT (0: the DT names none).
+  uint32_t irq_intid(IrqSource s) const;
+  // Attaches a handler for every source the DT names (idempotent). False when the GIC refuses one.
+  bool attach_irqs();
+  void detach_irqs();
+  bool irqs_attached() const { return irqs_attached_; }
+  // §6.3.16: write SMMU_IRQ_CTRL and wait until SMMU_IRQ_CTRLACK reflects it.
+  bool set_irq_ctrl(uint32_t v);
+  const IrqRecord& irq_record(IrqSource s) const { return irq_[static_cast<unsigned>(s)]; }
+  uint32_t irq_count(IrqSource s) const { return irq_record(s).count; }
+  // Waits (bounded) until the source's count exceeds `seen`. Sleeps in wait_for_interrupt between checks.
+  bool wait_irq(IrqSource s, uint32_t seen, uint32_t timeout_ms);
+
   // ---- stream table ----
   uint32_t sid_of(uint16_t rid) const;  // DT iommu-map of the PCI host; identity when the map is empty
   uint64_t strtab_pa() const { return strtab_; }
@@ -94,6 +125,8 @@ class Smmu {
   bool submit(const spec::smmuv3::Command& c);
   // CMD_SYNC and wait until CONS passes it. False on timeout or when GERROR.CMDQ_ERR becomes active.
   bool sync(uint32_t timeout_ms = 200);
+  // The PROD value just after the last submitted command (what CONS reaches when it has been consumed).
+  uint32_t cmdq_prod_after_last() const { return cmdq_prod() & ((1u << (opt_.cmdq_log2 + 1)) - 1); }
   bool command(const spec::smmuv3::Command& c) { return submit(c) && sync(); }
   bool cfgi_ste(uint32_t sid);
   bool cfgi_all();
@@ -106,7 +139,8 @@ class Smmu {
   uint32_t eventq_cons() const { return read32(RegOffset::kEventqCons); }
   bool event_pending() const;
   bool pop_event(spec::smmuv3::EventRecord& e);
-  // Waits (bounded) for the next record.
+  // Waits (bounded) for the next record. Interrupt-driven (Options::irq): the record is taken only after
+  // the Event queue interrupt announced it; polled otherwise.
   bool wait_event(spec::smmuv3::EventRecord& e, uint32_t timeout_ms = 100);
   size_t drain_events();
 
@@ -118,6 +152,16 @@ class Smmu {
   bool probe();
   void free_memory();
   bool queue_init();
+  static void on_irq(void* ctx);
+
+  struct IrqCtx {
+    Smmu* smmu;
+    IrqSource source;
+  };
+  IrqCtx irq_ctx_[kIrqSources] = {};
+  IrqRecord irq_[kIrqSources] = {};
+  bool irqs_attached_ = false;
+  uint32_t eventq_irq_seen_ = 0;  // eventq interrupt count when the queue was last seen empty
 
   kernel::Mmio regs_;
   Options opt_{};

@@ -105,6 +105,12 @@ VIOMMU_TEST(q_illegal_opcode, "smmuv3.queues.illegal_opcode_cerror_ill_and_recov
   bad.set_opcode(0x7f);
   illegal_command_case(t, bad, "an undefined opcode");
 }
+VIOMMU_TEST(q_sync_cs_reserved, "smmuv3.queues.cmd_sync_cs_reserved_cerror_ill", "smmuv3,queues") {
+  // §4.7.3: CMD_SYNC.CS = 0b11 is Reserved and "Causes a CERROR_ILL".
+  CmdSync bad;
+  bad.set_cs(0b11);
+  illegal_command_case(t, bad, "CMD_SYNC with CS = 0b11");
+}
 VIOMMU_TEST(q_illegal_el2, "smmuv3.queues.tlbi_el2_without_hyp_cerror_ill", "smmuv3,queues") {
   Smmu* s = Smmu::get();
   if (s && s->idr0().hyp()) return t.skip("SMMU_IDR0.HYP = 1: CMD_TLBI_EL2_ALL is legal");
