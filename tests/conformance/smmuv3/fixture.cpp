@@ -67,6 +67,7 @@ Env::Env(kernel::Test& test, const Options& o) : t(test) {
     t.fail("no DMA memory for the staging block");
     return;
   }
+  staging_iova = staging;
   if (!smmu->init(o)) {
     t.fail("SMMU initialisation failed (CR0=0x%x CR0ACK=0x%x GERROR^GERRORN=0x%x)", smmu->read32(0x20),
            smmu->read32(0x24), smmu->gerror_active());
@@ -126,9 +127,9 @@ bool Env::load(DmaEndpoint* ep, size_t len, uint8_t seed) {
   uint8_t* s = kernel::DmaMemory::ptr<uint8_t>(staging);
   for (size_t i = 0; i < len; ++i) s[i] = pattern(seed, i);
   arch::dma_wmb();
-  const drivers::DmaStatus st = ep->read(staging, len);
-  return t.check(st == drivers::DmaStatus::kOk, "loading the endpoint from the identity-mapped staging block: %s",
-                 drivers::to_string(st));
+  const drivers::DmaStatus st = ep->read(staging_iova, len);
+  return t.check(st == drivers::DmaStatus::kOk, "loading the endpoint from the staging block (iova 0x%lx): %s",
+                 ul(staging_iova), drivers::to_string(st));
 }
 
 bool expect_event(kernel::Test& t, const EventRecord& x, const EventRecord& o) {
@@ -210,7 +211,7 @@ Outcome check_dma(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped
         uint8_t* s = kernel::DmaMemory::ptr<uint8_t>(e.staging);
         std::memset(s, 0, len);
         arch::dma_wmb();
-        const drivers::DmaStatus back = ep->write(e.staging, len);
+        const drivers::DmaStatus back = ep->write(e.staging_iova, len);
         arch::dma_rmb();
         size_t bad = len;
         for (size_t i = 0; i < len && bad == len; ++i)

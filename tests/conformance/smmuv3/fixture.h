@@ -44,6 +44,9 @@ class Env {
 
   // A 64 KiB block: [0, 32K) staging for loading/unloading the endpoint's data, [32K, 64K) scratch targets.
   uint64_t staging = 0;
+  // The IOVA the endpoint reaches the staging block at (identity unless a case relocates it, e.g. when its
+  // input range excludes guest RAM).
+  uint64_t staging_iova = 0;
   uint64_t target(unsigned i) const { return staging + 0x8000 + uint64_t{i} * 0x1000; }
   // A fresh 64 KiB-aligned 64 KiB buffer (freed with the Env).
   uint64_t page64k();
