@@ -212,6 +212,6 @@ VIOMMU_TEST(strtab_bad_substreamid, "smmuv3.strtab.missing_l1cd_c_bad_substreami
 }
 VIOMMU_TEST(strtab_stream_disabled, "smmuv3.strtab.s1dss_terminate_f_stream_disabled", "smmuv3,strtab,fault") {
   Smmu* sm = Smmu::get();
-  if (sm && sm->idr1().ssidsize() == 0) return t.skip("SMMU_IDR1.SSIDSIZE = 0: S1CDMax must be 0, S1DSS unused");
+  if (sm && sm->idr1().ssidsize() == 0) return t.skip("SMMU_IDR1.SSIDSIZE = 0: substreams not implemented; STE.S1DSS is IGNORED (IHI 0070 5.2)");
   edu_ste_case(t, EventType::kFStreamDisabled, [](Env&, Domain&, Ste& s) { s.set_s1cdmax(1).set_s1dss(0b00); });
 }
