@@ -400,6 +400,7 @@ Result Iommu::walk_impl(const Request& req, const s::Dte& dte) const {
   uint64_t pa = 0;
   bool present = false, hw = false, rz = false;
   uint64_t hw_addr = 0;
+  const uint64_t guest_size = size;  // 4 KiB unless a v2 walk found a larger guest page
   if (!walk_v1(mem_, dte.page_table_root(), mode, gpa, perm, pa, size, present, hw, hw_addr, rz)) {
     if (hw) {
       // §2.5.5 PAGE_TAB_HARDWARE_ERROR: Address = the PTE's address.
@@ -415,7 +416,9 @@ Result Iommu::walk_impl(const Request& req, const s::Dte& dte) const {
     return abort_with(io_page_fault(req.device_id, dom, req.address, req.write, true));
   r.outcome = Outcome::kTranslated;
   r.pa = pa;
-  r.page_size = size;
+  // A nested translation is contiguous only over the smaller of the guest and the host page (§2.2.6);
+  // that is the reach of the one IOTLB entry it becomes.
+  r.page_size = (dte.gv() && (req.has_pasid || dte.giov()) && guest_size < size) ? guest_size : size;
   r.readable = perm.r;
   r.writable = perm.w;
   r.user = guest_us;
@@ -426,7 +429,7 @@ Result Iommu::translate(const Request& req) {
   s::Control c;
   c.set_raw(control_);
   if (!c.iommu_en()) return walk(req);
-  const uint16_t pasid_key = static_cast<uint16_t>(req.has_pasid ? req.pasid : 0);
+  const uint32_t pasid_key = req.has_pasid ? req.pasid & 0xfffff : 0;  // PASIDs are 20 bits (§2.2.6)
   for (const auto& e : iotlb_) {
     if (!e.valid || e.device_id != req.device_id || e.gn != req.has_pasid || e.pasid != pasid_key) continue;
     if (req.address < e.base || req.address - e.base >= e.size) continue;
@@ -437,6 +440,7 @@ Result Iommu::translate(const Request& req) {
     r.page_size = e.size;
     r.readable = e.r;
     r.writable = e.w;
+    r.user = e.u;
     return r;
   }
   Result r;

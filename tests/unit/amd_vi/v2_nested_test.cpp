@@ -128,6 +128,29 @@ TEST_F(AmdViV2, RequestWithoutPasidUsesHostTable) {
   EXPECT_EQ(res.pa, 0x4000'1000ull);
 }
 
+TEST_F(AmdViV2, PasidsDifferingAboveBit15AreNotConfusedByTheIotlb) {
+  // PASIDs are 20 bits (§2.2.6). Two-level GCR3 table (GLX=01b): PASID[17:9] indexes the first level,
+  // PASID[8:0] the second. PASID 5 -> L1[0] -> the built table's entry 5 (valid); PASID 0x1_0005 ->
+  // L1[0x1_0005 >> 9 = 0x80], which is empty: after PASID 5's translation was cached, a request with
+  // PASID 0x1_0005 must still fault (an IOTLB tagged with PASID[15:0] only would answer it).
+  enable();
+  build();
+  const uint64_t l1 = table();
+  w64(l1 + 0, gcr3_entry(gcr3_table));
+  Dte d = guest_dte(0, 0, l1);
+  d.set_glx(1);
+  set_dte(kDev, d);
+  const Result ok = pasid_dma(0x4000'1abc, false);
+  EXPECT_EQ(ok.outcome, Outcome::kTranslated);
+  EXPECT_EQ(ok.pa, 0x0070'0abcull);
+  Request r;
+  r.device_id = kDev;
+  r.address = 0x4000'1abc;
+  r.has_pasid = true;
+  r.pasid = 0x1'0005;
+  EXPECT_EQ(iommu.translate(r).outcome, Outcome::kAborted);
+}
+
 class AmdViNested : public AmdViV2 {
  protected:
   // Host v1 table (Mode 3): GPA [0, 16 MiB) -> SPA [kRamBase, kRamBase + 16 MiB) as 2 MiB pages,
@@ -176,6 +199,28 @@ TEST_F(AmdViNested, HostPermissionsApplyToFinalAddress) {
   set_dte(kDev, guest_dte(3, host_root, gcr3_table - kRamBase));
   EXPECT_EQ(pasid_dma(0x4000'1abc, false).outcome, Outcome::kTranslated);
   EXPECT_EQ(pasid_dma(0x4000'1abc, true).outcome, Outcome::kAborted);
+}
+
+TEST_F(AmdViNested, CachedSizeIsTheSmallerOfGuestAndHostPage) {
+  // Found by reading while writing amd_vi_fuzz: a nested translation is one IOTLB entry only as large
+  // as both pages allow (§2.2.6: the cached GVA->SPA mapping covers min(guest page, host page)).
+  // Guest 4 KiB pages PT[1] -> GPA 0x0030_0000 and PT[2] -> GPA 0x0050_0000 inside host 2 MiB pages
+  // (GPA + 0x0100_0000 = SPA). GVA 0x4000_1abc -> SPA 0x0130_0abc, size 4 KiB; then GVA 0x4000_2abc
+  // must walk to SPA 0x0150_0abc, not reuse the first entry (which as a 2 MiB entry would give
+  // 0x0120_0000 | 0x2abc = 0x0120_2abc).
+  enable();
+  build_host();
+  build(kRamBase);
+  w64(pt + 1 * 8, v2(0x0030'0000, true));
+  w64(pt + 2 * 8, v2(0x0050'0000, true));
+  set_dte(kDev, guest_dte(3, host_root, gcr3_table - kRamBase));
+  const Result first = pasid_dma(0x4000'1abc, false);
+  EXPECT_EQ(first.outcome, Outcome::kTranslated);
+  EXPECT_EQ(first.pa, 0x0130'0abcull);
+  EXPECT_EQ(first.page_size, 0x1000ull);
+  const Result second = pasid_dma(0x4000'2abc, false);
+  EXPECT_EQ(second.outcome, Outcome::kTranslated);
+  EXPECT_EQ(second.pa, 0x0150'0abcull);
 }
 
 }  // namespace
