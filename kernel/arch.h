@@ -28,7 +28,8 @@ void wait_for_interrupt();  // returns after the next interrupt (or at once if o
 // Device interrupts. `irq` is the architecture's number: on aarch64 a GIC INTID (an SPI is 32 + the
 // DT interrupt number); on x86_64 an IDT vector in [kFirstDeviceVector, 0xfe], reached by MSI.
 // Handlers run with interrupts masked and must return (no longjmp); the interrupt is acknowledged
-// after the handler. False if the number is out of range or already taken.
+// after the handler; attaching drops any stale pending state. False if the number is out of range or
+// already taken.
 using IrqHandler = void (*)(void* ctx);
 bool irq_attach(uint32_t irq, IrqHandler fn, void* ctx, bool edge_triggered);
 void irq_detach(uint32_t irq);

@@ -74,6 +74,9 @@ void arch::aarch64::gic_enable_spi(uint32_t intid, bool edge_triggered) {
     g_dist.write32(grp, g_dist.read32(grp) | (1u << (intid % 32)));
     g_dist.write64(kGicdIrouter + 8 * intid, 0);
   }
+  // A pulse latched while nobody listened is dropped, so attach starts from a clean state.
+  constexpr uint64_t kGicdIcpendr = 0x280;
+  g_dist.write32(kGicdIcpendr + 4 * (intid / 32), 1u << (intid % 32));
   g_dist.write32(kGicdIsenabler + 4 * (intid / 32), 1u << (intid % 32));
 }
 
