@@ -35,7 +35,7 @@ CONFIGS = [
     Config("smmuv3", "aarch64", "virt,iommu=smmuv3", description="SMMUv3"),
     Config("virtio-iommu-aarch64", "aarch64", "virt", ["-device", "virtio-iommu-pci"], "virtio-iommu"),
     Config("virtio-iommu-x86_64", "x86_64", "q35", ["-device", "virtio-iommu-pci"], "virtio-iommu"),
-    Config("amd-vi", "x86_64", "q35", ["-device", "amd-iommu",
+    Config("amd-vi", "x86_64", "q35", ["-device", "amd-iommu,intremap=on",
                                         "-device", "pcie-root-port,id=amdvi_rp1,chassis=1,addr=0x1c",
                                         "-drive", "if=none,id=amdvi_null,driver=null-co,read-zeroes=on",
                                         "-device", "virtio-blk-pci,bus=amdvi_rp1,drive=amdvi_null,"

@@ -109,14 +109,19 @@ void check_result(const ma::Request& req, const ma::Result& r) {
 }
 
 // translate() (r) against the uncached walk() (w) while no cache can be stale. A cache never produces
-// an abort nor hides one the tables require for a 4 KiB page; a cached large page may disagree with
-// the walk only where the tables did not replicate it over every slot it spans (§2.2.3.2: software
-// must), which shows as the walk finding no page of that size there.
+// an abort, and a page of a level's own size (4 KiB, 2 MiB, 1 GiB, ...: one slot of one table) must
+// translate exactly as the tables say. Only a NextLevel=7 page (§2.2.3.2: a size between two levels'
+// sizes, which software must replicate over every slot it spans) may disagree, when the tables did not
+// replicate it: the cached copy and the slot the walk reads then differ.
 bool same(const ma::Result& a, const ma::Result& b);
+bool level_size(uint64_t size) {
+  for (uint64_t l = 4096; l != 0 && l <= (uint64_t{1} << 57); l <<= 9)
+    if (size == l) return true;
+  return false;
+}
 bool consistent(const ma::Result& r, const ma::Result& w) {
-  if (r.outcome != ma::Outcome::kTranslated) return same(r, w);
-  if (w.outcome == ma::Outcome::kTranslated && w.page_size == r.page_size) return same(r, w);
-  return r.page_size > 4096;
+  if (r.outcome != ma::Outcome::kTranslated || same(r, w)) return same(r, w);
+  return !level_size(r.page_size);
 }
 
 bool same(const ma::Result& a, const ma::Result& b) {
