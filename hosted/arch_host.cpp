@@ -24,7 +24,32 @@ uint64_t monotonic_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-void on_alarm(int) { kernel::on_tick(); }
+// Device interrupts: a vector table; irq_trigger() marks a vector pending and raises SIGALRM, whose
+// handler (run only while "interrupts" are unmasked) dispatches pending vectors before the tick.
+struct Vector {
+  IrqHandler fn = nullptr;
+  void* ctx = nullptr;
+  volatile sig_atomic_t pending = 0;
+};
+constexpr uint32_t kVectors = 256;
+Vector g_vectors[kVectors];
+volatile sig_atomic_t g_dispatching = 0;
+
+void dispatch_pending() {
+  if (g_dispatching) return;  // SA_NODEFER: a nested SIGALRM must not re-enter the handlers
+  g_dispatching = 1;
+  for (uint32_t v = 0; v < kVectors; ++v) {
+    if (!g_vectors[v].pending) continue;
+    g_vectors[v].pending = 0;
+    if (g_vectors[v].fn) g_vectors[v].fn(g_vectors[v].ctx);
+  }
+  g_dispatching = 0;
+}
+
+void on_alarm(int) {
+  dispatch_pending();
+  kernel::on_tick();  // may longjmp away (watchdog): after the device handlers, as on the guest
+}
 
 void on_fault(int sig, siginfo_t* info, void*) {
   static char text[kExceptionTextSize];
@@ -89,6 +114,27 @@ void wait_for_interrupt() {
   sigprocmask(SIG_SETMASK, nullptr, &old);
   sigdelset(&old, SIGALRM);
   sigsuspend(&old);
+}
+
+bool irq_attach(uint32_t irq, IrqHandler fn, void* ctx, bool) {
+  if (irq < kFirstDeviceVector || irq >= kVectors || !fn || g_vectors[irq].fn) return false;
+  g_vectors[irq].ctx = ctx;
+  g_vectors[irq].fn = fn;
+  return true;
+}
+
+void irq_detach(uint32_t irq) {
+  if (irq >= kVectors) return;
+  g_vectors[irq].fn = nullptr;
+  g_vectors[irq].pending = 0;
+}
+
+bool msi_message(uint32_t, uint64_t*, uint32_t*) { return false; }  // no MSI on the host (yet)
+
+void irq_trigger(uint32_t irq) {
+  if (irq >= kVectors || !g_vectors[irq].fn) return;  // an unattached vector is dropped, as on the guest
+  g_vectors[irq].pending = 1;
+  raise(SIGALRM);  // delivered now if unmasked, else when the runner unmasks
 }
 
 // Host memory is coherent with the "devices" (the model runs in this process): compiler and CPU
