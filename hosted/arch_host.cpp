@@ -117,7 +117,7 @@ void wait_for_interrupt() {
 }
 
 bool irq_attach(uint32_t irq, IrqHandler fn, void* ctx, bool) {
-  if (irq < kFirstDeviceVector || irq >= kVectors || !fn || g_vectors[irq].fn) return false;
+  if (irq < kFirstDeviceIrq || irq >= kVectors || !fn || g_vectors[irq].fn) return false;
   g_vectors[irq].ctx = ctx;
   g_vectors[irq].fn = fn;
   return true;

@@ -26,7 +26,7 @@ void irq_disable();
 void wait_for_interrupt();  // returns after the next interrupt (or at once if one is pending)
 
 // Device interrupts. `irq` is the architecture's number: on aarch64 a GIC INTID (an SPI is 32 + the
-// DT interrupt number); on x86_64 an IDT vector in [kFirstDeviceVector, 0xfe], reached by MSI.
+// DT interrupt number); on x86_64 an IDT vector in [kFirstDeviceIrq, 0xfe], reached by MSI.
 // Handlers run with interrupts masked and must return (no longjmp); the interrupt is acknowledged
 // after the handler; attaching drops any stale pending state. False if the number is out of range or
 // already taken.
@@ -39,8 +39,12 @@ bool msi_message(uint32_t irq, uint64_t* address, uint32_t* data);
 // Makes `irq` pending from software (aarch64: GICD_ISPENDR; x86_64: a self-IPI), so the dispatch
 // path can be proved without a device.
 void irq_trigger(uint32_t irq);
+// The first interrupt number a device may use: x86_64 IDT vector 0x30 (below: exceptions and the
+// remapped 8259); aarch64 INTID 32, the first SPI (below: SGIs and PPIs).
 #if defined(VIOMMU_ARCH_x86_64)
-inline constexpr uint32_t kFirstDeviceVector = 0x30;
+inline constexpr uint32_t kFirstDeviceIrq = 0x30;
+#else
+inline constexpr uint32_t kFirstDeviceIrq = 32;
 #endif
 
 // Ordering between CPU accesses to DMA memory and device accesses (MMIO doorbells, DMA completion).

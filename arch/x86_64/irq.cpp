@@ -1,5 +1,5 @@
 // Device interrupts on x86_64: MSIs delivered straight to this CPU's local APIC at IDT vectors
-// [kFirstDeviceVector, 0xfe]; the PIC keeps only the PIT tick.
+// [kFirstDeviceIrq, 0xfe]; the PIC keeps only the PIT tick.
 #include "arch/x86_64/irq.h"
 
 #include "arch/x86_64/lapic.h"
@@ -14,7 +14,7 @@ Slot g_slots[256];
 }  // namespace
 
 bool arch::irq_attach(uint32_t irq, IrqHandler fn, void* ctx, bool) {
-  if (irq < kFirstDeviceVector || irq >= x86_64::lapic::kSpuriousVector || !fn || g_slots[irq].fn)
+  if (irq < kFirstDeviceIrq || irq >= x86_64::lapic::kSpuriousVector || !fn || g_slots[irq].fn)
     return false;
   g_slots[irq] = {fn, ctx};
   return true;
@@ -27,14 +27,14 @@ void arch::irq_detach(uint32_t irq) {
 // MSI address 0xFEE0_0000 | destination APIC ID << 12 (physical mode); data = vector, fixed delivery,
 // edge (Intel SDM 3A 11.11.1, 11.11.2).
 bool arch::msi_message(uint32_t irq, uint64_t* address, uint32_t* data) {
-  if (irq < kFirstDeviceVector || irq >= x86_64::lapic::kSpuriousVector) return false;
+  if (irq < kFirstDeviceIrq || irq >= x86_64::lapic::kSpuriousVector) return false;
   *address = 0xfee00000u | (uint64_t{x86_64::lapic::id()} << 12);
   *data = irq;
   return true;
 }
 
 bool x86_64::dispatch_device_irq(uint64_t vector) {
-  if (vector < arch::kFirstDeviceVector || vector >= lapic::kSpuriousVector) return false;
+  if (vector < arch::kFirstDeviceIrq || vector >= lapic::kSpuriousVector) return false;
   const Slot& s = g_slots[vector];
   if (s.fn) s.fn(s.ctx);
   lapic::eoi();  // after the handler, which has cleared its source

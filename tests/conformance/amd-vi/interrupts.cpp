@@ -11,7 +11,7 @@ using drivers::amd_vi::IntRemapTable;
 
 namespace {
 
-constexpr uint32_t kIommuVector = arch::kFirstDeviceVector + 0x20;
+constexpr uint32_t kIommuVector = arch::kFirstDeviceIrq + 0x20;
 constexpr uint32_t kIrqWaitMs = 200;
 constexpr uint32_t kQuietMs = 30;  // how long "no interrupt" is watched for after the trigger completed
 

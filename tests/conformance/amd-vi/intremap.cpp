@@ -14,7 +14,7 @@ using drivers::amd_vi::IntRemapTable;
 
 namespace {
 
-constexpr uint32_t kEduVector = arch::kFirstDeviceVector + 0x21;
+constexpr uint32_t kEduVector = arch::kFirstDeviceIrq + 0x21;
 constexpr uint32_t kIrqWaitMs = 300;
 constexpr uint32_t kQuietMs = 50;
 constexpr uint64_t kEduIrqRaise = 0x60, kEduIrqAck = 0x64;  // edu.rst

@@ -99,7 +99,7 @@ namespace {
 #if defined(VIOMMU_ARCH_aarch64)
 constexpr uint32_t kSpareIrq = 32 + 100;
 #else
-constexpr uint32_t kSpareIrq = arch::kFirstDeviceVector + 0x40;
+constexpr uint32_t kSpareIrq = arch::kFirstDeviceIrq + 0x40;
 #endif
 volatile unsigned g_irq_count = 0;
 void count_irq(void*) { g_irq_count = g_irq_count + 1; }

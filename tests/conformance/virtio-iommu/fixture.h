@@ -124,6 +124,9 @@ class Session {
   static constexpr size_t kMaxNamed = 8;
   uint32_t named_[kMaxNamed] = {};  // endpoint IDs passed to attach(), detached again at the end
   size_t n_named_ = 0;
+  uint32_t needed_[kMaxNamed] = {};  // endpoint IDs the case took with need(): its DMA masters
+  size_t n_needed_ = 0;
+  bool under_test(uint32_t endpoint) const;
 };
 
 // Boot value of config.bypass, read once before any case changed it.
