@@ -33,6 +33,19 @@ class ConfigTest : public Smmuv3Test {
     EXPECT_EQ(o.event.substreamid(), ssid);
     EXPECT_EQ(o.event.words[1], 0u);  // no transaction attributes in configuration errors
   }
+  // `s` as the STE of SID 2 is ILLEGAL: a read from SID 2 records C_BAD_STE, checked field by field.
+  void expect_bad_ste(const Ste& s) {
+    put_ste(2, s);
+    expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+  }
+  // The CD of simple_tables(), behind SID 4's stage-1 STE.
+  Cd good_cd() { return cd_4k(simple_tables()); }
+  // `c` as the only CD of SID 4 (stage 1) is ILLEGAL: a read records C_BAD_CD, checked field by field.
+  void expect_bad_cd(const Cd& c) {
+    put_ste(4, ste_s1());
+    put(kCdTable, c);
+    expect_config_event(oracle(rd(4, 0x1000)), EventType::kCBadCd, 4);
+  }
 };
 
 // ---- stream table ----------------------------------------------------------------------------------------
@@ -155,10 +168,7 @@ TEST_F(TwoLevel, IgnoredWithoutStLevel) {
 TEST_F(ConfigTest, SteInvalid) { expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2); }
 
 TEST_F(ConfigTest, SteReservedConfig) {
-  Ste s;
-  s.set_v(1).set_config(0b010);
-  put_ste(2, s);
-  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+  expect_bad_ste(Ste{}.set_v(1).set_config(0b010));
 }
 
 TEST_F(ConfigTest, SteAbortIsSilent) {
@@ -167,6 +177,7 @@ TEST_F(ConfigTest, SteAbortIsSilent) {
   put_ste(2, s);
   const Outcome o = oracle(rd(2, 0));
   EXPECT_EQ(o.status, Status::kAbort);
+  EXPECT_FALSE(o.record);
 }
 
 TEST_F(ConfigTest, SteBypassPassesAddress) {
@@ -183,130 +194,84 @@ TEST_F(ConfigTest, SteBypassBeyondOasIsAddressSize) {
 
 TEST_F(ConfigTest, SteStage2OnQemu72IsIllegal) {
   cfg = Config::qemu_7_2();  // S2P=0
-  put_ste(2, ste_s2(alloc()));
-  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+  expect_bad_ste(ste_s2(alloc()));
 }
 
 TEST_F(ConfigTest, SteStage1WithoutS1pIsIllegal) {
   cfg.idr0 &= ~2u;
-  put_ste(2, ste_s1());
-  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+  expect_bad_ste(ste_s1());
 }
 
 TEST_F(ConfigTest, SteCdMaxBeyondSsidsize) {
   cfg = Config::qemu_7_2();  // SSIDSIZE=0
-  put_ste(2, ste_s1(kCdTable, 1));
-  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+  expect_bad_ste(ste_s1(kCdTable, 1));
 }
 
 TEST_F(ConfigTest, SteStrwEl2WithoutHyp) {
-  Ste s = ste_s1();
-  s.set_strw(0b10);
-  put_ste(2, s);
-  expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2);
+  expect_bad_ste(ste_s1().set_strw(0b10));
 }
 
 TEST_F(ConfigTest, SteS1FmtReserved) {
-  Ste s = ste_s1();
-  s.set_s1fmt(0b11);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s1().set_s1fmt(0b11));
 }
 
 TEST_F(ConfigTest, SteS1Fmt2LevelWithoutCd2l) {
   cfg.idr0 &= ~(1u << 19);
-  Ste s = ste_s1(kCdTable, 4);
-  s.set_s1fmt(0b01);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s1(kCdTable, 4).set_s1fmt(0b01));
 }
 
 TEST_F(ConfigTest, SteS1DssReserved) {
-  Ste s = ste_s1(kCdTable, 2);
-  s.set_s1dss(0b11);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s1(kCdTable, 2).set_s1dss(0b11));
 }
 
 TEST_F(ConfigTest, SteS2T0szTooLarge) {
-  Ste s = ste_s2(alloc());
-  s.set_s2t0sz(40);  // max 39 without STT
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2t0sz(40));  // max 39 without STT
 }
 
 TEST_F(ConfigTest, SteS2T0szBelowOas) {
   // OAS 48 bits: S2T0SZ 15 would be a 49-bit IPA space.
-  Ste s = ste_s2(alloc());
-  s.set_s2t0sz(15).set_s2sl0(2);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2t0sz(15).set_s2sl0(2));
 }
 
 TEST_F(ConfigTest, SteS2Sl0Reserved) {
-  Ste s = ste_s2(alloc());
-  s.set_s2sl0(3);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2sl0(3));
 }
 
 TEST_F(ConfigTest, SteS2Sl0InconsistentWithT0sz) {
   // 4 KiB, S2T0SZ=24 (40-bit IPA), S2SL0=0b00 (start level 2): level 2 resolves bits [29:21], so the start level
   // would need 40 - 21 = 19 bits > 9 + 4 (16 concatenated tables).
-  Ste s = ste_s2(alloc());
-  s.set_s2sl0(0);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2sl0(0));
 }
 
 TEST_F(ConfigTest, SteS2Sl0TooDeepForSmallIpa) {
   // 4 KiB, S2T0SZ=34 (30-bit IPA), S2SL0=0b10 (start level 0): level 0 resolves bits [47:39], above the IPA.
-  Ste s = ste_s2(alloc());
-  s.set_s2t0sz(34).set_s2sl0(2);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2t0sz(34).set_s2sl0(2));
 }
 
 TEST_F(ConfigTest, SteS2TgReserved) {
-  Ste s = ste_s2(alloc());
-  s.set_s2tg(0b11);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2tg(0b11));
 }
 
 TEST_F(ConfigTest, SteS2GranuleNotSupported) {
   cfg.idr5 &= ~(1u << 4);  // no 4 KiB granule
-  put_ste(2, ste_s2(alloc()));
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()));
 }
 
 TEST_F(ConfigTest, SteS2Aa64Zero) {
-  Ste s = ste_s2(alloc());
-  s.set_s2aa64(0);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2aa64(0));
 }
 
 TEST_F(ConfigTest, SteS2TtbBeyondS2ps) {
   // S2PS=0b000 (32 bits): S2TTB 0x1_0000_0000 is outside it.
-  Ste s = ste_s2(0x1'0000'0000);
-  s.set_s2ps(0).set_s2t0sz(32).set_s2sl0(1);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(0x1'0000'0000).set_s2ps(0).set_s2t0sz(32).set_s2sl0(1));
 }
 
 TEST_F(ConfigTest, SteS2BigEndianOnLittleOnlySmmu) {
-  Ste s = ste_s2(alloc());
-  s.set_s2endi(1);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2endi(1));
 }
 
 TEST_F(ConfigTest, SteS2StallWithoutStallSupport) {
-  Ste s = ste_s2(alloc());
-  s.set_s2s(1);
-  put_ste(2, s);
-  EXPECT_EQ(oracle(rd(2, 0)).type(), EventType::kCBadSte);
+  expect_bad_ste(ste_s2(alloc()).set_s2s(1));
 }
 
 // ---- CD --------------------------------------------------------------------------------------------------
@@ -365,7 +330,9 @@ TEST_F(ConfigTest, CdFetchAbortOnL1Cd) {
   s.set_s1fmt(0b01);
   put_ste(4, s);
   // SSID 0x85 -> L1CD at ptr + 2 * 8.
-  EXPECT_EQ(oracle(ssid_rd(4, 0x85, 0)).event.fetch_addr(), kRamEnd + 0x10);
+  const Outcome o = oracle(ssid_rd(4, 0x85, 0));
+  expect_config_event(o, EventType::kFCdFetch, 4, true, 0x85);
+  EXPECT_EQ(o.event.fetch_addr(), kRamEnd + 0x10);
 }
 
 TEST_F(ConfigTest, CdInvalid) {
@@ -379,15 +346,11 @@ TEST_F(ConfigTest, CdBadCarriesSubstream) {
 }
 
 TEST_F(ConfigTest, CdT0szTooSmall) {
-  put_ste(4, ste_s1());
-  put(kCdTable, cd_4k(simple_tables(), 1, 15));
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(cd_4k(simple_tables(), 1, 15));
 }
 
 TEST_F(ConfigTest, CdT0szTooLarge) {
-  put_ste(4, ste_s1());
-  put(kCdTable, cd_4k(simple_tables(), 1, 40));
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(cd_4k(simple_tables(), 1, 40));
 }
 
 TEST_F(ConfigTest, CdT1szCheckedOnlyWhenEnabled) {
@@ -402,60 +365,32 @@ TEST_F(ConfigTest, CdT1szCheckedOnlyWhenEnabled) {
 }
 
 TEST_F(ConfigTest, CdAArch32Format) {
-  put_ste(4, ste_s1());
-  Cd c = cd_4k(simple_tables());
-  c.set_aa64(0);
-  put(kCdTable, c);
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(good_cd().set_aa64(0));
 }
 
 TEST_F(ConfigTest, CdUnsupportedGranule) {
   cfg.idr5 &= ~(1u << 5);  // no 16 KiB
-  put_ste(4, ste_s1());
-  Cd c = cd_4k(simple_tables());
-  c.set_tg0(static_cast<uint64_t>(Tg0::k16K));
-  put(kCdTable, c);
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(good_cd().set_tg0(static_cast<uint64_t>(Tg0::k16K)));
 }
 
 TEST_F(ConfigTest, CdReservedTg0) {
-  put_ste(4, ste_s1());
-  Cd c = cd_4k(simple_tables());
-  c.set_tg0(0b11);
-  put(kCdTable, c);
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(good_cd().set_tg0(0b11));
 }
 
 TEST_F(ConfigTest, CdTtbBeyondIps) {
-  put_ste(4, ste_s1());
-  Cd c = cd_4k(0x1'0000'0000);
-  c.set_ips(0);  // 32 bits
-  put(kCdTable, c);
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(cd_4k(0x1'0000'0000).set_ips(0));  // 32 bits
 }
 
 TEST_F(ConfigTest, CdBigEndianOnLittleOnly) {
-  put_ste(4, ste_s1());
-  Cd c = cd_4k(simple_tables());
-  c.set_endi(1);
-  put(kCdTable, c);
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(good_cd().set_endi(1));
 }
 
 TEST_F(ConfigTest, CdStallWithoutStallModel) {
-  put_ste(4, ste_s1());
-  Cd c = cd_4k(simple_tables());
-  c.set_s(1);
-  put(kCdTable, c);
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(good_cd().set_s(1));
 }
 
 TEST_F(ConfigTest, CdAbortBitRequiredByTermModel) {
-  put_ste(4, ste_s1());
-  Cd c = cd_4k(simple_tables());
-  c.set_a(0);
-  put(kCdTable, c);
-  EXPECT_EQ(oracle(rd(4, 0x1000)).type(), EventType::kCBadCd);
+  expect_bad_cd(good_cd().set_a(0));
 }
 
 TEST_F(ConfigTest, CdHttuBitsIgnoredWithoutHttu) {
@@ -564,7 +499,9 @@ TEST_F(ConfigTest, AtsRequestWithoutEatsIsBadTreq) {
   Transaction t = rd(4, 0x1000);
   t.kind = TxnKind::kAtsRequest;
   const Outcome o = oracle(t);
+  ASSERT_EQ(o.status, Status::kFault);
   EXPECT_EQ(o.type(), EventType::kFBadAtsTreq);
+  EXPECT_EQ(o.event.streamid(), 4u);
   EXPECT_EQ(o.event.input_addr(), 0x1000ull);
 }
 
