@@ -196,8 +196,10 @@ void expect_blocked(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uin
   arch::dma_wmb();
   const drivers::DmaStatus st = ep->read(iova, len);
   if (st != drivers::DmaStatus::kOk) t.note("blocked read reported %s", drivers::to_string(st));
-  if (ep->write(kStageIova, len) != drivers::DmaStatus::kOk) {
-    t.check(true, "device holds nothing to write back");
+  if (const drivers::DmaStatus back = ep->write(kStageIova, len); back != drivers::DmaStatus::kOk) {
+    // Nothing to compare (an endpoint may drop a request whose read was blocked): not a check.
+    t.note("write-back to the staging page reported %s: the device holds nothing of the blocked read",
+           drivers::to_string(back));
     return;
   }
   arch::dma_rmb();
