@@ -21,14 +21,25 @@ void attach_bytes(Session& s, uint32_t ep) {
   memcpy(s.dev().request_page(), r.words.data(), sv::ReqAttach::kReadable);
 }
 
+// Begins the session and finds virtio-blk; an empty Ep when the case cannot go on (skipped or failed).
+Ep begin_blk(Session& s) {
+  if (!s.begin()) return {};
+  return s.need("virtio-blk");
+}
+
+// begin_blk() with ATTACH(domain 1, virtio-blk) in the request page, for the case to mangle and send.
+Ep begin_with_attach(Session& s) {
+  const Ep blk = begin_blk(s);
+  if (blk) attach_bytes(s, blk.id);
+  return blk;
+}
+
 }  // namespace
 
 VIOMMU_TEST(vi_bad_unknown_type, "virtio-iommu.malformed.unknown_type", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_with_attach(s);
   if (!blk) return;
-  attach_bytes(s, blk.id);
   s.dev().request_page()[0] = 0x42;
   // §5.13.6.1: an unrecognized type SHOULD NOT be written; used length 0 (model C2).
   s.exchange("request of type 0x42", sv::ReqAttach::kReadable, sv::kTailSize, 0);
@@ -37,10 +48,8 @@ VIOMMU_TEST(vi_bad_unknown_type, "virtio-iommu.malformed.unknown_type", "virtio-
 
 VIOMMU_TEST(vi_bad_type_zero, "virtio-iommu.malformed.type_zero", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_with_attach(s);
   if (!blk) return;
-  attach_bytes(s, blk.id);
   s.dev().request_page()[0] = 0;
   s.exchange("request of type 0", sv::ReqAttach::kReadable, sv::kTailSize, 0);
   still_works(s, blk);
@@ -48,8 +57,7 @@ VIOMMU_TEST(vi_bad_type_zero, "virtio-iommu.malformed.type_zero", "virtio-iommu,
 
 VIOMMU_TEST(vi_bad_truncated, "virtio-iommu.malformed.truncated_body", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_blk(s);
   if (!blk) return;
   s.attach(1, blk.id);
   sv::ReqMap r;
@@ -62,10 +70,8 @@ VIOMMU_TEST(vi_bad_truncated, "virtio-iommu.malformed.truncated_body", "virtio-i
 
 VIOMMU_TEST(vi_bad_oversized, "virtio-iommu.malformed.oversized_body", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_with_attach(s);
   if (!blk) return;
-  attach_bytes(s, blk.id);
   memset(s.dev().request_page() + sv::ReqAttach::kReadable, 0xee, 44);
   // 64 readable bytes for a 20-byte ATTACH: the extra bytes are ignored (model C3).
   s.exchange("ATTACH with 44 trailing bytes", 64, sv::kTailSize, 0);
@@ -74,10 +80,8 @@ VIOMMU_TEST(vi_bad_oversized, "virtio-iommu.malformed.oversized_body", "virtio-i
 
 VIOMMU_TEST(vi_bad_head_reserved, "virtio-iommu.malformed.head_reserved_set", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_with_attach(s);
   if (!blk) return;
-  attach_bytes(s, blk.id);
   s.dev().request_page()[1] = s.dev().request_page()[2] = s.dev().request_page()[3] = 0xff;
   // §5.13.6: the device MUST ignore the head's reserved field.
   s.exchange("ATTACH with head.reserved set", sv::ReqAttach::kReadable, sv::kTailSize, 0);
@@ -85,10 +89,8 @@ VIOMMU_TEST(vi_bad_head_reserved, "virtio-iommu.malformed.head_reserved_set", "v
 
 VIOMMU_TEST(vi_bad_no_tail, "virtio-iommu.malformed.no_writable_tail", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_with_attach(s);
   if (!blk) return;
-  attach_bytes(s, blk.id);
   // No device-writable buffer at all: the device cannot find the tail and returns the buffers
   // unwritten (§5.13.6; model C1).
   const vi::ChainPart parts[1] = {{false, 0, sv::ReqAttach::kReadable}};
@@ -98,28 +100,23 @@ VIOMMU_TEST(vi_bad_no_tail, "virtio-iommu.malformed.no_writable_tail", "virtio-i
 
 VIOMMU_TEST(vi_bad_short_tail, "virtio-iommu.malformed.short_tail", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_with_attach(s);
   if (!blk) return;
-  attach_bytes(s, blk.id);
   s.exchange("ATTACH with a 2-byte writable part", sv::ReqAttach::kReadable, 2, 0);
   still_works(s, blk);
 }
 
 VIOMMU_TEST(vi_bad_short_head, "virtio-iommu.malformed.short_head", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_with_attach(s);
   if (!blk) return;
-  attach_bytes(s, blk.id);
   s.exchange("request with a 2-byte readable part", 2, sv::kTailSize, 0);
   still_works(s, blk);
 }
 
 VIOMMU_TEST(vi_bad_split, "virtio-iommu.malformed.split_descriptors", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_blk(s);
   if (!blk) return;
   s.attach(1, blk.id);
   sv::ReqMap r;
@@ -133,10 +130,8 @@ VIOMMU_TEST(vi_bad_split, "virtio-iommu.malformed.split_descriptors", "virtio-io
 
 VIOMMU_TEST(vi_bad_big_tail, "virtio-iommu.malformed.large_writable_part", "virtio-iommu,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
+  const Ep blk = begin_with_attach(s);
   if (!blk) return;
-  attach_bytes(s, blk.id);
   // A 64-byte writable part: the tail is its first 4 bytes and the used length 4 (model C4).
   s.exchange("ATTACH with a 64-byte writable part", sv::ReqAttach::kReadable, 64, 0);
 }
