@@ -191,6 +191,7 @@ VIOMMU_TEST(vi_detach_wrong_domain, "virtio-iommu.detach.wrong_domain", "virtio-
   s.attach(1, blk.id);
   s.detach(2, blk.id);  // §5.13.6.4 MAY INVAL (model C10)
   t.check(s.model().attached(blk.id), "model: endpoint must still be attached");
+  s.detach(1, blk.id);  // the device's side of it: OK only while the endpoint is still in domain 1
 }
 
 VIOMMU_TEST(vi_detach_reserved_ignored, "virtio-iommu.detach.reserved_ignored", "virtio-iommu,detach") {

@@ -11,7 +11,8 @@ VIOMMU_TEST(vi_fault_unmapped_read, "virtio-iommu.fault.unmapped_device_read", "
   Ep blk = s.need("virtio-blk");
   if (!blk) return;
   Buf src, dst;
-  if (!src.alloc(s.page()) || !dst.alloc(s.page()) || !s.attach_with_driver_memory(blk, 1)) return;
+  if (!src.alloc(s.page()) || !dst.alloc(s.page())) return t.fail("out of DMA memory");
+  if (!s.attach_with_driver_memory(blk, 1)) return;
   // The source is mapped nowhere: R_MAPPING at the IOVA, and its bytes must not reach the endpoint.
   s.map(1, kIova + 16 * s.page(), s.page(), dst.pa(), kRW);
   s.roundtrip(blk, kIova + 3 * s.page(), src, kIova + 16 * s.page(), 512, 0x32);
@@ -41,7 +42,8 @@ VIOMMU_TEST(vi_fault_page_cross, "virtio-iommu.fault.page_crossing_address", "vi
   Ep blk = s.need("virtio-blk");
   if (!blk) return;
   Buf a;
-  if (!a.alloc(s.page()) || !s.attach_with_driver_memory(blk, 1)) return;
+  if (!a.alloc(s.page())) return t.fail("out of DMA memory");
+  if (!s.attach_with_driver_memory(blk, 1)) return;
   s.map(1, kIova, s.page(), a.pa(), kRW);
   // Two pages from the mapped one into the unmapped next: the fault names the first unmapped byte.
   s.dma(blk, kIova, 2 * s.page(), kDevWrites);
@@ -53,7 +55,8 @@ VIOMMU_TEST(vi_fault_below_mapping, "virtio-iommu.fault.one_byte_below_mapping",
   Ep blk = s.need("virtio-blk");
   if (!blk) return;
   Buf two;
-  if (!two.alloc(2 * s.page()) || !s.attach_with_driver_memory(blk, 1)) return;
+  if (!two.alloc(2 * s.page())) return t.fail("out of DMA memory");
+  if (!s.attach_with_driver_memory(blk, 1)) return;
   // Only the second page of `two` is mapped, at kIova + page. A DMA starting one byte below the mapping
   // must fault at that byte; the last byte of the first page (just below the mapped PA) must not change.
   s.map(1, kIova + s.page(), s.page(), two.pa() + s.page(), kRW);

@@ -51,7 +51,8 @@ VIOMMU_TEST(vi_iso_unmap, "virtio-iommu.isolation.unmap_then_dma", "virtio-iommu
   Ep blk = s.need("virtio-blk");
   if (!blk) return;
   Buf a;
-  if (!a.alloc(s.page()) || !s.attach_with_driver_memory(blk, 1)) return;
+  if (!a.alloc(s.page())) return t.fail("out of DMA memory");
+  if (!s.attach_with_driver_memory(blk, 1)) return;
   s.map(1, kIova, s.page(), a.pa(), kRW);
   s.dma(blk, kIova, 4096, kDevReads);
   s.unmap(1, kIova, s.page());
