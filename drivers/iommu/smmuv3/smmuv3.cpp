@@ -163,7 +163,7 @@ void Smmu::free_memory() {
 
 bool Smmu::init(const Options& o) {
   // Step 1: stop translation and the queues (CR0 = 0, acknowledged) before any base register changes:
-  // §6.3.23/25/28 say the table and queue base registers may only be written while the unit is disabled.
+  // §6.3.24/26/29 say the table and queue base registers may only be written while the unit is disabled.
   if (!set_cr0(0)) {
     printf("smmuv3: CR0ACK did not clear\n");
     return false;

@@ -1,4 +1,4 @@
-// SMMUv3 guest driver: discovery from the DTB, the architected initialisation sequence (IHI 0070 §3.? and
+// SMMUv3 guest driver: discovery from the DTB, the architected initialisation sequence (IHI 0070 §3.11 and
 // Linux-style ordering: queues and tables before CR0.SMMUEN), the stream table (linear or 2-level), the
 // command queue with CMD_SYNC, event queue consumption and GERROR.
 //

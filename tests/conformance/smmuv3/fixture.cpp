@@ -117,7 +117,7 @@ Outcome Env::predict(uint32_t sid, uint64_t iova, bool write) const {
   txn.sid = sid;
   txn.iova = iova;
   txn.write = write;
-  // A PCIe request without a PASID prefix is Unprivileged Data (IHI 0070 §3.9.x, "PnU/InD default").
+  // A PCIe request without a PASID prefix is Unprivileged Data (IHI 0070 §3.9, §13.7: "Data, unprivileged").
   txn.privileged = false;
   txn.instruction = false;
   return model::smmuv3::walk(mem, smmu->model_config(), smmu->global_state(), txn);

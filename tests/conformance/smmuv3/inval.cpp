@@ -114,7 +114,8 @@ VIOMMU_TEST(inval_block_va, "smmuv3.inval.unmap_2m_block_tlbi_va_inside", "smmuv
   const uint64_t off = e.target(0) - base_pa;
   expect_ok(e, e.blk, kIova + off, Dir::kDeviceWrites, e.target(0));
   d.unmap(kIova);
-  // A TLBI by VA anywhere inside a block removes the whole block entry (§4.4.3).
+  // A TLBI by VA anywhere inside a block removes the whole block entry (§4.4: the address bits
+  // below the entry's size are ignored).
   if (!t.check(d.tlbi_va(kIova + 0x123000), "TLBI failed")) return;
   expect_fault(e, e.blk, kIova + off, Dir::kDeviceWrites, EventType::kFTranslation, e.target(0));
 }

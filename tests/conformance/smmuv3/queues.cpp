@@ -30,7 +30,7 @@ void illegal_command_case(kernel::Test& t, Command bad, const char* what) {
   if (!t.check(err, "GERROR.CMDQ_ERR not active after %s", what)) return;
   CmdqCons c{};
   c.value = e.smmu->cmdq_cons();
-  // §4.7.3 / §6.3.27: CONS stops on the erroneous command and ERR says why.
+  // §4.7.3 / §6.3.28: CONS stops on the erroneous command and ERR says why.
   t.expect_eq("CMDQ_CONS.RD (index of the illegal command)", bad_index, c.rd() & wm);
   t.expect_eq("CMDQ_CONS.ERR (CERROR_ILL)", static_cast<uint64_t>(CmdError::kIll), c.err());
   // Recovery: replace the command, acknowledge; the SMMU resumes at CONS and completes the CMD_SYNC.
@@ -119,7 +119,7 @@ VIOMMU_TEST(q_illegal_el2, "smmuv3.queues.tlbi_el2_without_hyp_cerror_ill", "smm
 VIOMMU_TEST(q_illegal_s2_tlbi, "smmuv3.queues.tlbi_s12_vmall_without_s2_cerror_ill", "smmuv3,queues") {
   Smmu* s = Smmu::get();
   if (s && s->idr0().s2p()) return t.skip("SMMU_IDR0.S2P = 1: CMD_TLBI_S12_VMALL is legal");
-  // §4.4.11: CMD_TLBI_S12_VMALL is ILLEGAL when stage 2 is not implemented.
+  // §4.4.3.2: CMD_TLBI_S12_VMALL is ILLEGAL when stage 2 is not implemented.
   illegal_command_case(t, CmdTlbiS12Vmall{}, "CMD_TLBI_S12_VMALL without S2P");
 }
 VIOMMU_TEST(q_illegal_atc, "smmuv3.queues.atc_inv_without_ats_cerror_ill", "smmuv3,queues") {
@@ -157,7 +157,7 @@ VIOMMU_TEST(q_eventq_overflow, "smmuv3.queues.eventq_overflow_ovflg", "smmuv3,qu
   e.smmu->drain_events();
   const uint32_t prod0 = e.smmu->eventq_prod();
   // Four faults, none consumed: the queue fills after two; later events are lost and PROD.OVFLG toggles
-  // (§7.4.2). The two records in the queue are the first two faults.
+  // (§7.4). The two records in the queue are the first two faults.
   for (unsigned i = 0; i < 4; ++i) e.blk->write(kIova + i * 0x1000, kLen);
   const uint32_t prod = e.smmu->eventq_prod();
   t.check(((prod ^ prod0) & (1u << 31)) != 0, "EVENTQ_PROD.OVFLG did not toggle (PROD 0x%x before 0x%x)", prod, prod0);

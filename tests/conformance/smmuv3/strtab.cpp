@@ -116,7 +116,7 @@ VIOMMU_TEST(strtab_beyond, "smmuv3.strtab.streamid_beyond_table_c_bad_streamid",
   const uint32_t sid = sm->sid_of(edu->rid());
   if (sid < 2) return t.skip("edu's StreamID %u is too small to be beyond a table", sid);
   Options o;
-  o.strtab_log2 = 31 - static_cast<unsigned>(__builtin_clz(sid));  // 2^log2 <= sid: out of range (§6.3.24)
+  o.strtab_log2 = 31 - static_cast<unsigned>(__builtin_clz(sid));  // 2^log2 <= sid: out of range (§6.3.25)
   Env e(t, o);
   if (!e.ready()) return;
   t.note("STRTAB_BASE_CFG.LOG2SIZE = %u, edu StreamID 0x%x", e.smmu->strtab_log2(), sid);
