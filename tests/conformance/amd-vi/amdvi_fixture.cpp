@@ -192,7 +192,10 @@ void expect_blocked(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, uin
     t.check(false, "a blocked read needs a staging page");
     return;
   }
-  for (size_t i = 0; i < len; ++i) victim[off + i] = static_cast<uint8_t>(0x31 + 3 * i), stage[i] = 0;
+  for (size_t i = 0; i < len; ++i) {
+    victim[off + i] = static_cast<uint8_t>(0x31 + 3 * i);
+    stage[i] = 0;
+  }
   arch::dma_wmb();
   const drivers::DmaStatus st = ep->read(iova, len);
   if (st != drivers::DmaStatus::kOk) t.note("blocked read reported %s", drivers::to_string(st));
