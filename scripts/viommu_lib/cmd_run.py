@@ -14,7 +14,6 @@ from .errors import UserError
 
 def main(args):
     chosen, explicit = configs.select(args.config)
-    words = configs.guest_args(filter_glob=args.filter, seed=args.seed)
     impls = qemu.implementations(args.qemu_dir, args.qemu)
     qemu.check_accel(args.accel)
     if not args.no_build:
@@ -51,7 +50,9 @@ def main(args):
     todo = [(t, r) for t, r in zip(targets, results) if r.available]
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(_run_one, t, r, args, words, expect.get(t.version[1]) if t.version else []) for t, r in todo]
+        futures = [pool.submit(_run_one, t, r, args,
+                               configs.guest_args(filter_glob=args.filter or t.config.cases, seed=args.seed),
+                               expect.get(t.version[1]) if t.version else []) for t, r in todo]
         try:
             for f in concurrent.futures.as_completed(futures):
                 r = f.result()
