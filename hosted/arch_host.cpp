@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "hosted/device_bus.h"
 #include "kernel/arch.h"
 
 namespace arch {
@@ -37,6 +38,7 @@ volatile sig_atomic_t g_dispatching = 0;
 
 void dispatch_pending() {
   if (g_dispatching) return;  // SA_NODEFER: a nested SIGALRM must not re-enter the handlers
+  if (hosted::in_device()) return;  // a device model is mid-access: DeviceScope dispatches when it ends
   g_dispatching = 1;
   for (uint32_t v = 0; v < kVectors; ++v) {
     if (!g_vectors[v].pending) continue;
@@ -97,6 +99,21 @@ void exit(int status) {
 }
 
 uint64_t now_ns() { return monotonic_ns() - g_start_ns; }
+
+// After a device model ran (DeviceScope): vectors it made pending are dispatched now when interrupts are
+// unmasked, with SIGALRM blocked as in the signal handler; when masked they wait for irq_enable's next tick.
+void host_dispatch_deferred() {
+  bool any = false;
+  for (uint32_t v = 0; v < kVectors && !any; ++v) any = g_vectors[v].pending != 0;
+  if (!any) return;
+  const sigset_t s = alarm_set();
+  sigset_t old;
+  sigprocmask(SIG_BLOCK, &s, &old);
+  if (!sigismember(&old, SIGALRM)) {
+    dispatch_pending();
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+  }
+}
 
 void irq_enable() {
   const sigset_t s = alarm_set();

@@ -61,6 +61,7 @@ GlobalState Smmu::global_state() const {
   gs.gbpa = gbpa_;
   gs.strtab_base = strtab_base_;
   gs.strtab_base_cfg = strtab_base_cfg_;
+  gs.recinvsid = (cr2_ & 0b010) != 0;
   return gs;
 }
 

@@ -121,6 +121,9 @@ struct GlobalState {
   uint32_t gbpa = 0;
   uint64_t strtab_base = 0;
   uint32_t strtab_base_cfg = 0;
+  // SMMU_CR2.RECINVSID (§6.3.12): C_BAD_STREAMID is recorded only when 1. Defaults to recording, as every
+  // driver here programs it; Smmu::global_state() reports the register.
+  bool recinvsid = true;
 };
 
 }  // namespace model::smmuv3

@@ -79,7 +79,7 @@ bool Walker::fetch_ste(const GlobalState& gs, const Transaction& txn, Ste& ste, 
   // §6.3.24: LOG2SIZE larger than SIDSIZE behaves as SIDSIZE; StreamIDs at or above 2^size are out of range.
   const unsigned log2size = min_u(static_cast<unsigned>(cfg.log2size()), caps_.sidsize);
   if (log2size < 32 && uint64_t{txn.sid} >= (uint64_t{1} << log2size)) {
-    out = Outcome{Status::kFault, true, 0, make_event(EventType::kCBadStreamid, txn)};
+    out = Outcome{Status::kFault, gs.recinvsid, 0, make_event(EventType::kCBadStreamid, txn)};
     return false;
   }
   uint64_t base = base_reg.address();
@@ -100,7 +100,7 @@ bool Walker::fetch_ste(const GlobalState& gs, const Transaction& txn, Ste& ste, 
     const unsigned span = static_cast<unsigned>(l1.span());
     // Span 0 marks the L1 descriptor invalid; Span > SPLIT+1 is reserved and treated the same way.
     if (span == 0 || span > split + 1) {
-      out = Outcome{Status::kFault, true, 0, make_event(EventType::kCBadStreamid, txn)};
+      out = Outcome{Status::kFault, gs.recinvsid, 0, make_event(EventType::kCBadStreamid, txn)};
       return false;
     }
     const uint64_t l2_index = txn.sid & mask(split);

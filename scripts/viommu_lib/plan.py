@@ -65,7 +65,8 @@ class Target:
 
     def argv(self, accel, blk_image, guest_args):
         if self.config.is_model:
-            return [self.binary] + list(guest_args)
+            # model=NAME picks the hosted machine (hosted/machine.h): the configuration without "model-".
+            return [self.binary, "model=" + self.config.name[len("model-"):]] + list(guest_args)
         return configs.command_line(self.config, self.qemu.argv0(self.config.arch), self.qboot, self.image,
                                     accel, blk_image, guest_args, self.cpu)
 

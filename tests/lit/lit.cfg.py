@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(repo, "scripts"))
 from viommu_lib import configs, plan, qemu  # noqa: E402
 
 config.environment["PATH"] = os.pathsep.join(["/usr/lib/llvm-19/bin", os.environ.get("PATH", "")])
-for var in ("HOME", "TMPDIR", "VIOMMU_IMAGE_AARCH64", "VIOMMU_IMAGE_X86_64", "VIOMMU_TRIXIE_ROOT"):
+for var in ("HOME", "TMPDIR", "VIOMMU_IMAGE_AARCH64", "VIOMMU_IMAGE_X86_64", "VIOMMU_HOSTED_RUNNER", "VIOMMU_TRIXIE_ROOT"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 

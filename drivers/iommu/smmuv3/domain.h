@@ -58,8 +58,16 @@ class Domain {
   // The STE that attaches a stream to this domain (Config = S1, S2 or nested).
   spec::smmuv3::Ste make_ste() const;
 
-  // Stage-1 leaf template: RW for EL0 and EL1, AF=1, Normal memory (attr index 0), inner shareable.
-  static spec::vmsa::Descriptor rw_leaf() { return spec::vmsa::make_s1_leaf(0, true); }
+  // Stage-1 leaf template: RW for EL0 and EL1, AF=1, Normal memory (attr index 0), inner shareable, nG=1.
+  // nG: a domain's mappings belong to its ASID. A global entry matches every ASID of the VMID (Arm ARM
+  // D8.14) and CMD_TLBI_NH_ASID leaves it in place (IHI 0070 §4.4.2), so two domains mapping one IOVA, or
+  // an unmap invalidated by ASID, would see each other's cached translation (Linux io-pgtable-arm sets nG
+  // on every stage-1 mapping for the same reason).
+  static spec::vmsa::Descriptor rw_leaf() {
+    spec::vmsa::Descriptor d = spec::vmsa::make_s1_leaf(0, true);
+    d.set_ng(1);
+    return d;
+  }
   // Maps [iova, iova+len) to pa with pages of the owning table's granule (TTB1 when iova[55] = 1). With
   // stage 2 only, iova is an IPA mapped in the stage-2 table.
   bool map(uint64_t iova, uint64_t pa, uint64_t len, spec::vmsa::Descriptor leaf = rw_leaf());

@@ -63,6 +63,7 @@ model::smmuv3::GlobalState Smmu::global_state() const {
   g.gbpa = read32(RegOffset::kGbpa);
   g.strtab_base = read64(RegOffset::kStrtabBase);
   g.strtab_base_cfg = read32(RegOffset::kStrtabBaseCfg);
+  g.recinvsid = (read32(RegOffset::kCr2) & 0b010) != 0;  // §6.3.12 CR2.RECINVSID
   return g;
 }
 

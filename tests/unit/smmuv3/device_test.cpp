@@ -57,6 +57,21 @@ TEST_F(Device, GbpaAbortWhileDisabled) {
   EXPECT_EQ(q.counters().events_written + q.counters().events_dropped, 0u);  // no events while disabled
 }
 
+TEST_F(Device, Cr2RecinvsidGatesBadStreamidRecord) {
+  // enable(): LOG2SIZE 8 -> 256 StreamIDs, SID 256 is out of range (C_BAD_STREAMID, §7.3.2). CR2 resets to 0:
+  // RECINVSID = 0 terminates the transaction without a record (§6.3.12); RECINVSID (CR2 bit 1) = 1 records it.
+  const Outcome quiet = s.translate(rd(256, 0x1000));
+  EXPECT_EQ(quiet.status, Status::kFault);
+  EXPECT_FALSE(quiet.record);
+  EXPECT_EQ(s.counters().events_written, 0u);
+  s.mmio_write32(RegOffset::kCr2, 0b010);
+  const Outcome loud = s.translate(rd(256, 0x1000));
+  EXPECT_TRUE(loud.record);
+  EXPECT_EQ(s.counters().events_written, 1u);
+  EXPECT_EQ(event_at(0).type(), 0x02u);  // C_BAD_STREAMID
+  EXPECT_EQ(event_at(0).streamid(), 256u);
+}
+
 TEST_F(Device, GbpaResetValueFromConfig) {
   Config c = cfg;
   c.gbpa_reset = 1u << 20;

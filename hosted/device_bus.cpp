@@ -1,0 +1,73 @@
+#include "hosted/device_bus.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+
+#include <cstdio>
+
+namespace hosted {
+
+namespace {
+struct Window {
+  uint64_t base = 0, size = 0;
+  MmioDevice dev;
+};
+constexpr unsigned kMaxWindows = 8;
+Window g_windows[kMaxWindows];
+unsigned g_window_count = 0;
+model::FlatGuestMemory g_ram(kRamBase, nullptr, 0);
+volatile sig_atomic_t g_device_depth = 0;
+
+const Window* find(uint64_t addr) {
+  for (unsigned i = 0; i < g_window_count; ++i)
+    if (addr >= g_windows[i].base && addr - g_windows[i].base < g_windows[i].size) return &g_windows[i];
+  return nullptr;
+}
+}  // namespace
+
+bool map_ram() {
+  // MAP_FIXED_NOREPLACE: fail rather than clobber whatever the host process has there.
+  void* p = mmap(reinterpret_cast<void*>(kRamBase), kRamSize, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED || reinterpret_cast<uint64_t>(p) != kRamBase) {
+    if (p != MAP_FAILED) munmap(p, kRamSize);
+    return false;
+  }
+  g_ram = model::FlatGuestMemory(kRamBase, static_cast<uint8_t*>(p), kRamSize);
+  return true;
+}
+
+model::FlatGuestMemory& ram() { return g_ram; }
+
+bool add_window(uint64_t base, uint64_t size, const MmioDevice& dev) {
+  if (g_window_count == kMaxWindows || !dev.read || !dev.write) return false;
+  g_windows[g_window_count++] = Window{base, size, dev};
+  return true;
+}
+
+DeviceScope::DeviceScope() { g_device_depth = g_device_depth + 1; }
+DeviceScope::~DeviceScope() {
+  g_device_depth = g_device_depth - 1;
+  if (g_device_depth == 0) arch::host_dispatch_deferred();
+}
+bool in_device() { return g_device_depth != 0; }
+
+bool mmio_read(uint64_t addr, unsigned size, uint64_t* value) {
+  const Window* w = find(addr);
+  if (!w) return false;
+  DeviceScope scope;
+  *value = w->dev.read(w->dev.ctx, addr - w->base, size);
+  if (w->dev.after) w->dev.after(w->dev.ctx);
+  return true;
+}
+
+bool mmio_write(uint64_t addr, unsigned size, uint64_t value) {
+  const Window* w = find(addr);
+  if (!w) return false;
+  DeviceScope scope;
+  w->dev.write(w->dev.ctx, addr - w->base, size, value);
+  if (w->dev.after) w->dev.after(w->dev.ctx);
+  return true;
+}
+
+}  // namespace hosted
