@@ -146,7 +146,14 @@ void irq_detach(uint32_t irq) {
   g_vectors[irq].pending = 0;
 }
 
-bool msi_message(uint32_t, uint64_t*, uint32_t*) { return false; }  // no MSI on the host (yet)
+// The host numbers interrupts as x86 vectors: the x86 message (address 0xFEE0_0000, LAPIC 0; data =
+// vector, Intel SDM 3A 11.11). A hosted machine delivers such a write to its vector (amd_vi_machine.cpp).
+bool msi_message(uint32_t irq, uint64_t* address, uint32_t* data) {
+  if (irq < kFirstDeviceIrq || irq >= kVectors) return false;
+  *address = 0xfee00000u;
+  *data = irq;
+  return true;
+}
 
 void irq_trigger(uint32_t irq) {
   if (irq >= kVectors || !g_vectors[irq].fn) return;  // an unattached vector is dropped, as on the guest

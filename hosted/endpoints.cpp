@@ -1,6 +1,7 @@
 // The hosted runner's DMA endpoints, in place of drivers/endpoints/registry.cpp and the PCI drivers: the
 // same names the cases ask for ("edu", "virtio-rng", "virtio-blk") at the RequesterIDs QEMU's virt machine
-// gives them (bus 0, devices 1..3 in command-line order, configs.py endpoint_args), each a plain DMA
+// gives them (bus 0, devices 1..3 in command-line order, configs.py endpoint_args; a machine may place them
+// elsewhere, set_endpoint_rids), each a plain DMA
 // master: read() copies guest memory into the device's own buffer, write() the buffer into guest memory,
 // one page-bounded access at a time through the machine's IOMMU, stopping at the first access the IOMMU
 // terminates (the model has recorded that fault like the hardware would; the device reports an error).
@@ -23,8 +24,9 @@ TranslateFn g_translate = nullptr;
 
 class HostEndpoint final : public drivers::DmaEndpoint {
  public:
-  constexpr HostEndpoint(const char* name, uint16_t rid, bool can_read, size_t max_len)
-      : name_(name), rid_(rid), can_read_(can_read), max_len_(max_len) {}
+  constexpr HostEndpoint(const char* name, uint16_t rid, bool can_read, size_t max_len, bool zeroes = false)
+      : name_(name), rid_(rid), can_read_(can_read), max_len_(max_len), zeroes_(zeroes) {}
+  void set_rid(uint16_t rid) { rid_ = rid; }
 
   const char* name() const override { return name_; }
   uint16_t rid() const override { return rid_; }
@@ -40,6 +42,7 @@ class HostEndpoint final : public drivers::DmaEndpoint {
   drivers::DmaStatus write(uint64_t iova, size_t len) override {
     if (len > max_len_) return drivers::DmaStatus::kUnsupported;
     if (!can_read_) fill_random(len);
+    if (zeroes_) memset(buffer_, 0, len);  // a null-co disk with read-zeroes=on: every block reads as zeros
     return transfer(iova, len, true);
   }
 
@@ -76,6 +79,7 @@ class HostEndpoint final : public drivers::DmaEndpoint {
   uint16_t rid_;
   bool can_read_;
   size_t max_len_;
+  bool zeroes_;
   uint64_t state_ = 0x9e3779b97f4a7c15ull;
   uint8_t buffer_[64 * 1024] = {};
 };
@@ -86,12 +90,23 @@ class HostEndpoint final : public drivers::DmaEndpoint {
 HostEndpoint g_edu("edu", 0x08, true, 4095);
 HostEndpoint g_rng("virtio-rng", 0x10, false, 4096);
 HostEndpoint g_blk("virtio-blk", 0x18, true, 64 * 1024);
-drivers::DmaEndpoint* const g_endpoints[] = {&g_edu, &g_rng, &g_blk};
-constexpr size_t kCount = sizeof g_endpoints / sizeof g_endpoints[0];
+// A second virtio-blk behind a PCIe root port (null backend), present only when a machine places it
+// (set_endpoint_rids): the amd-vi configuration's bridge endpoint.
+HostEndpoint g_bridged_blk("virtio-blk", 0, true, 64 * 1024, true);
+drivers::DmaEndpoint* const g_endpoints[] = {&g_edu, &g_rng, &g_blk, &g_bridged_blk};
+size_t g_count = 3;
 
 }  // namespace
 
 void set_endpoint_translation(TranslateFn fn) { g_translate = fn; }
+
+void set_endpoint_rids(uint16_t edu, uint16_t rng, uint16_t blk, uint16_t bridged_blk) {
+  g_edu.set_rid(edu);
+  g_rng.set_rid(rng);
+  g_blk.set_rid(blk);
+  g_bridged_blk.set_rid(bridged_blk);
+  g_count = bridged_blk ? 4 : 3;
+}
 
 }  // namespace hosted
 
@@ -107,11 +122,12 @@ const char* to_string(DmaStatus s) {
   return "?";
 }
 
-size_t endpoint_count() { return hosted::kCount; }
-DmaEndpoint* endpoint(size_t i) { return i < hosted::kCount ? hosted::g_endpoints[i] : nullptr; }
+size_t endpoint_count() { return hosted::g_count; }
+DmaEndpoint* endpoint(size_t i) { return i < hosted::g_count ? hosted::g_endpoints[i] : nullptr; }
 
 DmaEndpoint* find_endpoint(const char* name, unsigned n) {
-  for (DmaEndpoint* ep : hosted::g_endpoints) {
+  for (size_t i = 0; i < hosted::g_count; ++i) {
+    DmaEndpoint* ep = hosted::g_endpoints[i];
     if (strcmp(ep->name(), name) != 0) continue;
     if (n == 0) return ep;
     --n;

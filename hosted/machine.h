@@ -21,11 +21,15 @@ struct Machine {
 
 // The machines (one file each).
 extern const Machine kSmmuv3Machine;  // smmuv3_machine.cpp
+extern const Machine kAmdViMachine;   // amd_vi_machine.cpp
 
 // The machines this runner knows; nullptr when `name` is none of them.
 const Machine* find_machine(const char* name);
 
 // endpoints.cpp: the host's DMA endpoints, translated through `fn`.
 void set_endpoint_translation(TranslateFn fn);
+// The endpoints' RIDs on this machine (default: aarch64 virt's 0x08/0x10/0x18); a non-zero `bridged_blk`
+// adds a second virtio-blk (null backend: it writes zeros) at that RID, behind a root port.
+void set_endpoint_rids(uint16_t edu, uint16_t rng, uint16_t blk, uint16_t bridged_blk);
 
 }  // namespace hosted

@@ -87,15 +87,22 @@ VIOMMU_TEST(amdvi_model_v2_fault, "amd-vi.model.v2_not_present_event", "amd-vi,m
 VIOMMU_TEST(amdvi_model_nested, "amd-vi.model.nested_v2_over_v1", "amd-vi,model-only") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
-  // Host v1 table (Mode 3, 2 MiB leaves): GPA x -> SPA x + 16 MiB for GPA [0, 256 MiB). The guest
-  // stores every pointer (GCR3 table, PML4..PT, the data page) as a GPA; each is translated through the
-  // host table, as AMD's hardware-assisted vIOMMU does.
+  // Host v1 table (Mode 3, 2 MiB leaves): GPA x -> SPA x + 16 MiB over the GPAs of the guest's pages.
+  // The guest stores every pointer (GCR3 table, PML4..PT, the data page) as a GPA; each is translated
+  // through the host table, as AMD's hardware-assisted vIOMMU does.
   Guest g;
   if (!g.alloc()) return t.fail("no memory");
   const uint64_t off = 0x0100'0000;  // GPA = SPA - 16 MiB
+  uint64_t lo = ~uint64_t{0}, hi = 0;
+  for (uint64_t p : {g.gcr3, g.pml4, g.pdpt, g.pd, g.pt, g.data}) {
+    lo = p < lo ? p : lo;
+    hi = p > hi ? p : hi;
+  }
+  if (!t.check(lo >= off, "guest page at 0x%llx below the 16 MiB GPA offset", static_cast<unsigned long long>(lo)))
+    return;
   PageTable host(3);
   if (!host.init()) return t.fail("no memory");
-  for (uint64_t gpa = 0; gpa < 0x1000'0000; gpa += 0x20'0000)
+  for (uint64_t gpa = (lo - off) & ~uint64_t{0x1f'ffff}; gpa <= hi - off; gpa += 0x20'0000)
     if (!host.map(gpa, gpa + off, 2, true, true)) return t.fail("host map failed at gpa 0x%llx", static_cast<unsigned long long>(gpa));
   g.build(1, off);
   s::Dte d;
