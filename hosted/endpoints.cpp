@@ -48,6 +48,7 @@ class HostEndpoint final : public drivers::DmaEndpoint {
 
  private:
   static constexpr uint64_t kPage = 4096;
+  static constexpr uint64_t kMsiWindowStart = 0xfee0'0000, kMsiWindowEnd = 0xfeef'ffff;
 
   // Memory side of one DMA, split at 4 KiB boundaries (the smallest translation granule).
   drivers::DmaStatus transfer(uint64_t iova, size_t len, bool to_memory) {
@@ -58,6 +59,15 @@ class HostEndpoint final : public drivers::DmaEndpoint {
           len - done < kPage - (at & (kPage - 1)) ? len - done : kPage - (at & (kPage - 1)));
       uint64_t pa = at;
       if (g_translate && !g_translate(rid_, at, to_memory, &pa)) return drivers::DmaStatus::kDeviceError;
+      // The x86 interrupt window (Intel SDM vol. 3 §11.11.1; the runner numbers interrupts as x86_64 does),
+      // which a virtio-iommu passes through untranslated as its MSI region: no memory there. As QEMU's
+      // apic-msi region does, a read completes with zeros; a write would be an interrupt message, and
+      // these endpoints are given no MSI, so it is taken and dropped.
+      if (pa >= kMsiWindowStart && pa + chunk - 1 <= kMsiWindowEnd) {
+        if (!to_memory) memset(buffer_ + done, 0, chunk);
+        done += chunk;
+        continue;
+      }
       // An address outside guest RAM is an external abort on the bus: the device sees an error.
       const bool ok = to_memory ? ram().write(pa, buffer_ + done, chunk) : ram().read(pa, buffer_ + done, chunk);
       if (!ok) return drivers::DmaStatus::kDeviceError;

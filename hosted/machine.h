@@ -21,6 +21,7 @@ struct Machine {
 
 // The machines (one file each).
 extern const Machine kSmmuv3Machine;  // smmuv3_machine.cpp
+extern const Machine kVirtioIommuMachine;  // virtio_iommu_machine.cpp
 extern const Machine kAmdViMachine;   // amd_vi_machine.cpp
 
 // The machines this runner knows; nullptr when `name` is none of them.

@@ -20,7 +20,7 @@ int run_tests(const Cmdline& cmd);
 
 namespace hosted {
 const Machine* find_machine(const char* name) {
-  static const Machine* const kMachines[] = {&kSmmuv3Machine, &kAmdViMachine};
+  static const Machine* const kMachines[] = {&kSmmuv3Machine, &kVirtioIommuMachine, &kAmdViMachine};
   for (const Machine* m : kMachines)
     if (strcmp(m->name, name) == 0) return m;
   return nullptr;
