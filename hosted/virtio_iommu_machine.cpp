@@ -2,7 +2,7 @@
 // cases see it, with the reference model (model/virtio_iommu) as the device behind a virtio-pci function.
 //
 // - PCI: the virtio-iommu is a real (emulated) virtio-pci function, 00:04.0 behind virt's low ECAM
-//   (virtio_pci_function.h): the guest driver finds it with Pci::find, negotiates features, sets up its
+//   (pci_bus.h, virtio_pci_function.h): the guest driver finds it with Pci::find, negotiates features, sets up its
 //   request and event queues and talks to it exactly as on QEMU. The endpoints keep the RIDs that
 //   endpoints.cpp gives them (0x08, 0x10, 0x18), so the IOMMU takes the next slot.
 // - Platform: the PCI host's DT iommu-map as QEMU's virt writes it for a virtio-iommu
@@ -25,6 +25,7 @@
 #include "drivers/endpoints/dma_endpoint.h"
 #include "hosted/device_bus.h"
 #include "hosted/machine.h"
+#include "hosted/pci_bus.h"
 #include "hosted/virtio_pci_function.h"
 #include "kernel/pci.h"
 #include "kernel/platform.h"
@@ -38,11 +39,16 @@ namespace mv = model::virtio_iommu;
 namespace sv = spec::virtio_iommu;
 
 constexpr uint8_t kIommuDevice = 4;  // 00:04.0
+// aarch64 virt's PCIe host (hw/arm/virt.c memmap): the low ECAM, of which PciBus decodes buses 0-1, and
+// the 32-bit MMIO aperture, CPU and PCI addresses identical.
+constexpr uint64_t kEcamBase = 0x3f00'0000;
+constexpr uint64_t kMmio32Base = 0x1000'0000, kMmio32Size = 0x2eff'0000;
 constexpr uint16_t kIommuRid = kIommuDevice << 3;
 constexpr uint32_t kIommuPhandle = 0x8003;
 constexpr uint64_t kVersion1 = uint64_t{1} << 32;
 constexpr uint64_t kMsiStart = 0xfee0'0000, kMsiEnd = 0xfeef'ffff;
 
+PciBus g_pci;
 VirtioPciFunction g_fn;
 mv::Device g_model;
 // One request's device-readable bytes (more than any request structure; the model reads at most 40) and
@@ -160,6 +166,11 @@ bool translate(uint16_t rid, uint64_t iova, bool write, uint64_t* pa) {
 
 bool init() {
   kernel::Platform& p = kernel::platform();
+  p.ecam_base = kEcamBase;
+  p.ecam_size = 2u << 20;
+  p.bus_start = 0;
+  p.bus_end = 1;
+  p.mmio32 = kernel::AddressWindow{kMmio32Base, kMmio32Base, kMmio32Size};
   // hw/arm/virt.c: iommu-map = <0 phandle 0 bdf>, <bdf+1 phandle bdf+1 0x10000-bdf-1>.
   p.iommu_map[0] = kernel::IommuMapEntry{0, kIommuPhandle, 0, kIommuRid};
   p.iommu_map[1] = kernel::IommuMapEntry{kIommuRid + 1u, kIommuPhandle, kIommuRid + 1u, 0x10000u - kIommuRid - 1u};
@@ -189,7 +200,7 @@ bool init() {
   be.config_write8 = config_write8;
   be.reset = reset;
   be.notify = notify;
-  if (!g_fn.install(kIommuDevice, be)) return false;
+  if (!g_fn.install(g_pci.add(0, kIommuDevice, 0), be) || !g_pci.attach(kEcamBase)) return false;
   kernel::Pci::init();
   return kernel::Pci::find(0x1af4, sv::kPciDeviceId) != nullptr;
 }

@@ -7,18 +7,9 @@ namespace hosted {
 
 namespace {
 
-// aarch64 virt's PCIe host (hw/arm/virt.c memmap): the low ECAM (16 buses) and the 32-bit MMIO aperture,
-// CPU and PCI addresses identical.
-constexpr uint64_t kEcamBase = 0x3f00'0000, kEcamSize = 0x100'0000;
-constexpr uint64_t kMmio32Base = 0x1000'0000, kMmio32Size = 0x2eff'0000;
-
-// PCI type 0 header offsets (PCI LB 3.0 §6.1) and the bits this function implements.
-constexpr uint32_t kVendorId = 0x00, kDeviceId = 0x02, kCommand = 0x04, kStatus = 0x06, kRevision = 0x08;
-constexpr uint32_t kClassCode = 0x09, kBar0 = 0x10, kSubsystemVendor = 0x2c, kSubsystemId = 0x2e, kCapPtr = 0x34;
-constexpr uint16_t kCmdMemory = 1u << 1, kCmdBusMaster = 1u << 2;
-constexpr uint16_t kStatusCapList = 1u << 4;
-constexpr uint64_t kBarSize = 0x4000;
-constexpr uint32_t kBarMem64 = 0x4;  // memory BAR, type 10b (64-bit), not prefetchable
+// PCI type 0 header offsets (PCI LB 3.0 §6.1) this function fills beyond PciConfig::header().
+constexpr uint32_t kRevision = 0x08, kSubsystemVendor = 0x2c, kSubsystemId = 0x2e;
+constexpr uint32_t kBarSize = 0x4000;
 
 // §4.1.4 vendor capabilities, one after another from 0x40.
 constexpr uint8_t kCapVendor = 0x09;
@@ -41,24 +32,14 @@ constexpr uint64_t kVersion1 = uint64_t{1} << 32;
 
 uint64_t ones(unsigned size) { return size >= 8 ? ~uint64_t{0} : (uint64_t{1} << (size * 8)) - 1; }
 
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v);
-  p[1] = static_cast<uint8_t>(v >> 8);
-}
-void put32(uint8_t* p, uint32_t v) {
-  put16(p, static_cast<uint16_t>(v));
-  put16(p + 2, static_cast<uint16_t>(v >> 16));
-}
-
-// A virtio_pci_cap (§4.1.4) at cfg[at], pointing at `next`.
-void put_cap(uint8_t* cfg, uint8_t at, uint8_t next, uint8_t len, uint8_t type, uint32_t offset) {
-  cfg[at] = kCapVendor;
-  cfg[at + 1] = next;
-  cfg[at + 2] = len;
-  cfg[at + 3] = type;
-  cfg[at + 4] = 0;  // BAR0
-  put32(cfg + at + 8, offset);
-  put32(cfg + at + 12, kRegion);
+// A virtio_pci_cap (§4.1.4) of `len` bytes at `at`, appended to the capability list.
+void put_cap(PciConfig* cfg, uint8_t at, uint8_t len, uint8_t type, uint32_t offset) {
+  cfg->add_capability(at, kCapVendor);
+  cfg->set8(at + 2, len);
+  cfg->set8(at + 3, type);
+  cfg->set8(at + 4, 0);  // BAR0
+  cfg->set32(at + 8, offset);
+  cfg->set32(at + 12, kRegion);
 }
 
 // Reads `size` bytes at `off` of a 64-bit register value (a 32-bit half, or all of it).
@@ -72,91 +53,40 @@ uint64_t merge(uint64_t reg, uint32_t off, unsigned size, uint64_t v) {
 
 }  // namespace
 
-bool VirtioPciFunction::install(uint8_t dev, const VirtioBackend& backend) {
+bool VirtioPciFunction::install(PciConfig* cfg, const VirtioBackend& backend) {
+  if (!cfg) return false;
   be_ = backend;
-  dev_ = dev;
+  cfg_ = cfg;
   for (DeviceQueue& q : queues_) q.reset(kQueueMax);
   // §4.1.2.1: vendor 0x1af4, device 0x1040 + virtio device id, revision 1 (modern only), subsystem
-  // device id 0x40 or higher.
-  put16(cfg_ + kVendorId, 0x1af4);
-  put16(cfg_ + kDeviceId, static_cast<uint16_t>(0x1040 + backend.virtio_device_id));
-  put16(cfg_ + kStatus, kStatusCapList);
-  cfg_[kRevision] = 1;
-  cfg_[kClassCode + 2] = 0xff;  // base class 0xff: a device that fits no defined class
-  put16(cfg_ + kSubsystemVendor, 0x1af4);
-  put16(cfg_ + kSubsystemId, 0x40);
-  cfg_[kCapPtr] = 0x40;
-  put_cap(cfg_, 0x40, 0x50, 16, kCommonCfg, kCommonOff);
-  put_cap(cfg_, 0x50, 0x68, 20, kNotifyCfg, kNotifyOff);
-  put32(cfg_ + 0x50 + 16, kNotifyMultiplier);  // §4.1.4.4 notify_off_multiplier
-  put_cap(cfg_, 0x68, 0x78, 16, kIsrCfg, kIsrOff);
-  put_cap(cfg_, 0x78, 0x00, 16, kDeviceCfg, kDeviceOff);
-
-  kernel::Platform& p = kernel::platform();
-  if (!p.ecam_base) {
-    p.ecam_base = kEcamBase;
-    p.ecam_size = kEcamSize;
-    p.bus_start = 0;
-    p.bus_end = static_cast<uint32_t>(kEcamSize >> 20) - 1;
-    p.mmio32 = kernel::AddressWindow{kMmio32Base, kMmio32Base, kMmio32Size};
-  }
-  return add_window(p.ecam_base, p.ecam_size, MmioDevice{this, ecam_read, ecam_write, nullptr}) &&
-         add_window(p.mmio32.cpu_base, p.mmio32.size, MmioDevice{this, bar_read, bar_write, nullptr});
+  // device id 0x40 or higher. Base class 0xff: a device that fits no defined class.
+  cfg->header(0x1af4, static_cast<uint16_t>(0x1040 + backend.virtio_device_id), 0xff0000);
+  cfg->set8(kRevision, 1);
+  cfg->set16(kSubsystemVendor, 0x1af4);
+  cfg->set16(kSubsystemId, 0x40);
+  cfg->mem_bar(0, kBarSize);
+  put_cap(cfg, 0x40, 16, kCommonCfg, kCommonOff);
+  put_cap(cfg, 0x50, 20, kNotifyCfg, kNotifyOff);
+  cfg->set32(0x50 + 16, kNotifyMultiplier);  // §4.1.4.4 notify_off_multiplier
+  put_cap(cfg, 0x68, 16, kIsrCfg, kIsrOff);
+  put_cap(cfg, 0x78, 16, kDeviceCfg, kDeviceOff);
+  const kernel::AddressWindow& w = kernel::platform().mmio32;
+  return w.size && add_window(w.cpu_base, w.size, MmioDevice{this, bar_read, bar_write, nullptr});
 }
 
 bool VirtioPciFunction::driver_ok() const { return (status_ & kDriverOk) != 0; }
 void VirtioPciFunction::set_needs_reset() { status_ |= kNeedsReset; }
 bool VirtioPciFunction::needs_reset() const { return (status_ & kNeedsReset) != 0; }
 
-// ---- configuration space ----
-
-uint64_t VirtioPciFunction::ecam_read(void* ctx, uint64_t off, unsigned size) {
-  auto* self = static_cast<VirtioPciFunction*>(ctx);
-  // PCIe base §7.2.2: bus << 20 | device << 15 | function << 12 | register.
-  const bool mine = (off >> 20) == 0 && ((off >> 15) & 31) == self->dev_ && ((off >> 12) & 7) == 0;
-  // No function there: the read completes with all ones (vendor ID 0xffff).
-  if (!mine) return ones(size);
-  const uint32_t reg = static_cast<uint32_t>(off & 0xfff);
-  return reg + size <= sizeof self->cfg_ ? self->cfg_read(reg, size) : 0;  // no extended capabilities
-}
-
-void VirtioPciFunction::ecam_write(void* ctx, uint64_t off, unsigned size, uint64_t value) {
-  auto* self = static_cast<VirtioPciFunction*>(ctx);
-  if ((off >> 20) != 0 || ((off >> 15) & 31) != self->dev_ || ((off >> 12) & 7) != 0) return;
-  const uint32_t reg = static_cast<uint32_t>(off & 0xfff);
-  if (reg + size <= sizeof self->cfg_) self->cfg_write(reg, size, value);
-}
-
-uint64_t VirtioPciFunction::cfg_read(uint32_t off, unsigned size) const {
-  uint64_t v = 0;
-  for (unsigned i = 0; i < size; ++i) {
-    const uint32_t at = off + i;
-    uint8_t b = cfg_[at];
-    if (at >= kBar0 && at < kBar0 + 8) b = static_cast<uint8_t>((bar_ | kBarMem64) >> ((at - kBar0) * 8));
-    v |= uint64_t{b} << (i * 8);
-  }
-  return v;
-}
-
-void VirtioPciFunction::cfg_write(uint32_t off, unsigned size, uint64_t value) {
-  for (unsigned i = 0; i < size; ++i) {
-    const uint32_t at = off + i;
-    const auto b = static_cast<uint8_t>(value >> (i * 8));
-    if (at == kCommand) cfg_[at] = b & (kCmdMemory | kCmdBusMaster);
-    if (at >= kBar0 && at < kBar0 + 8) bar_ = merge(bar_, at - kBar0, 1, b);
-  }
-  // The BAR's low bits are its size (read-only zero): sizing reads back ~(size - 1) (PCI LB 3.0 §6.2.5.1).
-  bar_ &= ~(kBarSize - 1);
-}
-
 // ---- BAR0 ----
 
 bool VirtioPciFunction::bar_decode(uint64_t addr, uint32_t* off) const {
-  if (!(cfg_[kCommand] & kCmdMemory) || bar_ == 0) return false;
+  const uint64_t bar = cfg_->bar_address(0);  // 0 while memory decode is off
+  if (bar == 0) return false;
   const kernel::AddressWindow& w = kernel::platform().mmio32;
   const uint64_t bus = addr - w.cpu_base + w.pci_base;
-  if (bus < bar_ || bus - bar_ >= kBarSize) return false;
-  *off = static_cast<uint32_t>(bus - bar_);
+  if (bus < bar || bus - bar >= kBarSize) return false;
+  *off = static_cast<uint32_t>(bus - bar);
   return true;
 }
 

@@ -1,8 +1,8 @@
 // A virtio PCI function on the hosted machine's PCI bus (VIRTIO 1.2 §4.1, modern interface only): its
-// type 0 configuration header behind the platform's ECAM window, one 64-bit memory BAR that the kernel
-// sizes and assigns like any other (kernel/pci.cpp), the vendor capabilities that locate the common,
-// ISR, device-specific and notification structures in it (§4.1.4), and the common configuration's
-// registers (§4.1.4.3). The device behind it (the "back end") is a handful of callbacks; its virtqueues
+// type 0 configuration header (a PciConfig of hosted/pci_bus.h), one memory BAR that the kernel sizes and
+// assigns like any other (kernel/pci.cpp), the vendor capabilities that locate the common, ISR,
+// device-specific and notification structures in it (§4.1.4), and the common configuration's registers
+// (§4.1.4.3). The device behind it (the "back end") is a handful of callbacks; its virtqueues
 // are DeviceQueues the back end pops when notified.
 //
 // BAR0 layout, as QEMU's virtio-pci lays out its modern BAR (hw/virtio/virtio-pci.c, one 4 KiB region
@@ -12,6 +12,7 @@
 
 #include <cstdint>
 
+#include "hosted/pci_bus.h"
 #include "hosted/virtqueue_device.h"
 
 namespace hosted {
@@ -36,11 +37,11 @@ class VirtioPciFunction {
   static constexpr uint16_t kNumQueues = 2;
   static constexpr uint16_t kQueueMax = 64;  // what queue_size offers per queue
 
-  // Puts the function at bus 0, device `dev`, function 0 of the platform's ECAM and registers its
-  // configuration space and BAR windows. Fills platform().ecam_*/bus_*/mmio32 when the machine has not.
-  bool install(uint8_t dev, const VirtioBackend& backend);
+  // Builds the function's configuration space in `cfg` (a slot of the machine's PciBus) and registers
+  // the BAR window over platform().mmio32, which the machine has filled.
+  bool install(PciConfig* cfg, const VirtioBackend& backend);
 
-  uint16_t rid() const { return static_cast<uint16_t>(dev_ << 3); }
+  uint16_t rid() const { return cfg_->rid(); }
   DeviceQueue& queue(uint16_t q) { return queues_[q]; }
   bool driver_ok() const;
   // §2.1.2: the device entered an error state; the driver must reset it.
@@ -48,15 +49,10 @@ class VirtioPciFunction {
   bool needs_reset() const;
 
  private:
-  // PCI configuration space (ECAM window; `off` is relative to the ECAM base).
-  static uint64_t ecam_read(void* ctx, uint64_t off, unsigned size);
-  static void ecam_write(void* ctx, uint64_t off, unsigned size, uint64_t value);
   // BAR0 window (the whole 32-bit MMIO aperture; only the assigned BAR decodes).
   static uint64_t bar_read(void* ctx, uint64_t off, unsigned size);
   static void bar_write(void* ctx, uint64_t off, unsigned size, uint64_t value);
 
-  uint64_t cfg_read(uint32_t off, unsigned size) const;
-  void cfg_write(uint32_t off, unsigned size, uint64_t value);
   bool bar_decode(uint64_t addr, uint32_t* off) const;  // addr -> offset in BAR0 when it decodes
   uint64_t common_read(uint32_t off, unsigned size);
   void common_write(uint32_t off, unsigned size, uint64_t value);
@@ -64,9 +60,7 @@ class VirtioPciFunction {
   void device_reset();
 
   VirtioBackend be_;
-  uint8_t dev_ = 0;
-  uint8_t cfg_[256] = {};
-  uint64_t bar_ = 0;  // BAR0 as programmed (bus address)
+  PciConfig* cfg_ = nullptr;
   // §4.1.4.3 common configuration state.
   uint32_t device_feature_select_ = 0, driver_feature_select_ = 0;
   uint64_t driver_features_ = 0;
