@@ -12,7 +12,7 @@ unsigned long ul(size_t v) { return static_cast<unsigned long>(v); }
 
 bool allocate(kernel::Test& t, const char* which, GuardedBuffer& b, size_t len, size_t off) {
   if (b.allocate(len, off)) return true;
-  t.fail("%s: no DMA memory for %lu bytes at offset %lu", which, ul(len), ul(off));
+  t.error("%s: no DMA memory for %lu bytes at offset %lu", which, ul(len), ul(off));
   return false;
 }
 
@@ -31,14 +31,14 @@ DmaEndpoint* need(kernel::Test& t, const char* name) {
 }
 
 bool expect_ok(kernel::Test& t, const char* step, DmaStatus status) {
-  return t.check(status == DmaStatus::kOk, "%s: %s", step, drivers::to_string(status));
+  return t.check("dma.status", kBaseline, status == DmaStatus::kOk, "%s: %s", step, drivers::to_string(status));
 }
 
 bool expect_intact(kernel::Test& t, const char* which, const GuardedBuffer& b) {
   long at = 0;
   if (b.intact(&at)) return true;
   // `at` is relative to the payload: negative before it, >= len after it.
-  return t.check(false, "%s: canary damaged at payload offset %ld (%s the %lu-byte payload)", which, at,
+  return t.check("dma.canary", kBaseline, false, "%s: canary damaged at payload offset %ld (%s the %lu-byte payload)", which, at,
                  at < 0 ? "before" : "after", ul(b.len()));
 }
 
@@ -47,7 +47,7 @@ bool expect_pattern(kernel::Test& t, const char* which, const GuardedBuffer& b, 
   if (b.matches(seed, &first)) return true;
   size_t differ = 0;
   for (size_t i = 0; i < b.len(); ++i) differ += b.data()[i] != GuardedBuffer::pattern(seed, i);
-  return t.check(false, "%s[%lu] = 0x%02x, expected 0x%02x (%lu of %lu bytes differ)", which, ul(first),
+  return t.check("dma.data", kBaseline, false, "%s[%lu] = 0x%02x, expected 0x%02x (%lu of %lu bytes differ)", which, ul(first),
                  b.data()[first], GuardedBuffer::pattern(seed, first), ul(differ), ul(b.len()));
 }
 
@@ -102,11 +102,11 @@ bool random_fill(kernel::Test& t, DmaEndpoint* ep, size_t len, size_t off, uint8
     if (!expect_intact(t, "dst", b)) return false;
     unchanged = count_pattern_matches(b, prefill);
     if (long_enough)
-      return t.check(unchanged <= len / 2,
+      return t.check("dma.data", kBaseline, unchanged <= len / 2,
                      "%lu of %lu bytes still equal the prefill: the device did not fill the buffer", ul(unchanged),
                      ul(len));
   }
-  return t.check(unchanged < len, "%d writes of %lu byte(s) left the prefill unchanged every time", attempts,
+  return t.check("dma.data", kBaseline, unchanged < len, "%d writes of %lu byte(s) left the prefill unchanged every time", attempts,
                  ul(len));
 }
 

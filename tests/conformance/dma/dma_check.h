@@ -12,16 +12,21 @@
 
 namespace dma_tests {
 
+// The dma.* group judges the endpoints and the machine without an IOMMU: every IOMMU verdict relies on it.
+// Its checks rest on the suite's baseline, not on an IOMMU specification.
+inline constexpr kernel::Clause kBaseline{kernel::Strength::kMust, "baseline",
+                                          "endpoint DMA without an IOMMU moves exactly the bytes it is given"};
+
 // The endpoint called `name`, or nullptr after t.skip("no <name> endpoint").
 drivers::DmaEndpoint* need(kernel::Test& t, const char* name);
 
-// Checks `status == kOk` for the named step; false (and a diagnostic) otherwise.
+// Checks `status == kOk` for the named step (check ID dma.status); false (and a diagnostic) otherwise.
 bool expect_ok(kernel::Test& t, const char* step, drivers::DmaStatus status);
 
-// Both canaries of `b` intact; reports the first damaged byte relative to the payload.
+// Both canaries of `b` intact (dma.canary); reports the first damaged byte relative to the payload.
 bool expect_intact(kernel::Test& t, const char* which, const kernel::GuardedBuffer& b);
 
-// b holds GuardedBuffer::pattern(seed, i) for every i; reports the first mismatch (offset, expected,
+// b holds GuardedBuffer::pattern(seed, i) for every i (dma.data); reports the first mismatch (offset, expected,
 // observed) and how many bytes differ.
 bool expect_pattern(kernel::Test& t, const char* which, const kernel::GuardedBuffer& b, uint8_t seed);
 

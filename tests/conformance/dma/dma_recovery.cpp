@@ -18,7 +18,7 @@ void unassigned_then_roundtrip(kernel::Test& t, const char* name) {
   if (!ep) return;
   constexpr size_t kLen = 16 * 1024;  // more than one bounce-buffer page
   const drivers::DmaStatus s = ep->write(kNothingThere, kLen);
-  t.check(s == drivers::DmaStatus::kDeviceError || s == drivers::DmaStatus::kTimeout,
+  t.check("dma.status", dma_tests::kBaseline, s == drivers::DmaStatus::kDeviceError || s == drivers::DmaStatus::kTimeout,
           "write to unassigned bus address 0x%lx returned %s, expected a failure", static_cast<unsigned long>(kNothingThere),
           drivers::to_string(s));
   if (ep->can_read())
@@ -30,13 +30,13 @@ void unassigned_then_roundtrip(kernel::Test& t, const char* name) {
 void reset_then_roundtrip(kernel::Test& t, const char* name) {
   auto* ep = dma_tests::need(t, name);
   if (!ep) return;
-  t.check(drivers::reset_endpoint(ep), "reset_endpoint failed");
+  t.check("reset", dma_tests::kBaseline, drivers::reset_endpoint(ep), "reset_endpoint failed");
   t.note("%s: DMA through the platform IOMMU (VIRTIO_F_ACCESS_PLATFORM): %s", name,
          drivers::dma_translated(ep) ? "yes" : "no");
   drivers::DmaRange r[4];
   const size_t n = drivers::driver_dma_ranges(ep, r, 4);
   for (size_t i = 0; i < n && i < 4; ++i) {
-    t.check(r[i].pa % 4096 == 0 && r[i].len % 4096 == 0 && r[i].len != 0, "driver range %lu: 0x%lx+0x%lx not page granular",
+    t.check("driver.ranges", kernel::kSuite, r[i].pa % 4096 == 0 && r[i].len % 4096 == 0 && r[i].len != 0, "driver range %lu: 0x%lx+0x%lx not page granular",
             static_cast<unsigned long>(i), static_cast<unsigned long>(r[i].pa), static_cast<unsigned long>(r[i].len));
   }
   if (ep->can_read())

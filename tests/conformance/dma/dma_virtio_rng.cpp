@@ -40,13 +40,13 @@ VIOMMU_TEST(dma_rng_write_64k, "dma.virtio-rng.write_64k", "dma,virtio-rng") {
 VIOMMU_TEST(dma_rng_read_unsupported, "dma.virtio-rng.read_unsupported", "dma,virtio-rng") {
   auto* ep = dma_tests::need(t, kRng);
   if (!ep) return;
-  t.check(!ep->can_read(), "can_read() is true for a write-only device");
-  t.check(ep->random_data(), "random_data() is false");
+  t.check("endpoint.can_read", kernel::kSuite, !ep->can_read(), "can_read() is true for a write-only device");
+  t.check("endpoint.random_data", kernel::kSuite, ep->random_data(), "random_data() is false");
   kernel::GuardedBuffer b;
-  if (!t.check(b.allocate(64, 0), "no DMA memory")) return;
+  if (!b.allocate(64, 0)) return t.error("no DMA memory");
   b.fill(0x56);
   const auto s = ep->read(b.pa(), 64);
-  t.check(s == drivers::DmaStatus::kUnsupported, "read() returned %s, expected unsupported", drivers::to_string(s));
+  t.check("dma.status", dma_tests::kBaseline, s == drivers::DmaStatus::kUnsupported, "read() returned %s, expected unsupported", drivers::to_string(s));
   dma_tests::expect_pattern(t, "buffer (must be unchanged)", b, 0x56);
   dma_tests::expect_intact(t, "buffer", b);
 }
@@ -70,14 +70,14 @@ VIOMMU_TEST(dma_rng_stale_data_not_reused, "dma.virtio-rng.stale_data_not_reused
   // Two writes into the same buffer: the second must bring new data, not leave (or replay) the first.
   constexpr size_t kLen = 4096;
   kernel::GuardedBuffer b, first;
-  if (!t.check(b.allocate(kLen, 0) && first.allocate(kLen, 0), "no DMA memory")) return;
+  if (!b.allocate(kLen, 0) || !first.allocate(kLen, 0)) return t.error("no DMA memory");
   b.fill(0x57);
   if (!dma_tests::expect_ok(t, "first write", ep->write(b.pa(), kLen))) return;
   for (size_t i = 0; i < kLen; ++i) first.data()[i] = b.data()[i];
   if (!dma_tests::expect_ok(t, "second write", ep->write(b.pa(), kLen))) return;
   size_t same = 0;
   for (size_t i = 0; i < kLen; ++i) same += b.data()[i] == first.data()[i];
-  t.check(same <= kLen / 2, "%lu of %lu bytes of the second write equal the first", static_cast<unsigned long>(same),
+  t.check("dma.data", dma_tests::kBaseline, same <= kLen / 2, "%lu of %lu bytes of the second write equal the first", static_cast<unsigned long>(same),
           static_cast<unsigned long>(kLen));
   dma_tests::expect_intact(t, "buffer", b);
 }
