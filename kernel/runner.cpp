@@ -241,6 +241,9 @@ void Runner::run_one(const TestCase& c, unsigned index, const Cmdline& cmd) {
     deadline_ns_ = start + uint64_t{timeout_ms} * 1000000u;
     arch::irq_enable();
     c.fn(t);
+  } else {
+    // An aborted case is never an expected failure, whatever checks failed before the abort.
+    printf("# error: case aborted: %s\n", t.reason());
   }
   arch::irq_disable();
   current_ = nullptr;

@@ -6,7 +6,7 @@ import shlex
 import sys
 import time
 
-from . import build, configs, expectations, ktap, matrix, packages, paths, plan, qemu
+from . import build, configs, deviations, expectations, ktap, matrix, packages, paths, plan, qemu
 from . import report_html, report_json, report_junit
 from . import results as R
 from .errors import UserError
@@ -57,7 +57,7 @@ def main(args):
             for f in concurrent.futures.as_completed(futures):
                 r = f.result()
                 c = r.counts()
-                print("viommu: %-42s %3d passed, %d failed, %d xfail, %d skipped, %d xpass  (%.1f s)%s"
+                print("viommu: %-42s %3d passed, %d failed, %d known, %d skipped, %d xpass  (%.1f s)%s"
                       % (r.label, c["P"], c["F"], c["X"], c["S"], c["U"], r.elapsed,
                          "  [%s]" % (r.problem or "timed out") if r.problem or r.timed_out else ""),
                       file=sys.stderr, flush=True)
@@ -76,10 +76,14 @@ def main(args):
     meta = "%s  (%.1f s)" % (" ".join(["scripts/viommu"] + [shlex.quote(a) for a in sys.argv[1:]]), elapsed)
     _write_reports(results, verdict, meta, report_dir)
 
+    # What is wrong with each implementation comes first; the matrix and the harness's own verdict follow.
+    for line in deviations.lines(results):
+        print(line)
+    print()
     print(matrix.render(results))
     for line in matrix.difference_lines(results) + matrix.failures(results):
         print(line)
-    print("%d passed, %d failed, %d expected failures, %d skipped, %d unexpected passes; report: %s"
+    print("%d passed, %d failed, %d known deviations, %d skipped, %d unexpected passes; report: %s"
           % (total["P"], total["F"], total["X"], total["S"], total["U"],
              paths.rel(os.path.join(report_dir, "index.html"))))
     missing = [r for r in results if not r.available]

@@ -53,6 +53,10 @@ def parse(text, filename):
             continue
         where = "%s:%d" % (paths.rel(filename), n)
         m = _LINE.match(line)
+        words = line.split()
+        if len(words) > 2 and words[2] == "XFAIL":
+            raise UserError("%s: no check ID glob (want '<config> <case-glob> <check-glob> XFAIL ...'; '*' for every "
+                            "check of the case): %s" % (where, raw.strip()))
         if not m:
             raise UserError("%s: malformed expectation (want '<config> <case-glob> <check-glob> XFAIL <spec clause> "
                             "-- <text> [-- fix: <upstream fix>]'): %s" % (where, raw.strip()))
