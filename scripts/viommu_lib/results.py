@@ -229,7 +229,9 @@ def verdicts(all_results):
     for impl, kinds in out.items():
         for kind, causes in kinds.items():
             for c in causes:
-                index.setdefault((kind, c.ref, tuple(c.check_ids)), []).append(impl)
+                seen = index.setdefault((kind, c.ref, tuple(c.check_ids)), [])
+                if impl not in seen:
+                    seen.append(impl)
     for impl, kinds in out.items():
         for kind, causes in kinds.items():
             for c in causes:
