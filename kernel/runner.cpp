@@ -199,6 +199,7 @@ class Runner {
 
 bool Runner::selected(const TestCase& c, const Cmdline& cmd) {
   if (!glob_match_any(cmd.filter, c.name)) return false;
+  if (cmd.exclude[0] && glob_match_any(cmd.exclude, c.name)) return false;
   // Opt-in tags keep their cases out of default runs.
   const size_t tlen = strlen(kTagDemoFailure);
   if (list_contains(c.tags, kTagDemoFailure, tlen) && !list_contains(cmd.tags, kTagDemoFailure, tlen))
@@ -241,6 +242,9 @@ void Runner::run_one(const TestCase& c, unsigned index, const Cmdline& cmd) {
     deadline_ns_ = start + uint64_t{timeout_ms} * 1000000u;
     arch::irq_enable();
     c.fn(t);
+  } else {
+    // An aborted case is never an expected failure, whatever checks failed before the abort.
+    printf("# error: case aborted: %s\n", t.reason());
   }
   arch::irq_disable();
   current_ = nullptr;

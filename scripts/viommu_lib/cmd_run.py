@@ -6,7 +6,7 @@ import shlex
 import sys
 import time
 
-from . import build, configs, expectations, ktap, matrix, packages, paths, plan, qemu
+from . import build, configs, deviations, expectations, ktap, matrix, packages, paths, plan, qemu
 from . import report_html, report_json, report_junit
 from . import results as R
 from .errors import UserError
@@ -50,14 +50,18 @@ def main(args):
     todo = [(t, r) for t, r in zip(targets, results) if r.available]
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(_run_one, t, r, args,
-                               configs.guest_args(filter_glob=args.filter or t.config.cases, seed=args.seed),
-                               expect.get(t.version[1]) if t.version else []) for t, r in todo]
+        futures = []
+        for t, r in todo:
+            exp = expect.get(t.version[1]) if t.version else []
+            selection = args.filter or t.config.cases
+            crash = expectations.not_run(exp, t.config.name, selection)
+            words = configs.guest_args(filter_glob=selection, seed=args.seed, exclude=[e.case for e in crash])
+            futures.append(pool.submit(_run_one, t, r, args, words, exp, crash))
         try:
             for f in concurrent.futures.as_completed(futures):
                 r = f.result()
                 c = r.counts()
-                print("viommu: %-42s %3d passed, %d failed, %d xfail, %d skipped, %d xpass  (%.1f s)%s"
+                print("viommu: %-42s %3d passed, %d failed, %d known, %d skipped, %d xpass  (%.1f s)%s"
                       % (r.label, c["P"], c["F"], c["X"], c["S"], c["U"], r.elapsed,
                          "  [%s]" % (r.problem or "timed out") if r.problem or r.timed_out else ""),
                       file=sys.stderr, flush=True)
@@ -76,10 +80,14 @@ def main(args):
     meta = "%s  (%.1f s)" % (" ".join(["scripts/viommu"] + [shlex.quote(a) for a in sys.argv[1:]]), elapsed)
     _write_reports(results, verdict, meta, report_dir)
 
+    # What is wrong with each implementation comes first; the matrix and the harness's own verdict follow.
+    for line in deviations.lines(results):
+        print(line)
+    print()
     print(matrix.render(results))
     for line in matrix.difference_lines(results) + matrix.failures(results):
         print(line)
-    print("%d passed, %d failed, %d expected failures, %d skipped, %d unexpected passes; report: %s"
+    print("%d passed, %d failed, %d known deviations, %d skipped, %d unexpected passes; report: %s"
           % (total["P"], total["F"], total["X"], total["S"], total["U"],
              paths.rel(os.path.join(report_dir, "index.html"))))
     missing = [r for r in results if not r.available]
@@ -101,7 +109,7 @@ def _arches(chosen):
     return sorted({c.arch for c in chosen})
 
 
-def _run_one(target, r, args, words, expect):
+def _run_one(target, r, args, words, expect, crash):
     r.qemu_binary = target.binary
     if target.version:
         r.qemu_version, r.qemu_series = target.version
@@ -121,6 +129,7 @@ def _run_one(target, r, args, words, expect):
             r.problem += ": " + r.stderr.strip().splitlines()[-1]
     r.run = ktap.parse(r.console)
     R.complete(r)
+    R.add_not_run(r, crash)
     R.classify(r, expect)
     return r
 

@@ -13,6 +13,12 @@
 
 Statuses: pass, fail, timeout ('not ok ... # timeout ...'), skip ('# SKIP reason', never a pass).
 Console lines that are not KTAP (e.g. a panic message) are kept as diagnostics of the next result.
+
+Among a case's diagnostics, the guest's check protocol (kernel/test.h) is read into structured form:
+  # check fail|warn|note <id> MUST|SHOULD|OPEN [<ref>]: <message>     -> Case.checks (Check)
+  #   spec: "<quote>"                                                 -> the previous Check's quote
+  # checks passed: <id> <id> ...                                      -> Case.passed
+  # error: <message>                                                  -> Case.errors
 """
 import re
 
@@ -25,6 +31,26 @@ _SUMMARY = re.compile(r"^(?:#\s*)?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?
 _START = re.compile(r"^# start (\S+)\s*$")
 _CASE = re.compile(r"^# case (\S+)(?:\s+tags=(\S*))?\s*$")
 _HEADER = re.compile(r"^# viommu guest\b(.*)$")
+_CHECK = re.compile(r"^check (fail|warn|note) (\S+) (MUST|SHOULD|OPEN) \[([^\]]*)\]: ?(.*)$")
+_QUOTE = re.compile(r'^spec: "(.*)"$')
+_PASSED = re.compile(r"^checks passed:(.*)$")
+_ERROR = re.compile(r"^error: (.*)$")
+
+
+class Check:
+    """One failed, warned or noted check of a case, as the guest reported it."""
+
+    def __init__(self, result, ident, strength, ref, message, quote=""):
+        self.result = result      # 'fail' (MUST/OPEN), 'warn' (SHOULD) or 'note' (OPEN choice)
+        self.id = ident
+        self.strength = strength
+        self.ref = ref
+        self.message = message
+        self.quote = quote
+        self.expectation = None   # the expectations line that knows this deviation, if any
+
+    def __repr__(self):
+        return "Check(%r, %r, %r, %r)" % (self.result, self.id, self.strength, self.ref)
 
 
 class Case:
@@ -34,6 +60,7 @@ class Case:
         self.status = status
         self.reason = reason
         self.details = list(details or [])
+        self.checks, self.passed, self.errors = _read_checks(self.details)
 
     @property
     def group(self):
@@ -41,6 +68,27 @@ class Case:
 
     def __repr__(self):
         return "Case(%r, %r, %r, %r)" % (self.number, self.name, self.status, self.reason)
+
+
+def _read_checks(details):
+    checks, passed, errors = [], set(), []
+    for d in details:
+        m = _CHECK.match(d)
+        if m:
+            checks.append(Check(*m.groups()))
+            continue
+        m = _QUOTE.match(d)
+        if m and checks and not checks[-1].quote:
+            checks[-1].quote = m.group(1)
+            continue
+        m = _PASSED.match(d)
+        if m:
+            passed.update(m.group(1).split())
+            continue
+        m = _ERROR.match(d)
+        if m:
+            errors.append(m.group(1))
+    return checks, passed, errors
 
 
 def group_of(name):

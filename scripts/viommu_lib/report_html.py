@@ -1,11 +1,12 @@
-"""report/index.html: self-contained (inline CSS, no network, no script). The matrix (rows =
+"""report/index.html: self-contained (inline CSS, no network, no script). First, per implementation, what is
+wrong with it (MUST deviations, SHOULD warnings, notes; one row per root cause), then the matrix (rows =
 configuration x group, columns = implementation; each cell opens its cases, a failing case with its
 expected-vs-observed lines and the command line reproducing it), the cases whose outcome differs between
 implementations, then per run its cases, the command line and the console log."""
 import html
 import time
 
-from . import matrix
+from . import deviations, matrix
 from . import results as R
 
 CSS = """
@@ -18,6 +19,7 @@ th{background:#f2f2f2}td.n{text-align:right;font-family:monospace}
 pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 details{margin:.4em 0}summary{cursor:pointer}.muted{color:#777}
 table.matrix td details{margin:0}table.matrix ul.cases{text-align:left;font-family:system-ui,sans-serif;margin:.3em 0;padding-left:1.2em;min-width:30em}
+.known{background:#fbeccb}.new{background:#f8d4d4;font-weight:bold}.should{background:#fff6cc}.note{background:#eef4ff}
 .na{background:#ffe1a8;font-weight:bold}.unavailable{border:2px solid #c60;background:#fff3e0;padding:.2em .8em;font-weight:bold}
 """
 
@@ -48,6 +50,9 @@ def _case_item(r, c):
     out = ['<li class="%s"><b>%s</b> %s' % (c.status, _e(c.status.upper()), _e(c.name))]
     if c.reason:
         out.append(' &mdash; %s' % _e(c.reason))
+    if c.checks and c.status not in R.FAILED:
+        out.append("<pre>%s</pre>" % _e("\n".join("%s %s %s [%s]: %s" % (k.result, k.id, k.strength, k.ref, k.message)
+                                                   for k in c.checks)))
     if c.status in R.FAILED + (R.XPASS,):
         if c.details:
             out.append("<pre>%s</pre>" % _e("\n".join(c.details)))
@@ -87,7 +92,7 @@ def _matrix(all_results):
             out.append('<td class="n %s">%s</td>' % (_cell_class(c), _e(matrix.cell(c))))
         else:
             out.append('<td class="n na">n/a</td>')
-    out.append("</tr></tbody></table><p class=muted>cells: passed/failed/expected-fail/skipped (+N U = unexpected "
+    out.append("</tr></tbody></table><p class=muted>cells: passed/failed/known deviations/skipped (+N U = unexpected "
                "passes); click a cell for its cases; n/a = implementation unavailable</p>")
     hidden = matrix.hidden_rows(all_results)
     if hidden:
@@ -97,6 +102,34 @@ def _matrix(all_results):
     loud = matrix.unavailable_lines(all_results)
     if loud:
         out.append('<div class=unavailable>%s</div>' % "".join("<p>%s</p>" % _e(l) for l in loud))
+    return "".join(out)
+
+
+def _deviations(all_results):
+    """Per implementation: the headline counts, then one row per root cause."""
+    summary = deviations.summary(all_results)
+    out = ["<section id=deviations><h2>What is wrong, per implementation</h2>"]
+    if not summary:
+        out.append("<p>No implementation ran.</p>")
+    for impl, entry in summary.items():
+        out.append('<h3 class=headline>%s</h3>' % _e(entry["headline"]))
+        rows = [(kind, c) for kind, _ in deviations.KINDS for c in entry[kind]]
+        if not rows:
+            continue
+        out.append("<table class=causes><tr><th>strength</th><th>clause</th><th>what</th><th>checks</th>"
+                   "<th>failed checks / cases</th><th>seen in</th><th>status</th></tr>")
+        for kind, c in rows:
+            css = {"fail": "known" if c["known"] else "new", "warn": "should", "note": "note"}[kind]
+            status = ("known (%s)" % c["known"] if c["known"] else "NEW" if kind == "fail" else "")
+            if c["fix"]:
+                status += "; fix: %s" % c["fix"]
+            out.append('<tr class=%s><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=n>%d / %d</td>'
+                       '<td>%s</td><td>%s</td></tr>'
+                       % (css, _e(c["strength"] if kind != "note" else "OPEN"), _e(c["clause"]), _e(c["what"]),
+                          _e(" ".join(c["checks"])), c["failed_checks"], c["cases"], _e(", ".join(c["seen_in"])),
+                          _e(status)))
+        out.append("</table>")
+    out.append("</section>")
     return "".join(out)
 
 
@@ -147,9 +180,11 @@ def build(all_results, verdict, meta):
              "<style>%s</style></head><body>" % CSS,
              "<h1>viommu conformance: <span class=verdict-%s>%s</span></h1>"
              % ("pass" if verdict == "pass" else "fail", _e(verdict.upper())),
-             "<p>%s &mdash; %d passed, %d failed, %d expected failures, %d skipped, %d unexpected passes</p>"
+             "<p>%s &mdash; %d passed, %d failed, %d known deviations, %d skipped, %d unexpected passes</p>"
              % (_e(time.strftime("%Y-%m-%d %H:%M:%S")), t["P"], t["F"], t["X"], t["S"], t["U"]),
              "<p class=muted>%s</p>" % _e(meta),
+             _deviations(all_results),
+             "<h2 id=matrix-title>Matrix</h2>",
              _matrix(all_results) if all_results else "<p>No configuration ran.</p>",
              _differences(all_results)]
     failed = [(r, c) for r in all_results for c in r.cases if c.status in R.FAILED + (R.XPASS,)]

@@ -1,14 +1,17 @@
-"""report/summary.json: counts per implementation, configuration and group; the cases whose outcome
-differs between implementations."""
+"""report/summary.json: per implementation first its verdict (MUST deviations, SHOULD warnings and notes,
+with one entry per root cause), then counts per implementation, configuration and group; the cases whose
+outcome differs between implementations."""
 import json
 
-from . import matrix
+from . import deviations, matrix
 from . import results as R
 
 
 def build(all_results, verdict):
-    out = {"verdict": verdict, "legend": {"P": "passed", "F": "failed", "X": "expected failure",
+    out = {"verdict": verdict, "legend": {"P": "passed", "F": "failed",
+                                          "X": "passed with known deviations (only expected checks failed)",
                                           "S": "skipped", "U": "unexpected pass"},
+           "deviations": deviations.summary(all_results),
            "totals": matrix.totals(all_results), "configs": {}}
     for r in all_results:
         entry = {"available": r.available}
@@ -20,7 +23,11 @@ def build(all_results, verdict):
                 "guest_status": r.guest_status, "problem": r.problem, "timed_out": r.timed_out,
                 "seconds": round(r.elapsed, 3), "counts": r.counts(),
                 "groups": {g: r.counts(g) for g in R.groups([r])},
-                "failed": [{"name": c.name, "reason": c.reason} for c in r.cases if c.status in R.FAILED],
+                "failed": [{"name": c.name, "reason": c.reason,
+                            "checks": [{"id": k.id, "strength": k.strength, "clause": k.ref, "message": k.message,
+                                        "known": k.expectation.where if k.expectation else None}
+                                       for k in c.checks if k.result == "fail"]}
+                           for c in r.cases if c.status in R.FAILED],
                 "xpass": [{"name": c.name, "reason": c.reason} for c in r.cases if c.status == R.XPASS],
             })
         entry.update({"implementation": r.implementation, "config": r.config})

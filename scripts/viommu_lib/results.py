@@ -1,12 +1,14 @@
 """The outcome of one configuration's run: the guest's cases completed with what the harness saw
 (cases that never reported, a crash, a bad exit status), then classified against the expectations."""
+import fnmatch
+
 from . import expectations as exp_mod
 from . import ktap
 
 # Final statuses and the matrix letter each counts under.
 PASS, FAIL, TIMEOUT, MISSING, SKIP, XFAIL, XPASS = "pass", "fail", "timeout", "missing", "skip", "xfail", "xpass"
 FAILED = (FAIL, TIMEOUT, MISSING)
-LETTERS = ("P", "F", "X", "S", "U")  # passed, failed, expected-fail, skipped, unexpected-pass
+LETTERS = ("P", "F", "X", "S", "U")  # passed, failed, known deviation (only expected checks failed), skipped, XPASS
 _LETTER = {PASS: "P", FAIL: "F", TIMEOUT: "F", MISSING: "F", XFAIL: "X", SKIP: "S", XPASS: "U"}
 NOT_REPORTED = "run ended before the case reported"
 
@@ -122,17 +124,155 @@ def _fmt_seconds(s):
 
 
 def classify(result, expectations):
-    """Applies the expectations for this configuration's QEMU: failed -> xfail, passed -> xpass."""
+    """Applies the expectations of this configuration's QEMU at check level.
+
+    A failed case whose every failed check matches a line is an expected failure (passed with known
+    deviations, letter X); any unmatched failed check keeps it failed, the known ones annotated. A case that
+    failed without naming a failed check (timeout, crash, exception, suite error, missing result) is never
+    expected. A line none of whose checks failed in this run while some of them passed is an unexpected pass:
+    every passing case that ran such a check becomes XPASS."""
+    mine = [e for e in expectations if fnmatch.fnmatchcase(result.config, e.config)]
+    fired = set()
     for case in result.cases:
-        e = exp_mod.find(expectations, result.config, case.name)
-        if not e:
+        for chk in case.checks:
+            if chk.result in ("fail", "warn") and chk.expectation is None:
+                chk.expectation = exp_mod.find(mine, result.config, case.name, chk.id)
+                if chk.expectation:
+                    fired.add(chk.expectation.where)
+        if case.status != FAIL:
             continue
-        if case.status in FAILED:
-            case.status = XFAIL
-            case.reason = "%s [expected: %s]" % (case.reason, e.describe())
-        elif case.status == PASS:
-            case.status = XPASS
-            case.reason = "XPASS: passed, but %s expects a failure: %s" % (e.where, e.describe())
+        failed = [c for c in case.checks if c.result == "fail"]
+        if not failed or case.errors or any(c.expectation is None for c in failed):
+            continue  # not expectable, or an unknown deviation among the failures
+        case.status = XFAIL
+        case.reason = "known deviation%s: %s" % ("s" if len(failed) > 1 else "", "; ".join(
+            "%s (%s)" % (c.id, c.expectation.where) for c in failed))
+    for e in mine:
+        if e.kind != "XFAIL" or e.where in fired:
+            continue
+        ran = [c for c in result.cases if e.matches_case(result.config, c.name) and
+               any(fnmatch.fnmatchcase(i, e.check) for i in c.passed)]
+        for case in ran:
+            if case.status == PASS:
+                case.status = XPASS
+                case.reason = ("XPASS: %s expects check '%s' to fail, but it passed in every case that ran it: %s"
+                               % (e.where, e.check, e.describe()))
+
+
+def add_not_run(result, crash_lines):
+    """Cases left out because they kill this QEMU (expectations CRASH lines): reported skipped, each with a
+    known failed MUST check `vmm.survives`, so the deviation is counted and shown, never hidden."""
+    for e in crash_lines:
+        case = ktap.Case(len(result.cases) + 1, e.case, SKIP,
+                         "not run on this QEMU: it kills QEMU (%s; %s)" % (e.describe(), e.where))
+        chk = ktap.Check("fail", "vmm.survives", "MUST", e.clause, "not run: " + e.text)
+        chk.expectation = e
+        case.checks.append(chk)
+        result.cases.append(case)
+
+
+def run_diagnosis(result):
+    """One diagnosis for a whole class of failure, or None: a failed `dma.translated` check means the
+    endpoints' DMA is not translated by the IOMMU at all, and every other failure of the run follows."""
+    for case in result.cases:
+        for chk in case.checks:
+            if chk.result == "fail" and chk.id == "dma.translated":
+                return chk
+    return None
+
+
+class RootCause:
+    """One deviation of one implementation: an expectations line (known) or, for an unknown one, a check ID
+    under one clause; with every failed check it explains."""
+
+    def __init__(self, key, strength, ref, title, known=None):
+        self.key = key
+        self.strength = strength
+        self.ref = ref
+        self.title = title
+        self.known = known          # the Expectation, or None
+        self.checks = []            # (ConfigResult, Case, Check)
+        self.seen_in = []           # implementations where a root cause with the same key was seen
+
+    @property
+    def check_ids(self):
+        return sorted({c.id for _, _, c in self.checks})
+
+    @property
+    def cases(self):
+        return sorted({"%s %s" % (r.config, case.name) for r, case, _ in self.checks})
+
+
+def root_causes(results, kind):
+    """Root causes of one implementation's results: kind 'fail' (MUST deviations), 'warn' (SHOULD
+    warnings) or 'note' (OPEN choices that differ from the model's)."""
+    causes = {}
+    for r in results:
+        diagnosis = run_diagnosis(r) if kind == "fail" else None
+        for case in r.cases:
+            for chk in case.checks:
+                if chk.result != kind:
+                    continue
+                if diagnosis is not None:
+                    key = ("untranslated", r.config)
+                    title = ("DMA is not translated by the IOMMU (%s): %s; every other failure of the run follows "
+                             "from it" % (r.config, diagnosis.message))
+                    cause = causes.setdefault(key, RootCause(key, diagnosis.strength, diagnosis.ref, title))
+                elif chk.expectation is not None:
+                    e = chk.expectation
+                    key = ("known", e.clause, e.check, e.text)
+                    cause = causes.setdefault(key, RootCause(key, chk.strength, e.clause, e.text, e))
+                else:
+                    key = ("check", chk.strength, chk.ref, chk.id)
+                    cause = causes.setdefault(key, RootCause(key, chk.strength, chk.ref,
+                                                             chk.quote or chk.message))
+                cause.checks.append((r, case, chk))
+    return sorted(causes.values(), key=lambda c: (c.known is not None, c.ref, c.check_ids))
+
+
+def verdicts(all_results):
+    """Per implementation: {'fail': [RootCause], 'warn': [...], 'note': [...]}, with seen_in filled across
+    implementations (a root cause is matched by its clause and check IDs)."""
+    out = {}
+    for impl in _implementations(all_results):
+        rs = [r for r in all_results if r.implementation == impl and r.available]
+        out[impl] = {k: root_causes(rs, k) for k in ("fail", "warn", "note")}
+    index = {}
+    for impl, kinds in out.items():
+        for kind, causes in kinds.items():
+            for c in causes:
+                seen = index.setdefault((kind, c.ref, tuple(c.check_ids)), [])
+                if impl not in seen:
+                    seen.append(impl)
+    for impl, kinds in out.items():
+        for kind, causes in kinds.items():
+            for c in causes:
+                c.seen_in = index[(kind, c.ref, tuple(c.check_ids))]
+    return out
+
+
+def check_counts(results):
+    """Failed MUST checks (known and unknown), SHOULD warnings and OPEN notes over some results."""
+    c = {"must": 0, "must_known": 0, "should": 0, "notes": 0}
+    for r in results:
+        for case in r.cases:
+            for chk in case.checks:
+                if chk.result == "fail":
+                    c["must"] += 1
+                    c["must_known"] += chk.expectation is not None
+                elif chk.result == "warn":
+                    c["should"] += 1
+                else:
+                    c["notes"] += 1
+    return c
+
+
+def _implementations(all_results):
+    out = []
+    for r in all_results:
+        if r.implementation not in out:
+            out.append(r.implementation)
+    return out
 
 
 def outcome(case):

@@ -53,6 +53,24 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(data["totals"]["F"], 4)
         json.dumps(data)
 
+    def test_verdicts_lead_every_report(self):
+        import test_expectations as te
+        rs = [te.classified()]
+        data = report_json.build(rs, "fail")
+        counts = data["deviations"]["qemu 7.2"]["counts"]
+        self.assertEqual((counts["must_deviations"], counts["should_warnings"], counts["notes"]), (2, 1, 1))
+        self.assertEqual(data["configs"]["smmuv3 (qemu 7.2)"]["failed"][0]["checks"][1]["id"], "dma.untouched")
+        text = report_html.build(rs, "fail", "meta")
+        self.assertLess(text.index("<section id=deviations>"), text.index("<table id=matrix"))
+        self.assertIn("<h3 class=headline>qemu 7.2: 2 MUST deviations (5 failed checks, 4 known), 1 SHOULD warning, "
+                      "1 note</h3>", text)
+        root = report_junit.build(rs)
+        known = [tc for tc in root.iter("testcase") if tc.get("name") == "smmuv3.inval.known_only"][0]
+        self.assertIsNone(known.find("failure"))
+        self.assertIn("known-deviation event.CLASS MUST", known.find("system-out").text)
+        warned = [tc for tc in root.iter("testcase") if tc.get("name") == "smmuv3.s1.warned"][0]
+        self.assertIn("should-warning map.range SHOULD", warned.find("system-out").text)
+
     def test_matrix(self):
         text = matrix.render(sample_results())
         self.assertIn("dma.edu", text)
