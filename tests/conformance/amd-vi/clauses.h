@@ -18,6 +18,7 @@
 //    definition gives alike (translation through the DTE and the v1 tables, the IR/IW/PR bits, the
 //    COMPLETION_WAIT store, the register layout and access types). A behaviour with no such source is
 //    SHOULD (the suite's reading, reported as a warning); where implementations differ it is OPEN.
+// A reference never contains ']' (the console line is `# check ... [<ref>]: ...`).
 #pragma once
 
 #include "kernel/test.h"
@@ -42,11 +43,12 @@ inline constexpr Clause kPermission{Strength::kMust, "AMD 48882 §2.2.3 (unverif
 inline constexpr Clause kMode0{Strength::kMust, "AMD 48882 §2.2.2.1",
                                "paraphrase (QEMU, VirtualBox alike): Mode 0 forwards the request untranslated, "
                                "access controlled by DTE.IR/IW"};
-inline constexpr Clause kTvZero{Strength::kMust, "AMD 48882 Table 8 (as cited by QEMU commit 'amd_iommu: Do not "
-                                                 "assume passthrough translation when DTE[TV]=0')",
-                                "paraphrase by that commit: a DTE with V=1, TV=0 does not contain a valid address "
-                                "translation information. If a request requires a table walk, the walk is "
-                                "terminated when this condition is encountered."};
+inline constexpr Clause kTvZero{Strength::kMust, "AMD 48882 Table 8 (V, TV, and GV Fields in Device Table Entry; as "
+                                                 "cited by a QEMU fix)",
+                                "paraphrase by QEMU commit 'amd_iommu: Do not assume passthrough translation when "
+                                "DTE[TV]=0': a DTE with V=1, TV=0 does not contain a valid address translation "
+                                "information. If a request requires a table walk, the walk is terminated when this "
+                                "condition is encountered."};
 inline constexpr Clause kModeReserved{Strength::kMust, "AMD 48882 §2.2.2.1",
                                       "paraphrase: Mode 7 is a reserved encoding; no implementation translates through "
                                       "it (QEMU and VirtualBox abort the walk)"};
@@ -140,9 +142,11 @@ inline constexpr Clause kRunBits{Strength::kMust, "AMD 48882 MMIO 2020h Status C
                                  "paraphrase (register definition): the Run bits are read-only and report whether "
                                  "the command buffer / event log is running (follows CmdBufEn / EventLogEn)"};
 inline constexpr Clause kComWaitIntW1C{Strength::kMust, "AMD 48882 MMIO 2020h Status ComWaitInt (unverified)",
-                                       "paraphrase (RW1C in QEMU's own write-1-to-clear mask 0x67, Linux clears it by "
-                                       "writing 1, VirtualBox alike; EventOverflow in the same register is 'RW1C', "
-                                       "verbatim via Linux commit 5ce97f4ec5e0)"};
+                                       "paraphrase (QEMU fix 'hw/i386/amd_iommu: Support MMIO writes to the status "
+                                       "register': 'so that guest can reset the EventOverflow, EventLogInt, ComWaitIntr, "
+                                       "etc bits'; RW1C in QEMU's own mask 0x67, Linux clears it by writing 1; "
+                                       "EventOverflow in the same register is 'RW1C', verbatim via Linux commit "
+                                       "5ce97f4ec5e0)"};
 inline constexpr Clause kEfrReadOnly{Strength::kMust, "AMD 48882 MMIO 0030h Extended Feature Register (unverified)",
                                      "paraphrase (register definition): the Extended Feature Register is read-only"};
 inline constexpr Clause kCapability{Strength::kMust, "AMD 48882 §3.1 (unverified)",
