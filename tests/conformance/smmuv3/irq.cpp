@@ -115,24 +115,23 @@ void recover_cmdq(IrqEnv& e, uint32_t bad_index) {
 VIOMMU_TEST(irq_dt, "smmuv3.irq.dt_describes_wired_interrupts", "smmuv3,irq") {
   Smmu* s = Smmu::get();
   if (!s) return t.skip("no arm,smmu-v3 node in the device tree");
-  const auto& p = kernel::platform();
   unsigned named = 0;
   for (unsigned i = 0; i < drivers::smmuv3::kIrqSources; ++i) {
-    const uint32_t intid = p.smmuv3_irqs[i];
+    const uint32_t intid = s->irq_intid(static_cast<IrqSource>(i));
     if (intid == 0) continue;
     ++named;
     // A wired SMMU interrupt is an SPI: INTIDs 32..1019 (GIC architecture).
     t.check("irq.spi", kIrqSpi, intid >= 32 && intid < 1020, "%s interrupt INTID %u is not an SPI",
             source_name(static_cast<IrqSource>(i)), static_cast<unsigned>(intid));
     for (unsigned k = 0; k < i; ++k)
-      t.check("irq.unique", kIrqUnique, p.smmuv3_irqs[k] != intid, "%s and %s share INTID %u",
+      t.check("irq.unique", kIrqUnique, s->irq_intid(static_cast<IrqSource>(k)) != intid, "%s and %s share INTID %u",
               source_name(static_cast<IrqSource>(k)), source_name(static_cast<IrqSource>(i)), static_cast<unsigned>(intid));
   }
   // §3.18: an SMMU supports wired interrupts, MSIs, or both. Without MSIs (IDR0.MSI = 0) the wired outputs
   // are the only notification: at least the Event queue and GERROR ones must be described.
   if (!s->idr0().msi()) {
-    t.check("irq.wired", kIrqWiredNeeded, p.smmuv3_irqs[0] != 0, "SMMU_IDR0.MSI = 0 and the DT names no eventq interrupt");
-    t.check("irq.wired", kIrqWiredNeeded, p.smmuv3_irqs[3] != 0, "SMMU_IDR0.MSI = 0 and the DT names no gerror interrupt");
+    t.check("irq.wired", kIrqWiredNeeded, s->irq_intid(IrqSource::kEventq) != 0, "SMMU_IDR0.MSI = 0 and the DT names no eventq interrupt");
+    t.check("irq.wired", kIrqWiredNeeded, s->irq_intid(IrqSource::kGerror) != 0, "SMMU_IDR0.MSI = 0 and the DT names no gerror interrupt");
   } else {
     t.note("SMMU_IDR0.MSI = 1; %u wired interrupts named in the DT", named);
   }
