@@ -2,7 +2,8 @@
 // at an IO virtual address and judges what the IOMMU did with it, from memory alone.
 //
 //   translated:  the DMA completes (dma.status), the bytes arrive at the translated address or are delivered
-//                to the device from it (dma.data), and the bytes around the target are untouched (dma.canary).
+//                to the device from it (dma.data; the device first holds other bytes), and the bytes around the
+//                target are untouched (dma.canary).
 //   terminated:  a device write leaves the memory it would have reached untouched (dma.untouched); a device
 //                read delivers none of that memory's bytes to the device (dma.no_leak), seen by loading other
 //                bytes into the device first and writing what it holds afterwards back out through the
@@ -32,7 +33,9 @@ const char* to_string(Direction d);
 // The one byte pattern the kit moves; seeds differ per DMA so stale data never matches.
 constexpr uint8_t pattern(uint8_t seed, size_t i) { return static_cast<uint8_t>(seed + i * 7 + (i >> 8)); }
 
-// Memory the endpoint reaches at `iova` (identity mapped for most cases), `pa` as the CPU sees it.
+// Memory the endpoint reaches at `iova` (identity mapped for most cases), `pa` as the CPU sees it. A staging
+// area of length 0 says the endpoint reaches no memory at all (its IOMMU blocks the whole stream): the probe
+// then judges a terminated write with whatever the device holds, and notes a terminated read unobservable.
 struct Staging {
   uint64_t iova = 0;
   uint64_t pa = 0;
