@@ -1,5 +1,5 @@
 // Properties every IOMMU must have, written once over kit::Iommu and registered per IOMMU with
-//   VIOMMU_KIT_PROPERTIES(smmuv3, "smmuv3", "smmuv3,property", smmu_tests::KitAdapter)
+//   VIOMMU_KIT_PROPERTIES(smmuv3, "smmuv3", "smmuv3,property", smmuv3_tests::KitAdapter)
 // which adds the cases <prefix>.property.<name>. Each reads top to bottom: set up through the domain
 // interface, ask the oracle, move bytes with the DmaProbe, compare fault records through the adapter.
 #pragma once

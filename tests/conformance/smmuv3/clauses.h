@@ -9,7 +9,7 @@
 
 #include "kernel/test.h"
 
-namespace smmu_tests {
+namespace smmuv3_tests {
 
 using kernel::Clause;
 using kernel::Strength;
@@ -304,10 +304,12 @@ inline constexpr Clause kSyncNone{Strength::kMust, SMMU_REF "§4.7.3 SIG_NONE",
     "The command takes no further action on its completion."};
 
 // ---- the identity test: is DMA translated at all ---------------------------------------------------------------
+inline constexpr Clause kOwnTables{Strength::kMust, SMMU_REF "§3.3",
+    "The StreamID of an incoming transaction locates an STE."};
 inline constexpr Clause kDmaTranslated{Strength::kMust, SMMU_REF "§5.2 Config",
     "0b101 | Yes | Translate | Bypass | S1* valid"};
 
 #undef SMMU_REF
 #undef ARM_REF
 
-}  // namespace smmu_tests
+}  // namespace smmuv3_tests

@@ -7,7 +7,7 @@
 
 namespace {
 
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using spec::smmuv3::CmdSync;
 
 constexpr uint32_t kMsiData = 0x5eed'c0deu;

@@ -7,7 +7,7 @@
 #include "kernel/dma_memory.h"
 #include "kernel/platform.h"
 
-namespace smmu_tests {
+namespace smmuv3_tests {
 
 using model::smmuv3::Outcome;
 using model::smmuv3::Status;
@@ -17,32 +17,9 @@ using spec::smmuv3::EventType;
 
 namespace {
 constexpr size_t kStagingBytes = 0x10000;
-constexpr uint8_t kCanary = 0xa5;        // memory a blocked device write must leave alone
-constexpr uint8_t kReadBackFill = 0x5a;  // the staging block before the device writes back what it holds
-// A run of this many bytes of the blocked read's source pattern in what the device delivers is a leak: the
-// pattern changes from byte to byte, so neither a fill nor zeros can produce it by chance.
-constexpr size_t kLeakRun = 4;
+constexpr uint8_t kCanary = 0xa5;  // memory a blocked device write must leave alone
 unsigned long ul(uint64_t v) { return static_cast<unsigned long>(v); }
-uint8_t pattern(uint8_t seed, size_t i) { return static_cast<uint8_t>(seed + i * 7 + (i >> 8)); }
-
-size_t first_not_pattern(const uint8_t* m, size_t len, uint8_t seed) {
-  for (size_t i = 0; i < len; ++i)
-    if (m[i] != pattern(seed, i)) return i;
-  return len;
-}
-size_t first_changed(const uint8_t* m, size_t len, uint8_t fill) {
-  for (size_t i = 0; i < len; ++i)
-    if (m[i] != fill) return i;
-  return len;
-}
-size_t longest_pattern_run(const uint8_t* m, size_t len, uint8_t seed) {
-  size_t best = 0, run = 0;
-  for (size_t i = 0; i < len; ++i) {
-    run = m[i] == pattern(seed, i) ? run + 1 : 0;
-    if (run > best) best = run;
-  }
-  return best;
-}
+using kit::pattern;
 
 const char* outcome_name(const Outcome& o) {
   switch (o.status) {
@@ -53,133 +30,101 @@ const char* outcome_name(const Outcome& o) {
   return "?";
 }
 
-// What one DMA did, observed once.
-struct Seen {
-  drivers::DmaStatus st = drivers::DmaStatus::kOk;
-  uint64_t pa = 0;
-  uint8_t* m = nullptr;  // the memory the DMA would reach (prefilled), or nullptr
-  bool got = false;      // an event record after the DMA
-  EventRecord ev{};
-  EventRecord extra[4]{};
-  unsigned extras = 0, extras_dropped = 0;
-  // Device reads: what the device holds afterwards, written back to the staging block.
-  bool read_back = false;  // the write-back reported completion or changed the staging block
-  drivers::DmaStatus back_st = drivers::DmaStatus::kOk;
-  const uint8_t* back = nullptr;
-};
+bool recorded(const Outcome& o) { return o.status == Status::kFault && o.record; }
 
-// Prefills, runs the DMA, and collects the records and (for a read) what the device delivered. `wait_record`:
-// wait (bounded) for a record instead of only looking for one. `preload`: first load the endpoint's storage
-// (quietly: a stream the case blocks entirely cannot be loaded, and then nothing depends on it) with the data
-// to write, or for a read with something other than what memory holds, so that what a read delivered is
-// recognisable.
-Seen run_dma(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t pa, bool wait_record, bool preload, size_t len,
-             uint8_t seed) {
+// One DMA the device must end as `o`, judged by the kit's DmaProbe (translated: dma.status, dma.data,
+// dma.canary; terminated: dma.untouched, dma.no_leak at `victim_pa`), then its event records. `staging`: the
+// oracle lets the endpoint reach the staging block (under the configuration `o` was predicted with).
+void judge(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, const Outcome& o, uint64_t victim_pa, bool staging,
+           const kernel::Clause& why, size_t len, uint8_t seed) {
+  e.smmu->drain_events();
+  kit::DmaProbe probe(e.t, ep, staging ? e.staging_area() : kit::Staging{}, kit::ProbeClauses{&why, &why});
+  if (o.ok()) {
+    probe.expect_translated(d, iova, o.pa, len, seed);
+  } else {
+    // How the device reports a terminated transaction is the device's business (QEMU's DMA API turns a failed
+    // translation into a bounce buffer with nothing behind it, so virtio-blk may even report success): the
+    // SMMU's part is that memory stays untouched, nothing leaks, and the record is right.
+    probe.expect_terminated(d, iova, victim_pa, len, seed);
+  }
+  expect_records(e, o, why, len);
+}
+
+// What one DMA did, seen without judging it (check_dma_open: which permitted outcome did the device take?).
+struct Seen {
+  bool through = false;  // the data arrived (a write at pa, a read delivered pa's bytes)
+  bool got = false;      // an event record
+  EventRecord ev{};
+};
+Seen observe(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t pa, bool wait_record, size_t len, uint8_t seed) {
   Seen s;
   const bool write = d == Dir::kDeviceWrites;
-  if (preload) e.load(ep, len, write ? seed : static_cast<uint8_t>(seed ^ 0x80), true);
+  // Loading may fail (a stream the device blocks entirely): nothing then depends on it.
+  e.load(ep, len, write ? seed : static_cast<uint8_t>(~seed), true);
   e.smmu->drain_events();
-  s.pa = pa;
-  s.m = pa ? kernel::DmaMemory::ptr<uint8_t>(pa) : nullptr;
-  if (s.m) {
-    for (size_t i = 0; i < len; ++i) s.m[i] = write ? kCanary : pattern(seed, i);
+  uint8_t* m = pa ? kernel::DmaMemory::ptr<uint8_t>(pa) : nullptr;
+  if (m) {
+    for (size_t i = 0; i < len; ++i) m[i] = write ? kCanary : pattern(seed, i);
     arch::dma_wmb();
   }
-  s.st = write ? ep->write(iova, len) : ep->read(iova, len);
+  if (write) ep->write(iova, len);
+  else ep->read(iova, len);
   arch::dma_rmb();
   s.got = wait_record ? e.smmu->wait_event(s.ev, 100) : e.smmu->pop_event(s.ev);
-  if (s.got) {
-    EventRecord more;
-    while (e.smmu->pop_event(more)) {
-      if (s.extras < 4) s.extra[s.extras++] = more;
-      else ++s.extras_dropped;
-    }
+  e.smmu->drain_events();
+  if (m && write) {
+    size_t i = 0;
+    while (i < len && m[i] == pattern(seed, i)) ++i;
+    s.through = i == len;
   }
-  if (!write) {
+  if (m && !write) {
     uint8_t* b = kernel::DmaMemory::ptr<uint8_t>(e.staging);
-    std::memset(b, kReadBackFill, len);
+    std::memset(b, 0, len);
     arch::dma_wmb();
-    s.back_st = ep->write(e.staging_iova, len);
+    ep->write(e.staging_iova, len);
     arch::dma_rmb();
-    s.back = b;
-    s.read_back = s.back_st == drivers::DmaStatus::kOk || first_changed(b, len, kReadBackFill) < len;
+    size_t i = 0;
+    while (i < len && b[i] == pattern(seed, i)) ++i;
+    s.through = i == len;
     e.smmu->drain_events();  // the write-back's own records, if any, are not this DMA's
   }
   return s;
 }
 
-// Checks what run_dma saw against the outcome `o` the device had to produce.
-void judge(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, const Outcome& o, const Seen& s, const kernel::Clause& why,
-           size_t len, uint8_t seed) {
+}  // namespace
+
+void expect_records(Env& e, const Outcome& o, const kernel::Clause& why, size_t len) {
   kernel::Test& t = e.t;
-  const bool write = d == Dir::kDeviceWrites;
-  if (o.ok()) {
-    t.check("dma.status", why, s.st == drivers::DmaStatus::kOk, "DMA %s 0x%lx (%s): %s, the model translates it to 0x%lx",
-            write ? "to" : "from", ul(iova), ep->name(), drivers::to_string(s.st), ul(o.pa));
-    if (s.st == drivers::DmaStatus::kOk) {
-      if (write) {
-        const size_t bad = first_not_pattern(s.m, len, seed);
-        t.check("dma.data", why, bad == len,
-                "device write did not land at the model's pa 0x%lx: byte %lu is 0x%02x, expected 0x%02x", ul(o.pa),
-                ul(bad), bad < len ? s.m[bad] : 0, bad < len ? pattern(seed, bad) : 0);
-      } else {
-        const size_t bad = first_not_pattern(s.back, len, seed);
-        t.check("dma.data", why, s.back_st == drivers::DmaStatus::kOk && bad == len,
-                "device read from the model's pa 0x%lx: read-back %s, first differing byte %lu", ul(o.pa),
-                drivers::to_string(s.back_st), ul(bad));
-      }
-    }
-    t.check("event.none", kNoEventOnSuccess, !s.got, "a translated DMA recorded an event (type 0x%02lx %s, input 0x%lx)",
-            ul(s.ev.type()), event_name(s.ev.type()), ul(s.ev.input_addr()));
+  EventRecord ev;
+  if (!recorded(o)) {
+    const bool got = e.smmu->pop_event(ev);
+    if (o.ok())
+      t.check("event.none", kNoEventOnSuccess, !got, "a translated DMA recorded an event (type 0x%02lx %s, input 0x%lx)",
+              ul(ev.type()), event_name(ev.type()), ul(ev.input_addr()));
+    else
+      t.check("event.none", why, !got, "event recorded (0x%02lx %s) for a transaction the model %s", ul(ev.type()),
+              event_name(ev.type()), o.status == Status::kAbort ? "aborts without a record" : "terminates without a record");
+    e.smmu->drain_events();
     return;
   }
-
-  // Fault or abort: the DMA must not have completed, must not have touched memory, and a read must have
-  // delivered nothing. How the device reports a terminated transaction is the device's business (QEMU's DMA
-  // API turns a failed translation into a bounce buffer with nothing behind it, so virtio-blk may even report
-  // success): the SMMU's part is that memory stays untouched, nothing leaks, and the record is right.
-  if (s.st == drivers::DmaStatus::kOk)
-    t.note("%s reported success for a DMA the SMMU terminated (%s)", ep->name(), outcome_name(o));
-  if (s.m && write) {
-    const size_t bad = first_changed(s.m, len, kCanary);
-    t.check("dma.untouched", why, bad == len, "memory at 0x%lx changed by a DMA that must not complete (byte %lu is 0x%02x)",
-            ul(s.pa), ul(bad), bad < len ? s.m[bad] : 0);
+  if (!t.check("event.record", why, e.smmu->wait_event(ev, 100), "no event record; the model predicts %s (SID 0x%x, input 0x%lx)",
+               event_name(o.event.type()), static_cast<unsigned>(o.event.streamid()), ul(o.event.input_addr())))
+    return;
+  expect_event(t, o.event, ev);
+  // A device may split one DMA into several accesses, and may retry: later records repeat the first one's type
+  // and StreamID (with an InputAddr inside the same buffer, for the types that carry one). Anything else is a
+  // second, unexpected event.
+  const bool has_input = ev.event_type() >= EventType::kFWalkEabt && ev.event_type() <= EventType::kFPermission;
+  EventRecord x;
+  for (unsigned n = 0; n < 4096 && e.smmu->pop_event(x); ++n) {
+    const bool same = x.type() == ev.type() && x.streamid() == ev.streamid() &&
+                      (!has_input || (x.input_addr() >= ev.input_addr() && x.input_addr() < ev.input_addr() + len));
+    if (!t.check("event.extra", kOneEvent, same, "unexpected extra event 0x%02lx (%s) SID 0x%lx input 0x%lx",
+                 ul(x.type()), event_name(x.type()), ul(x.streamid()), ul(x.input_addr())))
+      break;
   }
-  if (s.m && !write) {
-    if (s.read_back) {
-      const size_t run = longest_pattern_run(s.back, len, seed);
-      t.check("dma.no_leak", why, run < kLeakRun,
-              "a blocked read delivered the source memory: %lu consecutive bytes of the pattern at 0x%lx came back",
-              ul(run), ul(s.pa));
-    } else {
-      t.note("%s could not write back what it holds (%s): what the blocked read delivered is not observable",
-             ep->name(), drivers::to_string(s.back_st));
-    }
-  }
-  if (o.status == Status::kFault && o.record) {
-    if (!t.check("event.record", why, s.got, "no event record; the model predicts %s (SID 0x%x, input 0x%lx)",
-                 event_name(o.event.type()), static_cast<unsigned>(o.event.streamid()), ul(o.event.input_addr())))
-      return;
-    expect_event(t, o.event, s.ev);
-    // A device may split one DMA into several accesses, and may retry: later records repeat the first one's type
-    // and StreamID (with an InputAddr inside the same buffer, for the types that carry one). Anything else is a
-    // second, unexpected event.
-    const bool has_input = s.ev.event_type() >= EventType::kFWalkEabt && s.ev.event_type() <= EventType::kFPermission;
-    for (unsigned i = 0; i < s.extras; ++i) {
-      const EventRecord& x = s.extra[i];
-      const bool same = x.type() == s.ev.type() && x.streamid() == s.ev.streamid() &&
-                        (!has_input || (x.input_addr() >= s.ev.input_addr() && x.input_addr() < s.ev.input_addr() + len));
-      if (!t.check("event.extra", kOneEvent, same, "unexpected extra event 0x%02lx (%s) SID 0x%lx input 0x%lx",
-                   ul(x.type()), event_name(x.type()), ul(x.streamid()), ul(x.input_addr())))
-        break;
-    }
-  } else {
-    t.check("event.none", why, !s.got, "event recorded (0x%02lx %s) for a transaction the model %s", ul(s.ev.type()),
-            event_name(s.ev.type()), o.status == Status::kAbort ? "aborts without a record" : "terminates without a record");
-  }
+  e.smmu->drain_events();
 }
-
-}  // namespace
 
 const char* event_name(uint64_t type) {
   switch (static_cast<EventType>(type)) {
@@ -315,8 +260,10 @@ bool Env::attach(Domain& d, DmaEndpoint* ep) {
 
 bool Env::write_ste(uint32_t sid_, const spec::smmuv3::Ste& s) { return synced(smmu->write_ste(sid_, s), "writing the STE"); }
 
+model::smmuv3::Config Env::model_config() const { return smmu->model_config(); }
+
 Outcome Env::predict(uint32_t sid_, uint64_t iova, bool write) const {
-  return predict(sid_, iova, write, smmu->model_config());
+  return predict(sid_, iova, write, model_config());
 }
 
 Outcome Env::predict(uint32_t sid_, uint64_t iova, bool write, const model::smmuv3::Config& c) const {
@@ -330,6 +277,12 @@ Outcome Env::predict(uint32_t sid_, uint64_t iova, bool write, const model::smmu
   txn.privileged = false;
   txn.instruction = false;
   return model::smmuv3::walk(mem, c, smmu->global_state(), txn);
+}
+
+kit::Staging Env::staging_area() const { return kit::Staging{staging_iova, staging, kStagingBytes / 2}; }
+
+bool Env::reaches_staging(uint32_t sid_, const model::smmuv3::Config& c) const {
+  return predict(sid_, staging_iova, false, c).ok() && predict(sid_, staging_iova, true, c).ok();
 }
 
 bool Env::load(DmaEndpoint* ep, size_t len, uint8_t seed, bool quiet, const kernel::Clause& why) {
@@ -396,48 +349,37 @@ void expect_event(kernel::Test& t, const EventRecord& x, const EventRecord& o) {
 
 Outcome check_dma(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa, const kernel::Clause& why,
                   size_t len, uint8_t seed) {
-  kernel::Test& t = e.t;
-  const bool write = d == Dir::kDeviceWrites;
-  const Outcome o = e.predict(e.sid(ep), iova, write);
+  const uint32_t sid = e.sid(ep);
+  const Outcome o = e.predict(sid, iova, d == Dir::kDeviceWrites);
   if (o.ok() && mapped_pa != 0)
-    t.check("oracle", kernel::kSuite, mapped_pa == o.pa, "the model translates 0x%lx to 0x%lx, the case mapped it to 0x%lx",
-            ul(iova), ul(o.pa), ul(mapped_pa));
-  // A DMA that must succeed needs the endpoint loaded first: a failed load is a failed `dma.status`.
-  if (write && o.ok() && !e.load(ep, len, seed, false, why)) return o;
-  const uint64_t pa = o.ok() ? o.pa : mapped_pa;
-  // A blocked read is preloaded so that a leak is recognisable; a blocked write needs no data (and a stream
-  // the case blocks entirely would record the load's own fault).
-  const bool preload = !write && pa != 0;
-  const Seen s = run_dma(e, ep, iova, d, pa, o.status == Status::kFault && o.record, preload, len, seed);
-  judge(e, ep, iova, d, o, s, why, len, seed);
+    e.t.check("oracle", kernel::kSuite, mapped_pa == o.pa, "the model translates 0x%lx to 0x%lx, the case mapped it to 0x%lx",
+              ul(iova), ul(o.pa), ul(mapped_pa));
+  judge(e, ep, iova, d, o, mapped_pa, e.reaches_staging(sid, e.model_config()), why, len, seed);
   return o;
 }
 
 void check_dma_open(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa, const Outcome* permitted,
-                    const char* const* names, size_t n, const char* id, const kernel::Clause& c) {
+                    const model::smmuv3::Config* configs, const char* const* names, size_t n, const char* id,
+                    const kernel::Clause& c) {
   kernel::Test& t = e.t;
-  const bool write = d == Dir::kDeviceWrites;
   const size_t len = kLen;
   const uint8_t seed = 0x3c;
   uint64_t pa = mapped_pa;
   bool any_record = false;
   for (size_t i = 0; i < n; ++i) {
     if (permitted[i].ok() && pa == mapped_pa) pa = permitted[i].pa;
-    any_record |= permitted[i].status == Status::kFault && permitted[i].record;
+    any_record |= recorded(permitted[i]);
   }
-  const Seen s = run_dma(e, ep, iova, d, pa, any_record, write || pa != 0, len, seed);
+  const Seen s = observe(e, ep, iova, d, pa, any_record, len, seed);
   // Which permitted outcome did the device take? Data through: a translation; else by the record, or silence.
-  bool through = false;
-  if (s.m && write) through = first_not_pattern(s.m, len, seed) == len;
-  if (s.m && !write) through = s.read_back && first_not_pattern(s.back, len, seed) == len;
   size_t pick = n;
   for (size_t i = 0; i < n && pick == n; ++i) {
     const Outcome& o = permitted[i];
-    if (through) {
+    if (s.through) {
       if (o.ok()) pick = i;
     } else if (s.got) {
-      if (o.status == Status::kFault && o.record && o.event.type() == s.ev.type()) pick = i;
-    } else if (!o.ok() && !(o.status == Status::kFault && o.record)) {
+      if (recorded(o) && o.event.type() == s.ev.type()) pick = i;
+    } else if (!o.ok() && !recorded(o)) {
       pick = i;
     }
   }
@@ -448,11 +390,12 @@ void check_dma_open(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapp
     for (const char* p = names[i]; *p && at + 1 < sizeof list; ++p) list[at++] = *p;
   }
   if (!t.check(id, c, pick < n, "the device %s; permitted: %s",
-               through ? "let the DMA through" : s.got ? event_name(s.ev.type()) : "terminated it without a record",
+               s.through ? "let the DMA through" : s.got ? event_name(s.ev.type()) : "terminated it without a record",
                list))
     return;
   t.choice(id, c, pick == 0, "the device chose '%s', the model '%s'", names[pick], names[0]);
-  judge(e, ep, iova, d, permitted[pick], s, c, len, seed);
+  const model::smmuv3::Config cfg = configs ? configs[pick] : e.model_config();
+  judge(e, ep, iova, d, permitted[pick], mapped_pa, e.reaches_staging(e.sid(ep), cfg), c, len, seed);
 }
 
 void expect_fault(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, EventType type, uint64_t mapped_pa,
@@ -483,4 +426,4 @@ void expect_abort(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped
   check_dma(e, ep, iova, d, mapped_pa, why, len);
 }
 
-}  // namespace smmu_tests
+}  // namespace smmuv3_tests

@@ -2,13 +2,14 @@
 // oracle over guest RAM, and "DMA then compare with the model" checks.
 //
 // Every DMA check asks the oracle (model::smmuv3::walk) for the outcome from the SMMU's live registers and
-// the structures now in guest memory, runs the DMA from the endpoint, and compares: the output address and
-// the bytes for a translation, the complete event record field by field for a fault (each field its own check
-// ID, so that one wrong field does not hide the others), silence for an abort; a blocked write must leave
-// memory untouched and a blocked read must deliver nothing.
+// the structures now in guest memory, runs the DMA from the endpoint through the kit's DmaProbe
+// (tests/kit/dma_probe.h), and compares: the output address, the bytes and the canaries around them for a
+// translation, the complete event record field by field for a fault (each field its own check ID, so that
+// one wrong field does not hide the others), silence for an abort; a blocked write must leave memory
+// untouched and a blocked read must deliver nothing.
 //
 // Check IDs (clauses in clauses.h): oracle (the case's own derivation vs the model, kSuite), dma.status,
-// dma.data, dma.untouched, dma.no_leak, event.record, event.none, event.extra, event.<field> (event.type,
+// dma.data, dma.canary, dma.untouched, dma.no_leak, event.record, event.none, event.extra, event.<field> (event.type,
 // event.StreamID, event.SSV, event.SubstreamID, event.Stall, event.PnU, event.InD, event.RnW, event.S2,
 // event.CLASS, event.InputAddr, event.FetchAddr, event.IPA, event.NSIPA, event.TTRnW), cmdq.sync (a CMD_SYNC
 // behind a configuration change or invalidation did not complete).
@@ -24,8 +25,9 @@
 #include "model/guest_memory.h"
 #include "model/smmuv3/walk.h"
 #include "tests/conformance/smmuv3/clauses.h"
+#include "tests/kit/dma_probe.h"
 
-namespace smmu_tests {
+namespace smmuv3_tests {
 
 using drivers::DmaEndpoint;
 using drivers::smmuv3::Domain;
@@ -59,6 +61,11 @@ class Env {
   uint64_t target(unsigned i) const { return staging + 0x8000 + uint64_t{i} * 0x1000; }
   // A fresh 64 KiB-aligned 64 KiB buffer (freed with the Env); 0 (and an error reported) when out of memory.
   uint64_t page64k();
+  // The staging block's first half as the kit's DmaProbe sees it.
+  kit::Staging staging_area() const;
+  // Whether the oracle lets sid's endpoint load from and write back to the staging block (false when the
+  // case blocks the whole stream: the probe then has no staging area).
+  bool reaches_staging(uint32_t sid, const model::smmuv3::Config& c) const;
 
   // Attaches ep to d with the endpoint driver's memory and the staging block identity mapped.
   bool attach(Domain& d, DmaEndpoint* ep);
@@ -71,6 +78,8 @@ class Env {
   bool mapped(bool ok, const char* what);
 
   uint32_t sid(DmaEndpoint* ep) const { return smmu->sid_of(ep->rid()); }
+  // The model's configuration: this SMMU's ID registers, so that the oracle obeys what the SMMU advertises.
+  model::smmuv3::Config model_config() const;
   model::smmuv3::Outcome predict(uint32_t sid, uint64_t iova, bool write) const;
   // The same under another model configuration (an OPEN choice taken the other way).
   model::smmuv3::Outcome predict(uint32_t sid, uint64_t iova, bool write, const model::smmuv3::Config& c) const;
@@ -84,7 +93,8 @@ class Env {
   uint64_t extra_[8] = {};
 };
 
-enum class Dir : uint8_t { kDeviceWrites, kDeviceReads };
+// The kit's one direction type (kDeviceWrites, kDeviceReads).
+using Dir = kit::Direction;
 
 // The clause a fault of this type rests on when a case names no more specific one (§7.3.x).
 const kernel::Clause& fault_clause(spec::smmuv3::EventType type);
@@ -97,12 +107,20 @@ const kernel::Clause& fault_clause(spec::smmuv3::EventType type);
 model::smmuv3::Outcome check_dma(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa,
                                  const kernel::Clause& why, size_t len = kLen, uint8_t seed = 0x3c);
 
-// OPEN: the specification permits each of `permitted[0..n)` (permitted[0] is the model's choice). The device's
-// outcome must be one of them (check `id` under `c`, an OPEN clause), a pick other than the model's is a note,
-// and the picked outcome is then checked in full as check_dma does. `names[i]` describes permitted[i].
+// OPEN: the specification permits each of `permitted[0..n)` (permitted[0] is the model's choice, predicted
+// under configs[0], and so on; configs == nullptr: every outcome under the SMMU's own configuration). The
+// device's outcome, seen from one DMA, must be one of them (check `id` under `c`, an OPEN clause), a pick other
+// than the model's is a note, and the picked outcome is then checked in full as check_dma does, with a second
+// DMA. `names[i]` describes permitted[i].
 void check_dma_open(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa,
-                    const model::smmuv3::Outcome* permitted, const char* const* names, size_t n, const char* id,
-                    const kernel::Clause& c);
+                    const model::smmuv3::Outcome* permitted, const model::smmuv3::Config* configs,
+                    const char* const* names, size_t n, const char* id, const kernel::Clause& c);
+
+// After a DMA the oracle says ends as `o`: the device's event records, compared field by field with the
+// predicted one (event.record, event.<field>, event.extra), or none (event.none, under `why` for a
+// termination without a record and kNoEventOnSuccess for a translation). `len`: the DMA's length (a device may
+// split it and record each access).
+void expect_records(Env& e, const model::smmuv3::Outcome& o, const kernel::Clause& why, size_t len);
 
 // The event record comparison, field by field (only the fields the record type defines).
 void expect_event(kernel::Test& t, const spec::smmuv3::EventRecord& expected,
@@ -123,4 +141,4 @@ void expect_abort(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped
 
 const char* event_name(uint64_t type);
 
-}  // namespace smmu_tests
+}  // namespace smmuv3_tests

@@ -4,7 +4,7 @@
 #include "tests/conformance/smmuv3/fixture.h"
 
 namespace {
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using spec::smmuv3::Ste;
 using spec::smmuv3::SteConfig;
 

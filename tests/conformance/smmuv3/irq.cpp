@@ -12,7 +12,7 @@
 
 namespace {
 
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using drivers::smmuv3::IrqSource;
 using spec::smmuv3::CmdSync;
 using spec::smmuv3::Command;

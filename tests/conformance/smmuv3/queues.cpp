@@ -4,7 +4,7 @@
 #include "tests/conformance/smmuv3/fixture.h"
 
 namespace {
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using namespace spec::smmuv3;
 
 uint32_t wrap_mask(unsigned log2) { return (1u << (log2 + 1)) - 1; }

@@ -5,7 +5,7 @@
 #include "tests/conformance/smmuv3/fixture.h"
 
 namespace {
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using namespace spec::smmuv3;
 
 Smmu* need_smmu(kernel::Test& t) {

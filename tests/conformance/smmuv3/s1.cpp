@@ -5,7 +5,7 @@
 
 namespace {
 
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using spec::smmuv3::EventType;
 using spec::vmsa::Descriptor;
 
@@ -159,16 +159,6 @@ VIOMMU_TEST(s1_af_before_perm, "smmuv3.s1.access_flag_before_permission", "smmuv
 }
 
 // ---- translation faults ----
-VIOMMU_TEST(s1_xlat_unmapped_write, "smmuv3.s1.translation_fault_unmapped_write", "smmuv3,s1,fault") {
-  with_domain(t, DomainConfig{}, Domain::rw_leaf(), [&](Env& e, Domain&) {
-    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceWrites, EventType::kFTranslation, 0, kInvalidDesc);
-  });
-}
-VIOMMU_TEST(s1_xlat_unmapped_read, "smmuv3.s1.translation_fault_unmapped_read", "smmuv3,s1,fault") {
-  with_domain(t, DomainConfig{}, Domain::rw_leaf(), [&](Env& e, Domain&) {
-    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceReads, EventType::kFTranslation, 0, kInvalidDesc);
-  });
-}
 VIOMMU_TEST(s1_xlat_no_table, "smmuv3.s1.translation_fault_invalid_level1", "smmuv3,s1,fault") {
   with_domain(t, DomainConfig{}, Domain::rw_leaf(), [&](Env& e, Domain&) {
     // Another 512 GiB region: the level-0 descriptor is invalid.

@@ -10,7 +10,7 @@
 
 namespace {
 
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using spec::smmuv3::EventType;
 
 // Where the relocated memory goes, as offsets from a base IOVA: the test page, the staging block, then

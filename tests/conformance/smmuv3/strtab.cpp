@@ -13,7 +13,7 @@
 
 namespace {
 
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using spec::smmuv3::EventType;
 using spec::smmuv3::Ste;
 using spec::smmuv3::SteConfig;
@@ -116,15 +116,17 @@ VIOMMU_TEST(strtab_strw_reserved, "smmuv3.strtab.strw_el2_without_hyp_is_res0", 
   Ste s = d.make_ste();
   s.set_strw(0b10);
   if (!e.write_ste(e.sid(edu), s)) return;
-  model::smmuv3::Config invalid = e.smmu->model_config();
+  const model::smmuv3::Config valid = e.model_config();
+  model::smmuv3::Config invalid = valid;
   invalid.strw_res0_nonzero_invalid = true;
+  const model::smmuv3::Config configs[] = {valid, invalid};
   const model::smmuv3::Outcome permitted[] = {e.predict(e.sid(edu), kIova, true),
                                               e.predict(e.sid(edu), kIova, true, invalid)};
   t.check("oracle", kernel::kSuite, permitted[0].ok() && permitted[0].pa == e.target(0) &&
           permitted[1].event.event_type() == EventType::kCBadSte,
           "the model's two readings: %s and %s", event_name(permitted[0].event.type()), event_name(permitted[1].event.type()));
   const char* const names[] = {"STRW ignored: translated as NS-EL1", "STE deemed invalid: C_BAD_STE"};
-  check_dma_open(e, edu, kIova, Dir::kDeviceWrites, e.target(0), permitted, names, 2, "ste.STRW", kSteStrwRes0);
+  check_dma_open(e, edu, kIova, Dir::kDeviceWrites, e.target(0), permitted, configs, names, 2, "ste.STRW", kSteStrwRes0);
 }
 VIOMMU_TEST(strtab_cdmax_beyond_ssidsize, "smmuv3.strtab.s1cdmax_beyond_ssidsize_c_bad_ste", "smmuv3,strtab,fault") {
   Smmu* sm = Smmu::get();
@@ -248,7 +250,7 @@ VIOMMU_TEST(strtab_bad_substreamid, "smmuv3.strtab.missing_l1cd_c_bad_substreami
   static constexpr kernel::Clause kOpenRecord{kernel::Strength::kOpen, "IHI0070 G.b §7.3.9",
       "Incoming SubstreamID present and one of the following is true: ... A two-level CD fetch encounters an L1CD "
       "structure with V == 0"};
-  check_dma_open(e, edu, kIova, Dir::kDeviceWrites, e.target(0), permitted, names, 2, "event.type", kOpenRecord);
+  check_dma_open(e, edu, kIova, Dir::kDeviceWrites, e.target(0), permitted, nullptr, names, 2, "event.type", kOpenRecord);
 }
 VIOMMU_TEST(strtab_stream_disabled, "smmuv3.strtab.s1dss_terminate_f_stream_disabled", "smmuv3,strtab,fault") {
   Smmu* sm = Smmu::get();

@@ -9,7 +9,7 @@
 
 namespace {
 
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using spec::smmuv3::L1Cd;
 using spec::smmuv3::S1Dss;
 using spec::smmuv3::S1Fmt;

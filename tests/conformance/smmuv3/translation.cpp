@@ -10,16 +10,15 @@
 
 namespace {
 
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 
 constexpr uint8_t kCanaryA = 0xa1, kCanaryB = 0xb2;
 constexpr uint8_t kSeed = 0x47;
-uint8_t byte(size_t i) { return static_cast<uint8_t>(kSeed + i * 7 + (i >> 8)); }  // the fixture's pattern()
 
 // How many of the first `len` bytes at p hold the pattern.
 size_t pattern_bytes(const uint8_t* p, size_t len) {
   size_t n = 0;
-  for (size_t i = 0; i < len; ++i) n += p[i] == byte(i) ? 1 : 0;
+  for (size_t i = 0; i < len; ++i) n += p[i] == kit::pattern(kSeed, i) ? 1 : 0;
   return n;
 }
 bool all(const uint8_t* p, size_t len, uint8_t v) {

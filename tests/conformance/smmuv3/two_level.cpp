@@ -11,7 +11,7 @@
 
 namespace {
 
-using namespace smmu_tests;
+using namespace smmuv3_tests;
 using spec::smmuv3::EventType;
 
 bool need_2level(kernel::Test& t) {

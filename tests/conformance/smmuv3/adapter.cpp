@@ -1,0 +1,83 @@
+#include "tests/conformance/smmuv3/adapter.h"
+
+#include "drivers/endpoints/driver_dma.h"
+
+namespace smmuv3_tests {
+
+namespace {
+constexpr uint64_t kPage = 0x1000;
+}
+
+KitAdapter::KitAdapter(kernel::Test& t) : e_(t) {
+  if (!e_.ready()) return;
+  DmaEndpoint* edu = drivers::find_endpoint("edu");
+  if (!edu) {
+    t.skip("no edu endpoint");
+    return;
+  }
+  ep_[0] = e_.blk;
+  ep_[1] = edu;
+  ready_ = true;
+}
+
+kit::Domain* KitAdapter::domain(unsigned i) {
+  if (i >= 2) return nullptr;
+  Dom& d = dom_[i];
+  if (!d.ready_) {
+    DomainConfig c;
+    c.asid = static_cast<uint16_t>(1 + i);
+    if (!e_.init_domain(d.d_, c)) return nullptr;
+    d.e_ = &e_;
+    d.ready_ = true;
+  }
+  return &d;
+}
+
+uint64_t KitAdapter::page(unsigned i) {
+  // Eight contiguous pages of one 64 KiB buffer, so that page(i + 1) follows page(i) physically.
+  if (!pages_) pages_ = e_.page64k();
+  return pages_ && i < 8 ? pages_ + i * kPage : 0;
+}
+
+kit::Prediction KitAdapter::predict(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d) {
+  const model::smmuv3::Outcome o = e_.predict(e_.sid(ep), iova, d == kit::Direction::kDeviceWrites);
+  kit::Prediction p;
+  p.pa = o.pa;
+  p.kind = o.ok()                                                      ? kit::Prediction::Kind::kTranslated
+           : o.status == model::smmuv3::Status::kFault && o.record ? kit::Prediction::Kind::kFault
+                                                                   : kit::Prediction::Kind::kAbort;
+  return p;
+}
+
+void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d, size_t len) {
+  const model::smmuv3::Outcome o = e_.predict(e_.sid(ep), iova, d == kit::Direction::kDeviceWrites);
+  expect_records(e_, o, o.status == model::smmuv3::Status::kFault ? fault_clause(o.type()) : kTranslate, len);
+}
+
+const kit::ProbeClauses& KitAdapter::clauses() const {
+  static const kit::ProbeClauses c{&kTranslate, &kInvalidDesc};
+  return c;
+}
+
+bool KitAdapter::Dom::attach(drivers::DmaEndpoint* ep) { return e_->attach(d_, ep); }
+
+bool KitAdapter::Dom::map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) {
+  if (p == kit::Perm::kWrite) return false;  // VMSAv8-64 stage 1 has no write-only permission
+  spec::vmsa::Descriptor leaf = drivers::smmuv3::Domain::rw_leaf();
+  if (p == kit::Perm::kRead) leaf.set_ap(spec::vmsa::kApRoAll);
+  return d_.map(iova, pa, len, leaf);
+}
+
+bool KitAdapter::Dom::unmap(uint64_t iova, uint64_t len) {
+  bool ok = true;
+  for (uint64_t off = 0; off < len; off += kPage) ok &= d_.unmap(iova + off);
+  return ok;
+}
+
+bool KitAdapter::Dom::invalidate(uint64_t iova, uint64_t len) {
+  bool ok = true;
+  for (uint64_t off = 0; ok && off < len; off += kPage) ok = d_.tlbi_va(iova + off);
+  return e_->synced(ok, "CMD_TLBI_NH_VA + CMD_SYNC");
+}
+
+}  // namespace smmuv3_tests
