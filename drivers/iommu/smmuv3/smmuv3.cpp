@@ -39,32 +39,30 @@ bool Smmu::probe() {
   desc_ = kernel::platform().find_iommu(kernel::IommuKind::kSmmuV3);
   if (!desc_ || desc_->base == 0) return false;
   regs_ = kernel::Mmio(desc_->base);
+  for (size_t i = 0; i < sizeof(kTracked) / sizeof(kTracked[0]); ++i) {
+    const uint32_t off = kTracked[i];
+    const bool wide = off == RegOffset::kStrtabBase;
+    written_[i] = Written{off, wide ? read64(off) : read32(off)};
+  }
   // An SMMU without AArch64 stage-1 or stage-2 tables is not something this driver can use.
   const Idr0 i0 = idr0();
   return (i0.ttf() & kTtfAArch64) != 0 && (i0.s1p() || i0.s2p());
 }
 
-model::smmuv3::Config Smmu::model_config() const {
-  model::smmuv3::Config c;
-  c.idr0 = read32(RegOffset::kIdr0);
-  c.idr1 = read32(RegOffset::kIdr1);
-  c.idr2 = read32(RegOffset::kIdr2);
-  c.idr3 = read32(RegOffset::kIdr3);
-  c.idr4 = read32(RegOffset::kIdr4);
-  c.idr5 = read32(RegOffset::kIdr5);
-  c.iidr = read32(RegOffset::kIidr);
-  c.aidr = read32(RegOffset::kAidr);
-  return c;
+void Smmu::note_write(uint32_t off, uint64_t v) const {
+  if (off == RegOffset::kGbpa) {
+    Gbpa g{};
+    g.value = static_cast<uint32_t>(v);
+    if (!g.update()) return;  // §6.3.14.1: a write without Update changes nothing (IGNORED from SMMUv3.2)
+  }
+  for (Written& w : written_)
+    if (w.off == off) w.value = v;
 }
 
-model::smmuv3::GlobalState Smmu::global_state() const {
-  model::smmuv3::GlobalState g;
-  g.smmuen = (read32(RegOffset::kCr0) & 1) != 0;
-  g.gbpa = read32(RegOffset::kGbpa);
-  g.strtab_base = read64(RegOffset::kStrtabBase);
-  g.strtab_base_cfg = read32(RegOffset::kStrtabBaseCfg);
-  g.recinvsid = (read32(RegOffset::kCr2) & 0b010) != 0;  // §6.3.12 CR2.RECINVSID
-  return g;
+uint64_t Smmu::written(uint32_t off) const {
+  for (const Written& w : written_)
+    if (w.off == off) return w.value;
+  return 0;
 }
 
 uint32_t Smmu::sid_of(uint16_t rid) const {

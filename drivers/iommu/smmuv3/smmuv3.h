@@ -20,7 +20,6 @@
 
 #include "kernel/mmio.h"
 #include "kernel/platform.h"
-#include "model/smmuv3/types.h"
 #include "spec/smmuv3/commands.h"
 #include "spec/smmuv3/events.h"
 #include "spec/smmuv3/registers.h"
@@ -58,8 +57,14 @@ class Smmu {
 
   uint32_t read32(uint32_t off) const { return regs_.read32(off); }
   uint64_t read64(uint32_t off) const { return regs_.read64(off); }
-  void write32(uint32_t off, uint32_t v) const { regs_.write32(off, v); }
-  void write64(uint32_t off, uint64_t v) const { regs_.write64(off, v); }
+  void write32(uint32_t off, uint32_t v) const {
+    note_write(off, v);
+    regs_.write32(off, v);
+  }
+  void write64(uint32_t off, uint64_t v) const {
+    note_write(off, v);
+    regs_.write64(off, v);
+  }
   uint64_t base() const { return regs_.base(); }
 
   template <typename R>
@@ -72,10 +77,11 @@ class Smmu {
   spec::smmuv3::Idr1 idr1() const { return reg<spec::smmuv3::Idr1>(RegOffset::kIdr1); }
   spec::smmuv3::Idr3 idr3() const { return reg<spec::smmuv3::Idr3>(RegOffset::kIdr3); }
   spec::smmuv3::Idr5 idr5() const { return reg<spec::smmuv3::Idr5>(RegOffset::kIdr5); }
-  // The ID registers as the model's Config: the oracle then obeys what this SMMU advertises.
-  model::smmuv3::Config model_config() const;
-  // The register state a translation depends on, read back from the SMMU.
-  model::smmuv3::GlobalState global_state() const;
+  // What was last written through this driver to a register the translation of incoming transactions depends
+  // on: SMMU_CR0, SMMU_CR2, SMMU_GBPA (a write with Update = 1 only: §6.3.14.1 ignores the others),
+  // SMMU_STRTAB_BASE and SMMU_STRTAB_BASE_CFG; before the first write, the value read at probe. 0 for any other
+  // offset. Tests build their oracle's inputs from these (what the driver meant), not from the device.
+  uint64_t written(uint32_t off) const;
   unsigned oas_bits() const { return spec::smmuv3::pa_size_bits(idr5().oas()); }
 
   // Architected bring-up: disable, program CR1/CR2, stream table, command queue (then CFGI_ALL, TLBI_NSNH_ALL,
@@ -151,6 +157,7 @@ class Smmu {
 
  private:
   bool probe();
+  void note_write(uint32_t off, uint64_t v) const;
   void free_memory();
   bool queue_init();
   static void on_irq(void* ctx);
@@ -165,6 +172,13 @@ class Smmu {
   uint32_t eventq_irq_seen_ = 0;  // eventq interrupt count when the queue was last seen empty
 
   kernel::Mmio regs_;
+  struct Written {
+    uint32_t off;
+    uint64_t value;
+  };
+  static constexpr uint32_t kTracked[] = {RegOffset::kCr0, RegOffset::kCr2, RegOffset::kGbpa, RegOffset::kStrtabBase,
+                                          RegOffset::kStrtabBaseCfg};
+  mutable Written written_[sizeof(kTracked) / sizeof(kTracked[0])] = {};
   const kernel::IommuDesc* desc_ = nullptr;
   Options opt_{};
   unsigned log2size_ = 0;

@@ -260,7 +260,61 @@ bool Env::attach(Domain& d, DmaEndpoint* ep) {
 
 bool Env::write_ste(uint32_t sid_, const spec::smmuv3::Ste& s) { return synced(smmu->write_ste(sid_, s), "writing the STE"); }
 
-model::smmuv3::Config Env::model_config() const { return smmu->model_config(); }
+model::smmuv3::Config Env::model_config() const {
+  model::smmuv3::Config c;
+  c.idr0 = smmu->read32(RegOffset::kIdr0);
+  c.idr1 = smmu->read32(RegOffset::kIdr1);
+  c.idr2 = smmu->read32(RegOffset::kIdr2);
+  c.idr3 = smmu->read32(RegOffset::kIdr3);
+  c.idr4 = smmu->read32(RegOffset::kIdr4);
+  c.idr5 = smmu->read32(RegOffset::kIdr5);
+  c.iidr = smmu->read32(RegOffset::kIidr);
+  c.aidr = smmu->read32(RegOffset::kAidr);
+  return c;
+}
+
+model::smmuv3::GlobalState Env::global_state() const {
+  using namespace spec::smmuv3;
+  Cr0 cr0{}, cr0_dev{};
+  cr0.value = static_cast<uint32_t>(smmu->written(RegOffset::kCr0));
+  cr0_dev.value = smmu->read32(RegOffset::kCr0);
+  Cr2 cr2{}, cr2_dev{};
+  cr2.value = static_cast<uint32_t>(smmu->written(RegOffset::kCr2));
+  cr2_dev.value = smmu->read32(RegOffset::kCr2);
+  Gbpa gbpa{}, gbpa_dev{};
+  gbpa.value = static_cast<uint32_t>(smmu->written(RegOffset::kGbpa));
+  gbpa.set_update(0);
+  gbpa_dev.value = smmu->read32(RegOffset::kGbpa);
+  StrtabBase base{}, base_dev{};
+  base.set_raw(smmu->written(RegOffset::kStrtabBase));
+  base_dev.set_raw(smmu->read64(RegOffset::kStrtabBase));
+  StrtabBaseCfg cfg{}, cfg_dev{};
+  cfg.value = static_cast<uint32_t>(smmu->written(RegOffset::kStrtabBaseCfg));
+  cfg_dev.value = smmu->read32(RegOffset::kStrtabBaseCfg);
+
+  t.check("reg.CR0", kRegRw, cr0.smmuen() == cr0_dev.smmuen(), "the driver wrote SMMUEN = %u, SMMU_CR0 reads %u",
+          static_cast<unsigned>(cr0.smmuen()), static_cast<unsigned>(cr0_dev.smmuen()));
+  t.check("reg.CR2", kRegRw, cr2.recinvsid() == cr2_dev.recinvsid(), "the driver wrote RECINVSID = %u, SMMU_CR2 reads %u",
+          static_cast<unsigned>(cr2.recinvsid()), static_cast<unsigned>(cr2_dev.recinvsid()));
+  t.check("reg.GBPA", kGbpaReadBack, gbpa.abort() == gbpa_dev.abort(), "the driver wrote ABORT = %u, SMMU_GBPA reads %u",
+          static_cast<unsigned>(gbpa.abort()), static_cast<unsigned>(gbpa_dev.abort()));
+  t.check("reg.STRTAB_BASE", kRegRw, base.address() == base_dev.address(),
+          "the driver wrote ADDR 0x%lx, SMMU_STRTAB_BASE reads 0x%lx", ul(base.address()), ul(base_dev.address()));
+  t.check("reg.STRTAB_BASE_CFG", kRegRw,
+          cfg.fmt() == cfg_dev.fmt() && cfg.log2size() == cfg_dev.log2size() && cfg.split() == cfg_dev.split(),
+          "the driver wrote FMT %u LOG2SIZE %u SPLIT %u, SMMU_STRTAB_BASE_CFG reads FMT %u LOG2SIZE %u SPLIT %u",
+          static_cast<unsigned>(cfg.fmt()), static_cast<unsigned>(cfg.log2size()), static_cast<unsigned>(cfg.split()),
+          static_cast<unsigned>(cfg_dev.fmt()), static_cast<unsigned>(cfg_dev.log2size()),
+          static_cast<unsigned>(cfg_dev.split()));
+
+  model::smmuv3::GlobalState g;
+  g.smmuen = cr0.smmuen() != 0;
+  g.gbpa = gbpa.value;
+  g.strtab_base = base.raw();
+  g.strtab_base_cfg = cfg.value;
+  g.recinvsid = cr2.recinvsid() != 0;
+  return g;
+}
 
 Outcome Env::predict(uint32_t sid_, uint64_t iova, bool write) const {
   return predict(sid_, iova, write, model_config());
@@ -276,7 +330,7 @@ Outcome Env::predict(uint32_t sid_, uint64_t iova, bool write, const model::smmu
   // A PCIe request without a PASID prefix is Unprivileged Data (IHI 0070 §3.9, §13.7: "Data, unprivileged").
   txn.privileged = false;
   txn.instruction = false;
-  return model::smmuv3::walk(mem, c, smmu->global_state(), txn);
+  return model::smmuv3::walk(mem, c, global_state(), txn);
 }
 
 kit::Staging Env::staging_area() const { return kit::Staging{staging_iova, staging, kStagingBytes / 2}; }

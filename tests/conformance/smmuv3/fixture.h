@@ -78,8 +78,13 @@ class Env {
   bool mapped(bool ok, const char* what);
 
   uint32_t sid(DmaEndpoint* ep) const { return smmu->sid_of(ep->rid()); }
-  // The model's configuration: this SMMU's ID registers, so that the oracle obeys what the SMMU advertises.
+  // The oracle's inputs. The model's configuration: this SMMU's ID registers, so that the oracle obeys what the
+  // SMMU advertises. The register state a translation depends on: what the driver wrote (Smmu::written), each
+  // field the oracle uses checked against the device's read-back (reg.CR0, reg.CR2, reg.GBPA, reg.STRTAB_BASE,
+  // reg.STRTAB_BASE_CFG) at every prediction, so that the oracle never judges a state the device does not have
+  // without saying so.
   model::smmuv3::Config model_config() const;
+  model::smmuv3::GlobalState global_state() const;
   model::smmuv3::Outcome predict(uint32_t sid, uint64_t iova, bool write) const;
   // The same under another model configuration (an OPEN choice taken the other way).
   model::smmuv3::Outcome predict(uint32_t sid, uint64_t iova, bool write, const model::smmuv3::Config& c) const;
