@@ -84,7 +84,9 @@ struct Reg64 : Words<1> {
     return *this;                                                               \
   }                                                                             \
   static constexpr unsigned name##_lo = LO;                                     \
-  static constexpr unsigned name##_width = HI - LO + 1
+  static constexpr unsigned name##_width = HI - LO + 1;                         \
+  /* the field's bits within its 64-bit word (or its 32-bit register) */        \
+  static constexpr uint64_t name##_mask = spec::BitRange<HI, LO>::mask << spec::BitRange<HI, LO>::shift
 
 // A single-bit field.
 #define VIOMMU_BIT(B, name) VIOMMU_FIELD(B, B, name)

@@ -12,23 +12,58 @@ namespace {
 
 constexpr uint64_t mask(unsigned bits) { return bits >= 64 ? ~uint64_t{0} : ((uint64_t{1} << bits) - 1); }
 
-// Queue index arithmetic (§3.5.1): bits [n-1:0] index, bit n wrap.
-constexpr bool q_empty(uint32_t prod, uint32_t cons, unsigned n) { return ((prod ^ cons) & mask(n + 1)) == 0; }
-constexpr bool q_full(uint32_t prod, uint32_t cons, unsigned n) {
-  return ((prod ^ cons) & mask(n + 1)) == (uint64_t{1} << n);
-}
-constexpr uint32_t q_inc(uint32_t v, unsigned n) {
-  return static_cast<uint32_t>((v & ~mask(n + 1)) | ((v + 1) & mask(n + 1)));
+using sp::QueuePtr;
+
+// A register value as its spec type.
+template <typename R>
+constexpr R as(uint32_t v) {
+  R r{};
+  r.value = v;
+  return r;
 }
 
-constexpr uint32_t kCmdqConsErrShift = 24;
-constexpr uint32_t kCmdqConsErrMask = 0x7fu << kCmdqConsErrShift;
-constexpr uint32_t kIndexMask = 0xfffff;
-constexpr uint32_t kOvflg = 1u << 31;
-constexpr uint64_t kStrtabBaseMask = (uint64_t{1} << 62) | (mask(52) & ~mask(6));
-constexpr uint64_t kQueueBaseMask = (uint64_t{1} << 62) | (mask(52) & ~mask(5)) | mask(5);
-constexpr uint64_t kIrqCfg0Mask = mask(56) & ~mask(2);
-constexpr uint32_t kGbpaFields = 0x001f3f1f;  // MEMATTR, MTCFG, ALLOCCFG, SHCFG, PRIVCFG, INSTCFG, ABORT
+// The writable fields of the queue index registers (§6.3.26-§6.3.31), everything else RES0.
+constexpr uint32_t prod_fields(uint32_t v) { return sp::CmdqProd{}.set_wr(as<sp::CmdqProd>(v).wr()).value; }
+constexpr uint32_t cons_fields(uint32_t v) {
+  const auto c = as<sp::CmdqCons>(v);
+  return sp::CmdqCons{}.set_rd(c.rd()).set_err(c.err()).value;
+}
+constexpr uint32_t eventq_prod_fields(uint32_t v) {
+  const auto p = as<sp::EventqProd>(v);
+  return sp::EventqProd{}.set_wr(p.wr()).set_ovflg(p.ovflg()).value;
+}
+constexpr uint32_t eventq_cons_fields(uint32_t v) {
+  const auto c = as<sp::EventqCons>(v);
+  return sp::EventqCons{}.set_rd(c.rd()).set_ovackflg(c.ovackflg()).value;
+}
+// §6.3.14: the attribute fields of SMMU_GBPA (Update is the write protocol, not state).
+constexpr uint32_t gbpa_fields(uint32_t v) {
+  const auto g = as<sp::Gbpa>(v);
+  return sp::Gbpa{}
+      .set_memattr(g.memattr())
+      .set_mtcfg(g.mtcfg())
+      .set_alloccfg(g.alloccfg())
+      .set_shcfg(g.shcfg())
+      .set_privcfg(g.privcfg())
+      .set_instcfg(g.instcfg())
+      .set_abort(g.abort())
+      .value;
+}
+// SMMU_GERROR bits (§6.3.18).
+constexpr uint32_t kCmdqErr = sp::Gerror{}.set_cmdq_err(1).value;
+constexpr uint32_t kEventqAbtErr = sp::Gerror{}.set_eventq_abt_err(1).value;
+constexpr uint32_t kMsiCmdqAbtErr = sp::Gerror{}.set_msi_cmdq_abt_err(1).value;
+constexpr uint32_t kMsiEventqAbtErr = sp::Gerror{}.set_msi_eventq_abt_err(1).value;
+constexpr uint32_t kMsiGerrorAbtErr = sp::Gerror{}.set_msi_gerror_abt_err(1).value;
+// The implemented fields of the other registers the model stores (everything else RES0).
+constexpr uint64_t kStrtabBaseMask = sp::StrtabBase::addr_mask | sp::StrtabBase::ra_mask;
+constexpr uint64_t kQueueBaseMask = sp::QueueBase::addr_mask | sp::QueueBase::ra_wa_mask | sp::QueueBase::log2size_mask;
+constexpr uint64_t kIrqCfg0Mask = sp::IrqCfg0::addr_mask;
+constexpr uint32_t kIrqCfg2Mask = sp::IrqCfg2::memattr_mask | sp::IrqCfg2::sh_mask;
+constexpr uint32_t kStrtabBaseCfgMask =
+    sp::StrtabBaseCfg::log2size_mask | sp::StrtabBaseCfg::split_mask | sp::StrtabBaseCfg::fmt_mask;
+constexpr uint32_t kCr1Mask = sp::Cr1::queue_ic_mask | sp::Cr1::queue_oc_mask | sp::Cr1::queue_sh_mask |
+                              sp::Cr1::table_ic_mask | sp::Cr1::table_oc_mask | sp::Cr1::table_sh_mask;
 
 uint64_t set_lo(uint64_t r, uint32_t v) { return (r & ~mask(32)) | v; }
 uint64_t set_hi(uint64_t r, uint32_t v) { return (r & mask(32)) | (uint64_t{v} << 32); }
@@ -41,7 +76,7 @@ Smmu::Smmu(GuestMemory& mem, const Config& config) : mem_(mem), config_(config),
 
 void Smmu::reset() {
   cr0_ = cr0ack_ = cr1_ = cr2_ = 0;
-  gbpa_ = config_.gbpa_reset & kGbpaFields;
+  gbpa_ = gbpa_fields(config_.gbpa_reset);
   irq_ctrl_ = gerror_ = gerrorn_ = 0;
   gerror_irq_cfg0_ = eventq_irq_cfg0_ = priq_irq_cfg0_ = 0;
   gerror_irq_cfg1_ = gerror_irq_cfg2_ = eventq_irq_cfg1_ = eventq_irq_cfg2_ = priq_irq_cfg1_ = priq_irq_cfg2_ = 0;
@@ -57,20 +92,24 @@ void Smmu::reset() {
 
 GlobalState Smmu::global_state() const {
   GlobalState gs;
-  gs.smmuen = (cr0ack_ & 1) != 0;
+  gs.smmuen = as<sp::Cr0Ack>(cr0ack_).smmuen() != 0;
   gs.gbpa = gbpa_;
   gs.strtab_base = strtab_base_;
   gs.strtab_base_cfg = strtab_base_cfg_;
-  gs.recinvsid = (cr2_ & 0b010) != 0;
+  gs.recinvsid = as<sp::Cr2>(cr2_).recinvsid() != 0;
   return gs;
 }
 
 unsigned Smmu::cmdq_log2() const {
-  const unsigned n = static_cast<unsigned>(cmdq_base_ & 0x1f);
+  sp::QueueBase b{};
+  b.set_raw(cmdq_base_);
+  const unsigned n = static_cast<unsigned>(b.log2size());
   return n < caps_.cmdqs ? n : caps_.cmdqs;
 }
 unsigned Smmu::eventq_log2() const {
-  const unsigned n = static_cast<unsigned>(eventq_base_ & 0x1f);
+  sp::QueueBase b{};
+  b.set_raw(eventq_base_);
+  const unsigned n = static_cast<unsigned>(b.log2size());
   return n < caps_.eventqs ? n : caps_.eventqs;
 }
 
@@ -133,46 +172,52 @@ uint64_t Smmu::mmio_read64(uint32_t off) const {
 }
 
 void Smmu::write_cr0(uint32_t v) {
-  uint32_t implemented = 0b1101;  // SMMUEN, EVENTQEN, CMDQEN
-  if (caps_.pri) implemented |= 1u << 1;
-  if (caps_.ats) implemented |= 1u << 4;
+  uint32_t implemented = sp::Cr0::smmuen_mask | sp::Cr0::eventqen_mask | sp::Cr0::cmdqen_mask;
+  if (caps_.pri) implemented |= sp::Cr0::priqen_mask;
+  if (caps_.ats) implemented |= sp::Cr0::atschk_mask;
   const uint32_t old = cr0ack_;
   cr0_ = v & implemented;
   cr0ack_ = cr0_;  // the model completes every CR0 update at once (§6.3.9: CR0ACK follows CR0)
-  if ((cr0ack_ & ~old) & (1u << 3)) {
+  if (as<sp::Cr0Ack>(cr0ack_).cmdqen() && !as<sp::Cr0Ack>(old).cmdqen()) {
     if (auto_process_) process_commands();
   }
 }
 
 void Smmu::mmio_write32(uint32_t off, uint32_t v) {
-  const bool smmuen = cr0ack_ & 1, cmdqen = cr0ack_ & 8, eventqen = cr0ack_ & 4;
+  const sp::Cr0Ack ack = as<sp::Cr0Ack>(cr0ack_);
+  const bool smmuen = ack.smmuen(), cmdqen = ack.cmdqen(), eventqen = ack.eventqen();
   switch (off) {
     case RegOffset::kCr0: write_cr0(v); break;
-    case RegOffset::kCr1: cr1_ = v & 0xfff; break;
-    case RegOffset::kCr2: cr2_ = v & 0b110; break;  // E2H is RES0 without HYP
+    case RegOffset::kCr1: cr1_ = v & kCr1Mask; break;
+    case RegOffset::kCr2:  // E2H is RES0 without HYP
+      cr2_ = sp::Cr2{}.set_recinvsid(as<sp::Cr2>(v).recinvsid()).set_ptm(as<sp::Cr2>(v).ptm()).value;
+      break;
     case RegOffset::kGbpa:
       // §6.3.14: the fields change only on a write with UPDATE=1.
-      if (v & (1u << 31)) gbpa_ = v & kGbpaFields;
+      if (as<sp::Gbpa>(v).update()) gbpa_ = gbpa_fields(v);
       break;
-    case RegOffset::kIrqCtrl: irq_ctrl_ = v & (caps_.pri ? 0b111u : 0b101u); break;
+    case RegOffset::kIrqCtrl:
+      irq_ctrl_ = v & static_cast<uint32_t>(sp::IrqCtrl::gerror_irqen_mask | sp::IrqCtrl::eventq_irqen_mask |
+                       (caps_.pri ? sp::IrqCtrl::priq_irqen_mask : 0));
+      break;
     case RegOffset::kGerrorn: {
-      const bool was_cmdq_err = gerror_active(1);
+      const bool was_cmdq_err = gerror_active(kCmdqErr);
       gerrorn_ = v & sp::kGerrorAllMask;
-      if (was_cmdq_err && !gerror_active(1) && auto_process_) process_commands();
+      if (was_cmdq_err && !gerror_active(kCmdqErr) && auto_process_) process_commands();
       break;
     }
     case RegOffset::kGerrorIrqCfg0: gerror_irq_cfg0_ = set_lo(gerror_irq_cfg0_, v) & kIrqCfg0Mask; break;
     case RegOffset::kGerrorIrqCfg0 + 4: gerror_irq_cfg0_ = set_hi(gerror_irq_cfg0_, v) & kIrqCfg0Mask; break;
     case RegOffset::kGerrorIrqCfg1: gerror_irq_cfg1_ = v; break;
-    case RegOffset::kGerrorIrqCfg2: gerror_irq_cfg2_ = v & 0x3f; break;
+    case RegOffset::kGerrorIrqCfg2: gerror_irq_cfg2_ = v & kIrqCfg2Mask; break;
     case RegOffset::kEventqIrqCfg0: eventq_irq_cfg0_ = set_lo(eventq_irq_cfg0_, v) & kIrqCfg0Mask; break;
     case RegOffset::kEventqIrqCfg0 + 4: eventq_irq_cfg0_ = set_hi(eventq_irq_cfg0_, v) & kIrqCfg0Mask; break;
     case RegOffset::kEventqIrqCfg1: eventq_irq_cfg1_ = v; break;
-    case RegOffset::kEventqIrqCfg2: eventq_irq_cfg2_ = v & 0x3f; break;
+    case RegOffset::kEventqIrqCfg2: eventq_irq_cfg2_ = v & kIrqCfg2Mask; break;
     case RegOffset::kPriqIrqCfg0: priq_irq_cfg0_ = set_lo(priq_irq_cfg0_, v) & kIrqCfg0Mask; break;
     case RegOffset::kPriqIrqCfg0 + 4: priq_irq_cfg0_ = set_hi(priq_irq_cfg0_, v) & kIrqCfg0Mask; break;
     case RegOffset::kPriqIrqCfg1: priq_irq_cfg1_ = v; break;
-    case RegOffset::kPriqIrqCfg2: priq_irq_cfg2_ = v & 0x3f; break;
+    case RegOffset::kPriqIrqCfg2: priq_irq_cfg2_ = v & kIrqCfg2Mask; break;
     // The stream table and queue bases may only change while the unit that uses them is disabled; the model
     // ignores writes made while it is enabled (§6.3.23, §6.3.25, §6.3.28).
     case RegOffset::kStrtabBase:
@@ -182,7 +227,7 @@ void Smmu::mmio_write32(uint32_t off, uint32_t v) {
       if (!smmuen) strtab_base_ = set_hi(strtab_base_, v) & kStrtabBaseMask;
       break;
     case RegOffset::kStrtabBaseCfg:
-      if (!smmuen) strtab_base_cfg_ = v & 0x307ff;
+      if (!smmuen) strtab_base_cfg_ = v & kStrtabBaseCfgMask;
       break;
     case RegOffset::kCmdqBase:
       if (!cmdqen) cmdq_base_ = set_lo(cmdq_base_, v) & kQueueBaseMask;
@@ -191,11 +236,11 @@ void Smmu::mmio_write32(uint32_t off, uint32_t v) {
       if (!cmdqen) cmdq_base_ = set_hi(cmdq_base_, v) & kQueueBaseMask;
       break;
     case RegOffset::kCmdqProd:
-      cmdq_prod_ = v & kIndexMask;
+      cmdq_prod_ = prod_fields(v);
       if (auto_process_) process_commands();
       break;
     case RegOffset::kCmdqCons:
-      if (!cmdqen) cmdq_cons_ = v & (kIndexMask | kCmdqConsErrMask);
+      if (!cmdqen) cmdq_cons_ = cons_fields(v);
       break;
     case RegOffset::kEventqBase:
       if (!eventqen) eventq_base_ = set_lo(eventq_base_, v) & kQueueBaseMask;
@@ -204,13 +249,13 @@ void Smmu::mmio_write32(uint32_t off, uint32_t v) {
       if (!eventqen) eventq_base_ = set_hi(eventq_base_, v) & kQueueBaseMask;
       break;
     case RegOffset::kEventqProd:
-      if (!eventqen) eventq_prod_ = v & (kIndexMask | kOvflg);
+      if (!eventqen) eventq_prod_ = eventq_prod_fields(v);
       break;
-    case RegOffset::kEventqCons: eventq_cons_ = v & (kIndexMask | kOvflg); break;
+    case RegOffset::kEventqCons: eventq_cons_ = eventq_cons_fields(v); break;
     case RegOffset::kPriqBase: priq_base_ = set_lo(priq_base_, v) & kQueueBaseMask; break;
     case RegOffset::kPriqBase + 4: priq_base_ = set_hi(priq_base_, v) & kQueueBaseMask; break;
-    case RegOffset::kPriqProd: priq_prod_ = v & (kIndexMask | kOvflg); break;
-    case RegOffset::kPriqCons: priq_cons_ = v & (kIndexMask | kOvflg); break;
+    case RegOffset::kPriqProd: priq_prod_ = eventq_prod_fields(v); break;  // PRIQ_PROD/CONS: the EVENTQ layout
+    case RegOffset::kPriqCons: priq_cons_ = eventq_cons_fields(v); break;
     default: break;  // read-only or RES0: writes ignored
   }
 }
@@ -236,14 +281,14 @@ void Smmu::signal_msi(uint64_t cfg0, uint32_t cfg1, uint32_t gerror_bit) {
 void Smmu::activate_gerror(uint32_t bit) {
   if (gerror_active(bit)) return;
   gerror_ ^= bit;
-  if (irq_ctrl_ & 1) {
+  if (as<sp::IrqCtrl>(irq_ctrl_).gerror_irqen()) {
     ++counters_.gerror_irqs;
     // A failed GERROR MSI is itself reported as MSI_GERROR_ABT_ERR, without a further MSI.
     if (caps_.msi && (gerror_irq_cfg0_ & kIrqCfg0Mask)) {
       if (mem_.write32(gerror_irq_cfg0_ & kIrqCfg0Mask, gerror_irq_cfg1_)) {
         ++counters_.msi_writes;
-      } else if (!gerror_active(1u << 7)) {
-        gerror_ ^= 1u << 7;
+      } else if (!gerror_active(kMsiGerrorAbtErr)) {
+        gerror_ ^= kMsiGerrorAbtErr;
       }
     }
   }
@@ -252,28 +297,31 @@ void Smmu::activate_gerror(uint32_t bit) {
 // §3.5 / §7.2: records go at EVENTQ_PROD when the queue is enabled and not full. When it is full the record is
 // lost and PROD.OVFLG is toggled, unless an earlier overflow is still unacknowledged (OVFLG != CONS.OVACKFLG).
 void Smmu::record_event(const sp::EventRecord& e) {
-  if (!(cr0ack_ & 4)) {
+  if (!as<sp::Cr0Ack>(cr0ack_).eventqen()) {
     ++counters_.events_dropped;
     return;
   }
   const unsigned n = eventq_log2();
-  if (q_full(eventq_prod_, eventq_cons_, n)) {
-    if ((eventq_prod_ & kOvflg) == (eventq_cons_ & kOvflg)) eventq_prod_ ^= kOvflg;
+  const QueuePtr prod(n, eventq_prod_), cons(n, eventq_cons_);
+  if (sp::queue_full(prod, cons)) {
+    sp::EventqProd p = as<sp::EventqProd>(eventq_prod_);
+    if (p.ovflg() == as<sp::EventqCons>(eventq_cons_).ovackflg()) eventq_prod_ = p.set_ovflg(!p.ovflg()).value;
     ++counters_.events_overflowed;
     return;
   }
-  const uint64_t base = eventq_base_ & mask(52) & ~mask(5);
-  const uint64_t addr = base + (eventq_prod_ & mask(n)) * sizeof(sp::EventRecord);
+  sp::EventqBase base{};
+  base.set_raw(eventq_base_);
+  const uint64_t addr = base.address() + uint64_t{prod.index()} * sizeof(sp::EventRecord);
   if (!mem_.write(addr, e.words.data(), sizeof(sp::EventRecord))) {
-    activate_gerror(1u << 2);  // EVENTQ_ABT_ERR
+    activate_gerror(kEventqAbtErr);
     ++counters_.events_dropped;
     return;
   }
-  eventq_prod_ = q_inc(eventq_prod_, n);
+  eventq_prod_ = (prod + 1).in(eventq_prod_);
   ++counters_.events_written;
-  if (irq_ctrl_ & 4) {
+  if (as<sp::IrqCtrl>(irq_ctrl_).eventq_irqen()) {
     ++counters_.eventq_irqs;
-    signal_msi(eventq_irq_cfg0_, eventq_irq_cfg1_, 1u << 5);  // MSI_EVENTQ_ABT_ERR
+    signal_msi(eventq_irq_cfg0_, eventq_irq_cfg1_, kMsiEventqAbtErr);
   }
 }
 
@@ -281,7 +329,7 @@ void Smmu::record_event(const sp::EventRecord& e) {
 // Translation with caches
 
 Outcome Smmu::translate(const Transaction& txn) {
-  if (!(cr0ack_ & 1)) return Walker(mem_, caps_).run(global_state(), txn);
+  if (!as<sp::Cr0Ack>(cr0ack_).smmuen()) return Walker(mem_, caps_).run(global_state(), txn);
   CfgEntry& ce = cfg_[cfg_index(txn.sid, txn.ssv, txn.ssid)];
   if (ce.valid && ce.sid == txn.sid && ce.ssv == txn.ssv && (!txn.ssv || ce.ssid == txn.ssid)) {
     ++counters_.cfg_hits;
@@ -536,7 +584,7 @@ CmdError Smmu::execute(const sp::Command& c) {
           if (mem_.write32(a, static_cast<uint32_t>(s.msidata()))) {
             ++counters_.msi_writes;
           } else {
-            activate_gerror(1u << 4);
+            activate_gerror(kMsiCmdqAbtErr);
           }
         } else {
           ++counters_.sync_irqs;
@@ -554,12 +602,13 @@ CmdError Smmu::execute(const sp::Command& c) {
 // through GERRORN.
 void Smmu::process_commands() {
   if (in_process_) return;
-  if (!(cr0ack_ & 8) || gerror_active(1)) return;
+  if (!as<sp::Cr0Ack>(cr0ack_).cmdqen() || gerror_active(kCmdqErr)) return;
   in_process_ = true;
   const unsigned n = cmdq_log2();
-  const uint64_t base = cmdq_base_ & mask(52) & ~mask(5);
-  while (!q_empty(cmdq_prod_, cmdq_cons_, n)) {
-    const uint64_t addr = base + (cmdq_cons_ & mask(n)) * sizeof(sp::Command);
+  sp::CmdqBase base{};
+  base.set_raw(cmdq_base_);
+  while (!sp::queue_empty(QueuePtr(n, cmdq_prod_), QueuePtr(n, cmdq_cons_))) {
+    const uint64_t addr = base.address() + uint64_t{QueuePtr(n, cmdq_cons_).index()} * sizeof(sp::Command);
     sp::Command c;
     CmdError err;
     if (!mem_.read(addr, c.words.data(), sizeof c)) {
@@ -568,11 +617,11 @@ void Smmu::process_commands() {
       err = execute(c);
     }
     if (err != CmdError::kNone) {
-      cmdq_cons_ = (cmdq_cons_ & ~kCmdqConsErrMask) | (static_cast<uint32_t>(err) << kCmdqConsErrShift);
-      activate_gerror(1);
+      cmdq_cons_ = as<sp::CmdqCons>(cmdq_cons_).set_err(static_cast<uint64_t>(err)).value;
+      activate_gerror(kCmdqErr);
       break;
     }
-    cmdq_cons_ = q_inc(cmdq_cons_, n);
+    cmdq_cons_ = (QueuePtr(n, cmdq_cons_) + 1).in(cmdq_cons_);
   }
   in_process_ = false;
 }

@@ -243,7 +243,8 @@ struct IrqCfg2 : Reg32 {
 struct StrtabBase : Reg64 {
   VIOMMU_FIELD(51, 6, addr);  // address bits [51:6]
   VIOMMU_BIT(62, ra);
-  constexpr uint64_t address() const { return addr() << 6; }
+  constexpr uint64_t address() const { return addr() << addr_lo; }
+  constexpr StrtabBase& set_address(uint64_t pa) { return set_addr(pa >> addr_lo); }  // pa 64-byte aligned
 };
 
 // §6.3.24 SMMU_STRTAB_BASE_CFG
@@ -259,7 +260,8 @@ struct QueueBase : Reg64 {
   VIOMMU_FIELD(4, 0, log2size);
   VIOMMU_FIELD(51, 5, addr);  // address bits [51:5]
   VIOMMU_BIT(62, ra_wa);      // CMDQ: RA, EVENTQ: WA
-  constexpr uint64_t address() const { return addr() << 5; }
+  constexpr uint64_t address() const { return addr() << addr_lo; }
+  constexpr QueueBase& set_address(uint64_t pa) { return set_addr(pa >> addr_lo); }  // pa 32-byte aligned
 };
 using CmdqBase = QueueBase;
 using EventqBase = QueueBase;
@@ -280,6 +282,40 @@ struct EventqCons : Reg32 {
   VIOMMU_FIELD(19, 0, rd);
   VIOMMU_BIT(31, ovackflg);  // software copies OVFLG here to acknowledge the overflow
 };
+
+// §3.5.1 queue arithmetic, the one place it is written: a queue of 2^log2size entries is indexed by the low
+// log2size bits of the WR/RD field of its PROD and CONS registers, with the wrap bit just above them. "The queue
+// is empty when the indices and wrap bits of PROD and CONS are equal; it is full when the indices are equal and the
+// wrap bits differ." Each pass over the end of the queue toggles the wrap bit.
+//
+//   QueuePtr prod(log2, read32(kCmdqProd)), cons(log2, read32(kCmdqCons));
+//   if (!queue_full(prod, cons)) { slot(prod.index()) = cmd; write32(kCmdqProd, (prod + 1).value()); }
+class QueuePtr {
+ public:
+  constexpr QueuePtr(unsigned log2size, uint32_t reg) : log2_(log2size), v_(reg & span(log2size)) {}
+  constexpr unsigned log2size() const { return log2_; }
+  constexpr uint32_t index() const { return v_ & (span(log2_) >> 1); }
+  constexpr bool wrap() const { return ((v_ >> log2_) & 1) != 0; }
+  // The index and the wrap bit, as the register's WR/RD field holds them.
+  constexpr uint32_t value() const { return v_; }
+  // The pointer n entries on (the wrap bit toggles each time the index passes the end of the queue).
+  constexpr QueuePtr operator+(uint32_t n) const { return QueuePtr(log2_, v_ + n); }
+  // `reg` with its index and wrap bit replaced by this pointer's, every other field (OVFLG, OVACKFLG, ERR) kept.
+  constexpr uint32_t in(uint32_t reg) const { return (reg & ~span(log2_)) | v_; }
+  constexpr bool operator==(const QueuePtr& o) const { return log2_ == o.log2_ && v_ == o.v_; }
+
+ private:
+  static constexpr uint32_t span(unsigned log2size) { return (2u << log2size) - 1; }  // index + wrap bit
+  unsigned log2_;
+  uint32_t v_;
+};
+constexpr bool queue_empty(const QueuePtr& prod, const QueuePtr& cons) { return prod == cons; }
+constexpr bool queue_full(const QueuePtr& prod, const QueuePtr& cons) {
+  return prod.index() == cons.index() && prod.wrap() != cons.wrap();
+}
+static_assert(queue_empty(QueuePtr(2, 0b101), QueuePtr(2, 0b101)) && queue_full(QueuePtr(2, 0b001), QueuePtr(2, 0b101)));
+static_assert((QueuePtr(2, 0b011) + 1).value() == 0b100 && (QueuePtr(2, 0b111) + 1).value() == 0);
+static_assert(QueuePtr(3, 0x8000'0007u).in(0x8000'0007u) == 0x8000'0007u && (QueuePtr(3, 7) + 1).in(0x8000'0007u) == 0x8000'0008u);
 
 // §4.7.3 command errors reported in SMMU_CMDQ_CONS.ERR.
 enum class CmdError : uint8_t { kNone = 0, kIll = 1, kAbt = 2, kAtcInvSync = 3 };

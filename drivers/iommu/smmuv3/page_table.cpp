@@ -6,7 +6,12 @@
 namespace drivers::smmuv3 {
 
 namespace {
-constexpr uint64_t kOaMask = 0x0000'ffff'ffff'f000ull;
+using spec::vmsa::Descriptor;
+Descriptor desc(uint64_t v) {
+  Descriptor d;
+  d.words[0] = v;
+  return d;
+}
 }
 
 uint64_t PageTable::alloc() {
@@ -42,12 +47,12 @@ volatile uint64_t* PageTable::slot(uint64_t va, unsigned level, bool create) {
     const uint64_t mask = l == start_level_ ? index_mask_start : (uint64_t{1} << (gshift_ - 3)) - 1;
     volatile uint64_t* d = kernel::DmaMemory::ptr<volatile uint64_t>(table) + ((va >> level_shift(l)) & mask);
     if (l == level) return d;
-    const uint64_t v = *d;
-    if ((v & 3) == spec::vmsa::kDescTable) {
-      table = v & kOaMask & ~((uint64_t{1} << gshift_) - 1);
+    const Descriptor cur = desc(*d);
+    if (cur.valid() && cur.type()) {  // a table descriptor (levels 0-2)
+      table = (cur.next_table() << Descriptor::next_table_lo) & ~((uint64_t{1} << gshift_) - 1);
       continue;
     }
-    if (!create || (v & 1)) return nullptr;  // invalid below, or a block in the way
+    if (!create || cur.valid()) return nullptr;  // invalid below, or a block in the way
     const uint64_t next = alloc();
     if (!next) return nullptr;
     arch::dma_wmb();  // the zeroed table is visible before the descriptor that points to it
@@ -57,13 +62,15 @@ volatile uint64_t* PageTable::slot(uint64_t va, unsigned level, bool create) {
 }
 
 bool PageTable::map(uint64_t va, uint64_t pa, unsigned level, spec::vmsa::Descriptor leaf) {
-  volatile uint64_t* d = slot(va, level, true);
-  if (!d) return false;
+  volatile uint64_t* slot_ptr = slot(va, level, true);
+  if (!slot_ptr) return false;
   const uint64_t size_mask = (uint64_t{1} << level_shift(level)) - 1;
-  uint64_t v = (leaf.words[0] & ~kOaMask & ~uint64_t{3}) | (pa & kOaMask & ~size_mask);
-  // An invalid template stays invalid (tests map "holes" that way); a valid one becomes page or block.
-  if (leaf.words[0] & 1) v |= level == 3 ? spec::vmsa::kDescPage : spec::vmsa::kDescBlock;
-  *d = v;
+  Descriptor d = leaf;
+  d.set_valid(0).set_type(0).set_output_4k((pa & ~size_mask) >> Descriptor::output_4k_lo);
+  // An invalid template stays invalid (tests map "holes" that way); a valid one becomes page (level 3: type 1)
+  // or block (type 0).
+  if (leaf.valid()) d.set_valid(1).set_type(level == 3 ? 1 : 0);
+  *slot_ptr = d.words[0];
   arch::dma_wmb();
   return true;
 }
@@ -80,9 +87,9 @@ bool PageTable::unmap(uint64_t va) {
   for (unsigned l = start_level_; l <= 3; ++l) {
     volatile uint64_t* d = slot(va, l, false);
     if (!d) return false;
-    const uint64_t v = *d;
-    if (!(v & 1)) return false;
-    if (l == 3 || (v & 3) == spec::vmsa::kDescBlock) {
+    const Descriptor cur = desc(*d);
+    if (!cur.valid()) return false;
+    if (l == 3 || !cur.type()) {  // a page, or a block
       *d = 0;
       arch::dma_wmb();
       return true;

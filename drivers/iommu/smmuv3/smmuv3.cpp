@@ -142,11 +142,12 @@ bool Smmu::wait_irq(IrqSource s, uint32_t seen, uint32_t timeout_ms) {
 bool Smmu::set_gbpa(uint32_t fields) {
   Gbpa g{};
   // §6.3.14: a write is only allowed when UPDATE reads 0; it is complete when UPDATE reads 0 again.
-  if (!kernel::wait_until([&] { return (read32(RegOffset::kGbpa) & (1u << 31)) == 0; }, kAckTimeoutMs)) return false;
+  auto updated = [&] { return reg<Gbpa>(RegOffset::kGbpa).update() == 0; };
+  if (!kernel::wait_until(updated, kAckTimeoutMs)) return false;
   g.value = fields;
   g.set_update(1);
   write32(RegOffset::kGbpa, g.value);
-  return kernel::wait_until([&] { return (read32(RegOffset::kGbpa) & (1u << 31)) == 0; }, kAckTimeoutMs);
+  return kernel::wait_until(updated, kAckTimeoutMs);
 }
 
 void Smmu::free_memory() {
@@ -213,7 +214,7 @@ bool Smmu::init(const Options& o) {
   strtab_ = alloc_table(strtab_bytes_);
   if (!strtab_) return false;
   StrtabBase base{};
-  base.set_addr(strtab_ >> 6).set_ra(1);
+  base.set_address(strtab_).set_ra(1);
   write64(RegOffset::kStrtabBase, base.raw());
   write32(RegOffset::kStrtabBaseCfg, cfg.value);
   return queue_init();
@@ -227,7 +228,7 @@ bool Smmu::queue_init() {
   eventq_ = alloc_table(eventq_bytes_);
   if (!cmdq_ || !eventq_) return false;
   QueueBase q{};
-  q.set_addr(cmdq_ >> 5).set_log2size(opt_.cmdq_log2).set_ra_wa(1);
+  q.set_address(cmdq_).set_log2size(opt_.cmdq_log2).set_ra_wa(1);
   write64(RegOffset::kCmdqBase, q.raw());
   write32(RegOffset::kCmdqProd, 0);
   write32(RegOffset::kCmdqCons, 0);
@@ -239,7 +240,7 @@ bool Smmu::queue_init() {
   if (!cfgi_all() || !tlbi_all()) return false;
   // Step 6: event queue, empty, then EVENTQEN.
   QueueBase e{};
-  e.set_addr(eventq_ >> 5).set_log2size(opt_.eventq_log2).set_ra_wa(1);
+  e.set_address(eventq_).set_log2size(opt_.eventq_log2).set_ra_wa(1);
   write64(RegOffset::kEventqBase, e.raw());
   write32(RegOffset::kEventqProd, 0);
   write32(RegOffset::kEventqCons, 0);
@@ -302,7 +303,9 @@ bool Smmu::write_ste(uint32_t sid, const Ste& s) {
   Ste* slot = ste(sid);
   if (!slot) return false;
   volatile uint64_t* w = slot->words.data();
-  const bool was_valid = (w[0] & 1) != 0;
+  Ste current;
+  current.words[0] = w[0];
+  const bool was_valid = current.v() != 0;
   if (was_valid) {
     // §3.21.3.1: a valid STE may only be changed in ways the SMMU tolerates seeing half-done. Make it
     // invalid first (word 0 single-copy atomically), invalidate, then build the new one.
@@ -321,22 +324,20 @@ Command* Smmu::cmdq_slot(unsigned index) const {
   return kernel::DmaMemory::ptr<Command>(cmdq_ + uint64_t{index & (cmdq_entries() - 1)} * 16);
 }
 
+QueuePtr Smmu::cmdq_prod_ptr() const { return QueuePtr(opt_.cmdq_log2, cmdq_prod()); }
+QueuePtr Smmu::cmdq_cons_ptr() const { return QueuePtr(opt_.cmdq_log2, cmdq_cons()); }
+QueuePtr Smmu::eventq_prod_ptr() const { return QueuePtr(opt_.eventq_log2, eventq_prod()); }
+QueuePtr Smmu::eventq_cons_ptr() const { return QueuePtr(opt_.eventq_log2, eventq_cons()); }
+
 bool Smmu::submit(const Command& c) {
-  const unsigned n = opt_.cmdq_log2;
-  const uint32_t idx_mask = (1u << n) - 1, wrap_mask = (1u << (n + 1)) - 1;
-  // §3.5.1: the queue is full when the indices are equal and the wrap bits differ.
-  auto full = [&] {
-    const uint32_t p = cmdq_prod() & wrap_mask, c2 = cmdq_cons() & wrap_mask;
-    return (p & idx_mask) == (c2 & idx_mask) && p != c2;
-  };
-  if (!kernel::wait_until([&] { return !full(); }, 200)) return false;
-  const uint32_t prod = cmdq_prod() & wrap_mask;
-  Command* slot = cmdq_slot(prod & idx_mask);
+  if (!kernel::wait_until([&] { return !queue_full(cmdq_prod_ptr(), cmdq_cons_ptr()); }, 200)) return false;
+  const QueuePtr prod = cmdq_prod_ptr();
+  Command* slot = cmdq_slot(prod.index());
   slot->words[0] = c.words[0];
   slot->words[1] = c.words[1];
   // The entry must be visible to the SMMU before PROD says it is there.
   arch::dma_wmb();
-  write32(RegOffset::kCmdqProd, (prod + 1) & wrap_mask);
+  write32(RegOffset::kCmdqProd, (prod + 1).value());
   return true;
 }
 
@@ -344,12 +345,15 @@ bool Smmu::sync(uint32_t timeout_ms) {
   CmdSync s;
   s.set_cs(kSyncCsNone);
   if (!submit(s)) return false;
-  const uint32_t wrap_mask = (1u << (opt_.cmdq_log2 + 1)) - 1;
-  const uint32_t target = cmdq_prod() & wrap_mask;
+  const QueuePtr target = cmdq_prod_ptr();
+  auto cmdq_err = [&] {
+    Gerror g{};
+    g.value = gerror_active();
+    return g.cmdq_err() != 0;
+  };
   // Consumed when CONS reaches the PROD value written after the CMD_SYNC (the queue drained up to it).
-  const bool done = kernel::wait_until(
-      [&] { return (cmdq_cons() & wrap_mask) == target || (gerror_active() & 1u) != 0; }, timeout_ms);
-  return done && (gerror_active() & 1u) == 0;
+  const bool done = kernel::wait_until([&] { return cmdq_cons_ptr() == target || cmdq_err(); }, timeout_ms);
+  return done && !cmdq_err();
 }
 
 bool Smmu::cfgi_ste(uint32_t sid) {
@@ -370,10 +374,7 @@ EventRecord* Smmu::eventq_slot(unsigned index) const {
   return kernel::DmaMemory::ptr<EventRecord>(eventq_ + uint64_t{index & (eventq_entries() - 1)} * 32);
 }
 
-bool Smmu::event_pending() const {
-  const uint32_t wrap_mask = (1u << (opt_.eventq_log2 + 1)) - 1;
-  return (eventq_prod() & wrap_mask) != (eventq_cons() & wrap_mask);
-}
+bool Smmu::event_pending() const { return !queue_empty(eventq_prod_ptr(), eventq_cons_ptr()); }
 
 bool Smmu::pop_event(EventRecord& e) {
   // Read the interrupt count before PROD: an interrupt for a record after this point counts as new.
@@ -382,13 +383,13 @@ bool Smmu::pop_event(EventRecord& e) {
     eventq_irq_seen_ = irqs;
     return false;
   }
-  const uint32_t wrap_mask = (1u << (opt_.eventq_log2 + 1)) - 1;
-  const uint32_t cons = eventq_cons();
+  const uint32_t cons_reg = eventq_cons();
+  const QueuePtr cons(opt_.eventq_log2, cons_reg);
   arch::dma_rmb();  // the record is complete once PROD covers it
-  const EventRecord* slot = eventq_slot(cons & wrap_mask);
+  const EventRecord* slot = eventq_slot(cons.index());
   for (int i = 0; i < 4; ++i) e.words[i] = reinterpret_cast<const volatile uint64_t*>(slot->words.data())[i];
   // Keep the overflow acknowledgement as it is (software copies OVFLG into OVACKFLG deliberately).
-  write32(RegOffset::kEventqCons, (cons & 0x80000000u) | (((cons & wrap_mask) + 1) & wrap_mask));
+  write32(RegOffset::kEventqCons, (cons + 1).in(cons_reg));
   if (!event_pending()) eventq_irq_seen_ = irqs;
   return true;
 }

@@ -133,7 +133,10 @@ class Smmu {
   // CMD_SYNC and wait until CONS passes it. False on timeout or when GERROR.CMDQ_ERR becomes active.
   bool sync(uint32_t timeout_ms = 200);
   // The PROD value just after the last submitted command (what CONS reaches when it has been consumed).
-  uint32_t cmdq_prod_after_last() const { return cmdq_prod() & ((1u << (opt_.cmdq_log2 + 1)) - 1); }
+  uint32_t cmdq_prod_after_last() const { return cmdq_prod_ptr().value(); }
+  // The queue pointers (index + wrap bit, §3.5.1) of the registers as they read now.
+  spec::smmuv3::QueuePtr cmdq_prod_ptr() const;
+  spec::smmuv3::QueuePtr cmdq_cons_ptr() const;
   bool command(const spec::smmuv3::Command& c) { return submit(c) && sync(); }
   bool cfgi_ste(uint32_t sid);
   bool cfgi_all();
@@ -144,6 +147,8 @@ class Smmu {
   spec::smmuv3::EventRecord* eventq_slot(unsigned index) const;
   uint32_t eventq_prod() const { return read32(RegOffset::kEventqProd); }
   uint32_t eventq_cons() const { return read32(RegOffset::kEventqCons); }
+  spec::smmuv3::QueuePtr eventq_prod_ptr() const;
+  spec::smmuv3::QueuePtr eventq_cons_ptr() const;
   bool event_pending() const;
   bool pop_event(spec::smmuv3::EventRecord& e);
   // Waits (bounded) for the next record. Interrupt-driven (Options::irq): the record is taken only after

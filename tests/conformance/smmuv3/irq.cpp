@@ -35,7 +35,7 @@ const char* source_name(IrqSource s) {
   return "?";
 }
 
-uint32_t wrap_mask(unsigned log2) { return (1u << (log2 + 1)) - 1; }
+using spec::smmuv3::QueuePtr;
 
 // The SMMU in interrupt-driven mode; skips when the DT names no wired interrupt for `need`.
 struct IrqEnv : Env {
@@ -89,8 +89,7 @@ void check_polled_record(IrqEnv& e, DmaEndpoint* edu) {
 
 // An illegal command: GERROR.CMDQ_ERR becomes active. Returns the index of the bad slot.
 uint32_t raise_cmdq_err(IrqEnv& e) {
-  const uint32_t wm = wrap_mask(e.smmu->options().cmdq_log2);
-  const uint32_t bad_index = e.smmu->cmdq_prod() & wm;
+  const uint32_t bad_index = e.smmu->cmdq_prod_ptr().value();
   Command bad;
   bad.set_opcode(0x7f);  // no command has this opcode: CERROR_ILL (§4.7.3 / §7.1)
   e.smmu->submit(bad);
@@ -100,11 +99,10 @@ uint32_t raise_cmdq_err(IrqEnv& e) {
 
 // Recovery from raise_cmdq_err: replace the bad command, acknowledge, let the queue drain (§7.1).
 void recover_cmdq(IrqEnv& e, uint32_t bad_index) {
-  const uint32_t wm = wrap_mask(e.smmu->options().cmdq_log2);
   *e.smmu->cmdq_slot(bad_index) = CmdSync{};
   arch::dma_wmb();
   e.smmu->ack_gerror(e.smmu->gerror_active() & 1u);
-  const bool drained = kernel::wait_until([&] { return (e.smmu->cmdq_cons() & wm) == (e.smmu->cmdq_prod() & wm); }, 100);
+  const bool drained = kernel::wait_until([&] { return (e.smmu->cmdq_cons_ptr().value()) == (e.smmu->cmdq_prod_ptr().value()); }, 100);
   e.t.check("cmdq.recovery", kCmdErrorRecovery, drained,
             "command queue did not drain after acknowledging CMDQ_ERR (PROD 0x%x CONS 0x%x)", e.smmu->cmdq_prod(),
             e.smmu->cmdq_cons());
@@ -162,8 +160,7 @@ VIOMMU_TEST(irq_eventq, "smmuv3.irq.eventq_interrupt_announces_record", "smmuv3,
   DmaEndpoint* edu = edu_with_invalid_ste(e);
   if (!edu) return;
   e.smmu->drain_events();
-  const uint32_t wm = wrap_mask(e.smmu->options().eventq_log2);
-  const uint32_t cons0 = e.smmu->eventq_cons() & wm;
+  const uint32_t cons0 = e.smmu->eventq_cons_ptr().value();
   const uint32_t n_ev = e.smmu->irq_count(IrqSource::kEventq), n_ge = e.smmu->irq_count(IrqSource::kGerror);
   // The record is taken only after the interrupt (Options::irq: wait_event waits for it), and compared
   // with the model's field by field.
@@ -171,7 +168,7 @@ VIOMMU_TEST(irq_eventq, "smmuv3.irq.eventq_interrupt_announces_record", "smmuv3,
   t.check("irq.eventq", kIrqEventq, e.smmu->irq_count(IrqSource::kEventq) != n_ev,
           "no Event queue interrupt (INTID %u) for a new record", static_cast<unsigned>(e.smmu->irq_intid(IrqSource::kEventq)));
   // §3.18: the new entry is observable to EVENTQ_PROD reads once the interrupt is.
-  const uint32_t prod_at_irq = e.smmu->irq_record(IrqSource::kEventq).snapshot & wm;
+  const uint32_t prod_at_irq = QueuePtr(e.smmu->options().eventq_log2, e.smmu->irq_record(IrqSource::kEventq).snapshot).value();
   t.check("irq.observable", kIrqObservable, prod_at_irq != cons0,
           "EVENTQ_PROD read in the interrupt handler (0x%x) still equals CONS (0x%x)", prod_at_irq, cons0);
   t.expect_eq("irq.gerror", kIrqGerror, n_ge, e.smmu->irq_count(IrqSource::kGerror));
@@ -259,13 +256,12 @@ VIOMMU_TEST(irq_cmd_sync, "smmuv3.irq.cmd_sync_sig_irq_raises_wired_interrupt", 
   s.set_cs(spec::smmuv3::kSyncCsIrq);  // MSIAddress = 0: no MSI even where MSIs exist
   if (!e.synced(e.smmu->submit(s), "submitting CMD_SYNC")) return;
   const uint32_t target = e.smmu->cmdq_prod_after_last();
-  const uint32_t wm = wrap_mask(e.smmu->options().cmdq_log2);
   // §4.7.3 SIG_IRQ: "an event on a unique wired interrupt output is asserted", and its consumption is
   // observable (CMDQ_CONS) once the interrupt is.
   if (!t.check("irq.cmd_sync", kSyncIrq, e.smmu->wait_irq(IrqSource::kCmdSync, n, kIrqTimeoutMs),
                "no CMD_SYNC interrupt (INTID %u)", static_cast<unsigned>(e.smmu->irq_intid(IrqSource::kCmdSync))))
     return;
-  t.expect_eq("irq.observable", kSyncMsiOrder, target, e.smmu->irq_record(IrqSource::kCmdSync).snapshot & wm);
+  t.expect_eq("irq.observable", kSyncMsiOrder, target, QueuePtr(e.smmu->options().cmdq_log2, e.smmu->irq_record(IrqSource::kCmdSync).snapshot).value());
 }
 
 VIOMMU_TEST(irq_cmd_sync_none, "smmuv3.irq.cmd_sync_sig_none_no_interrupt", "smmuv3,irq") {

@@ -7,7 +7,7 @@ namespace {
 using namespace smmuv3_tests;
 using namespace spec::smmuv3;
 
-uint32_t wrap_mask(unsigned log2) { return (1u << (log2 + 1)) - 1; }
+using spec::smmuv3::QueuePtr;
 
 // A domain with blk attached and nothing mapped at kIova: every DMA there is a recorded Translation fault.
 struct Faulting {
@@ -20,9 +20,8 @@ struct Faulting {
 void illegal_command_case(kernel::Test& t, Command bad, const char* what, const kernel::Clause& why) {
   Env e(t);
   if (!e.ready()) return;
-  const uint32_t wm = wrap_mask(e.smmu->options().cmdq_log2);
   e.smmu->submit(CmdCfgiAll{});
-  const uint32_t bad_index = e.smmu->cmdq_prod() & wm;
+  const uint32_t bad_index = e.smmu->cmdq_prod_ptr().value();
   e.smmu->submit(bad);
   CmdSync s;
   e.smmu->submit(s);
@@ -34,8 +33,8 @@ void illegal_command_case(kernel::Test& t, Command bad, const char* what, const 
   CmdqCons c{};
   c.value = e.smmu->cmdq_cons();
   // §7.1: CONS stops on the erroneous command and ERR says why.
-  t.check("cmdq.CONS", kCmdError, (c.rd() & wm) == bad_index, "CMDQ_CONS.RD 0x%x, the illegal command is at 0x%x",
-          static_cast<unsigned>(c.rd() & wm), bad_index);
+  t.check("cmdq.CONS", kCmdError, QueuePtr(e.smmu->options().cmdq_log2, c.rd()).value() == bad_index, "CMDQ_CONS.RD 0x%x, the illegal command is at 0x%x",
+          QueuePtr(e.smmu->options().cmdq_log2, c.rd()).value(), bad_index);
   t.check("cmdq.ERR", kCmdError, c.err() == static_cast<uint64_t>(CmdError::kIll), "CMDQ_CONS.ERR %u, expected %u (CERROR_ILL)",
           static_cast<unsigned>(c.err()), static_cast<unsigned>(CmdError::kIll));
   // Recovery: replace the command, acknowledge; the SMMU resumes at CONS and completes the CMD_SYNC.
@@ -43,7 +42,7 @@ void illegal_command_case(kernel::Test& t, Command bad, const char* what, const 
   arch::dma_wmb();
   e.smmu->ack_gerror(1);
   const bool drained = kernel::wait_until(
-      [&] { return (e.smmu->cmdq_cons() & wm) == (e.smmu->cmdq_prod() & wm); }, 100);
+      [&] { return (e.smmu->cmdq_cons_ptr().value()) == (e.smmu->cmdq_prod_ptr().value()); }, 100);
   t.check("cmdq.recovery", kCmdErrorRecovery, drained, "queue did not drain after acknowledging CMDQ_ERR (PROD 0x%x CONS 0x%x)",
           e.smmu->cmdq_prod(), e.smmu->cmdq_cons());
   e.synced(e.smmu->sync(), "CMD_SYNC after recovery");
@@ -54,7 +53,7 @@ VIOMMU_TEST(q_sync_completes, "smmuv3.queues.cmd_sync_completes", "smmuv3,queues
   Env e(t);
   if (!e.ready()) return;
   e.synced(e.smmu->sync(), "CMD_SYNC");
-  t.expect_eq("cmdq.CONS", kCmdSync, e.smmu->cmdq_prod(), e.smmu->cmdq_cons() & 0xfffff);
+  t.expect_eq("cmdq.CONS", kCmdSync, e.smmu->cmdq_prod_ptr().value(), e.smmu->cmdq_cons_ptr().value());
 }
 VIOMMU_TEST(q_cmdq_wrap, "smmuv3.queues.cmdq_wraps", "smmuv3,queues") {
   Options o;
@@ -62,13 +61,13 @@ VIOMMU_TEST(q_cmdq_wrap, "smmuv3.queues.cmdq_wraps", "smmuv3,queues") {
   Env e(t, o);
   if (!e.ready()) return;
   // 3 rounds of the queue: PROD/CONS wrap bits toggle and every CMD_SYNC still completes (§3.5.1).
-  const uint32_t cons0 = e.smmu->cmdq_cons() & wrap_mask(2);
+  const uint32_t cons0 = e.smmu->cmdq_cons_ptr().value();
   unsigned ok = 0;
   for (unsigned i = 0; i < 12; ++i) ok += e.smmu->command(CmdCfgiAll{}) ? 1 : 0;
   t.check("cmdq.sync", kCmdSync, ok == 12, "%u of 12 CFGI_ALL + CMD_SYNC pairs completed", ok);
-  t.check("cmdq.CONS", kQueueWrap, (e.smmu->cmdq_cons() & wrap_mask(2)) == ((cons0 + 24) & wrap_mask(2)),
+  t.check("cmdq.CONS", kQueueWrap, e.smmu->cmdq_cons_ptr().value() == ((QueuePtr(2, cons0) + 24).value()),
           "CMDQ_CONS (index + wrap bit) 0x%x after 24 more commands from 0x%x, expected 0x%x",
-          e.smmu->cmdq_cons() & wrap_mask(2), cons0, (cons0 + 24) & wrap_mask(2));
+          e.smmu->cmdq_cons_ptr().value(), cons0, (QueuePtr(2, cons0) + 24).value());
 }
 VIOMMU_TEST(q_cmdq_full, "smmuv3.queues.cmdq_full_while_disabled_then_drains", "smmuv3,queues") {
   Options o;
@@ -78,33 +77,31 @@ VIOMMU_TEST(q_cmdq_full, "smmuv3.queues.cmdq_full_while_disabled_then_drains", "
   // With CMDQEN = 0 nothing is consumed: fill all 8 slots (PROD = CONS with the wrap bit flipped: full).
   const uint32_t cr0 = e.smmu->read32(RegOffset::kCr0);
   if (!t.check("reg.CR0ACK", kCr0Ack, e.smmu->set_cr0(cr0 & ~(1u << 3)), "CMDQEN did not clear in CR0ACK")) return;
-  const uint32_t wm = wrap_mask(3);
-  const uint32_t cons0 = e.smmu->cmdq_cons() & wm;
+  const uint32_t cons0 = e.smmu->cmdq_cons_ptr().value();
   for (unsigned i = 0; i < 8; ++i) *e.smmu->cmdq_slot(cons0 + i) = CmdSync{};
   arch::dma_wmb();
-  e.smmu->write32(RegOffset::kCmdqProd, (cons0 + 8) & wm);
-  t.check("cmdq.CONS", kCmdqen, (e.smmu->cmdq_cons() & wm) == cons0, "CMDQ_CONS 0x%x moved from 0x%x while CMDQEN = 0",
-          e.smmu->cmdq_cons() & wm, cons0);
+  e.smmu->write32(RegOffset::kCmdqProd, (QueuePtr(3, cons0) + 8).value());
+  t.check("cmdq.CONS", kCmdqen, (e.smmu->cmdq_cons_ptr().value()) == cons0, "CMDQ_CONS 0x%x moved from 0x%x while CMDQEN = 0",
+          e.smmu->cmdq_cons_ptr().value(), cons0);
   if (!t.check("reg.CR0ACK", kCr0Ack, e.smmu->set_cr0(cr0), "CMDQEN did not set in CR0ACK")) return;
-  const bool drained = kernel::wait_until([&] { return (e.smmu->cmdq_cons() & wm) == ((cons0 + 8) & wm); }, 100);
+  const bool drained = kernel::wait_until([&] { return (e.smmu->cmdq_cons_ptr().value()) == ((QueuePtr(3, cons0) + 8).value()); }, 100);
   t.check("cmdq.drain", kQueueWrap, drained, "full queue not drained after CMDQEN: CONS 0x%x, PROD 0x%x",
           e.smmu->cmdq_cons(), e.smmu->cmdq_prod());
 }
 VIOMMU_TEST(q_sync_after_error, "smmuv3.queues.cmd_sync_not_completed_past_an_error", "smmuv3,queues") {
   Env e(t);
   if (!e.ready()) return;
-  const uint32_t wm = wrap_mask(e.smmu->options().cmdq_log2);
   Command bad;
   bad.set_opcode(0x7e);
   e.smmu->submit(bad);
   e.smmu->submit(CmdSync{});
-  const uint32_t prod = e.smmu->cmdq_prod() & wm;
+  const uint32_t prod = e.smmu->cmdq_prod_ptr().value();
   kernel::wait_until([&] { return (e.smmu->gerror_active() & 1) != 0; }, 100);
   // A CMD_SYNC behind a failed command must not complete (§4.7.3: it completes only when all prior
   // commands have; §7.5: nothing is consumed while CMDQ_ERR is active): CONS stays short of PROD.
-  t.check("cmdq.CONS", kCmdErrorNoConsume, (e.smmu->cmdq_cons() & wm) != prod,
+  t.check("cmdq.CONS", kCmdErrorNoConsume, (e.smmu->cmdq_cons_ptr().value()) != prod,
           "CONS reached PROD although an earlier command failed");
-  *e.smmu->cmdq_slot(e.smmu->cmdq_cons() & wm) = CmdSync{};
+  *e.smmu->cmdq_slot(e.smmu->cmdq_cons_ptr().value()) = CmdSync{};
   arch::dma_wmb();
   e.smmu->ack_gerror(1);
 }
