@@ -284,9 +284,9 @@ struct EventqCons : Reg32 {
 };
 
 // §3.5.1 queue arithmetic, the one place it is written: a queue of 2^log2size entries is indexed by the low
-// log2size bits of the WR/RD field of its PROD and CONS registers, with the wrap bit just above them. "The queue
-// is empty when the indices and wrap bits of PROD and CONS are equal; it is full when the indices are equal and the
-// wrap bits differ." Each pass over the end of the queue toggles the wrap bit.
+// log2size bits of the WR/RD field of its PROD and CONS registers, with the wrap bit just above them. The queue is
+// empty when the indices and wrap bits of PROD and CONS are equal, full when the indices are equal and the wrap
+// bits differ; each pass over the end of the queue toggles the wrap bit.
 //
 //   QueuePtr prod(log2, read32(kCmdqProd)), cons(log2, read32(kCmdqCons));
 //   if (!queue_full(prod, cons)) { slot(prod.index()) = cmd; write32(kCmdqProd, (prod + 1).value()); }

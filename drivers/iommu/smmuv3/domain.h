@@ -43,7 +43,7 @@ class Domain {
   Domain& operator=(const Domain&) = delete;
   ~Domain() { destroy(); }
 
-  bool init(Smmu& smmu, const DomainConfig& c);
+  [[nodiscard]] bool init(Smmu& smmu, const DomainConfig& c);
   void destroy();
 
   const DomainConfig& config() const { return cfg_; }
@@ -70,20 +70,20 @@ class Domain {
   }
   // Maps [iova, iova+len) to pa with pages of the owning table's granule (TTB1 when iova[55] = 1). With
   // stage 2 only, iova is an IPA mapped in the stage-2 table.
-  bool map(uint64_t iova, uint64_t pa, uint64_t len, spec::vmsa::Descriptor leaf = rw_leaf());
-  bool map_block(uint64_t iova, uint64_t pa, unsigned level, spec::vmsa::Descriptor leaf = rw_leaf());
-  bool unmap(uint64_t iova);
+  [[nodiscard]] bool map(uint64_t iova, uint64_t pa, uint64_t len, spec::vmsa::Descriptor leaf = rw_leaf());
+  [[nodiscard]] bool map_block(uint64_t iova, uint64_t pa, unsigned level, spec::vmsa::Descriptor leaf = rw_leaf());
+  [[nodiscard]] bool unmap(uint64_t iova);
   // Identity mapping (iova == pa) in every stage this domain has.
-  bool map_identity(uint64_t pa, uint64_t len);
+  [[nodiscard]] bool map_identity(uint64_t pa, uint64_t len);
 
   // Writes the STE of sid (CFGI_STE + CMD_SYNC included).
-  bool attach(uint32_t sid);
+  [[nodiscard]] bool attach(uint32_t sid);
   // attach(sid_of(rid)) after identity-mapping the endpoint driver's own DMA memory (rings, headers).
-  bool attach(DmaEndpoint* ep);
+  [[nodiscard]] bool attach(DmaEndpoint* ep);
 
-  bool tlbi_va(uint64_t iova, bool leaf = true);  // CMD_TLBI_NH_VA (ASID) or CMD_TLBI_S2_IPA, + CMD_SYNC
-  bool tlbi_asid();                               // CMD_TLBI_NH_ASID + CMD_SYNC
-  bool cfgi_cd(uint32_t sid);                     // CMD_CFGI_CD (SSID 0) + CMD_SYNC
+  [[nodiscard]] bool tlbi_va(uint64_t iova, bool leaf = true);  // CMD_TLBI_NH_VA (ASID) or CMD_TLBI_S2_IPA, + CMD_SYNC
+  [[nodiscard]] bool tlbi_asid();                               // CMD_TLBI_NH_ASID + CMD_SYNC
+  [[nodiscard]] bool cfgi_cd(uint32_t sid);                     // CMD_CFGI_CD (SSID 0) + CMD_SYNC
   Smmu* smmu() const { return smmu_; }
 
  private:

@@ -263,15 +263,16 @@ bool Smmu::queue_init() {
   return true;
 }
 
-void Smmu::shutdown() {
-  set_irq_ctrl(0);
+bool Smmu::shutdown() {
+  bool ok = set_irq_ctrl(0);
   detach_irqs();
-  set_cr0(0);
-  set_gbpa(0);  // bypass, incoming attributes
+  ok &= set_cr0(0);
+  ok &= set_gbpa(0);  // bypass, incoming attributes
   // Active global errors would otherwise greet the next user.
   ack_gerror(gerror_active());
   free_memory();
   strtab_bytes_ = 0;
+  return ok;
 }
 
 Ste* Smmu::ste(uint32_t sid) {
@@ -289,7 +290,7 @@ Ste* Smmu::ste(uint32_t sid) {
     d->words[0] = n.words[0];
     arch::dma_wmb();
     // The L1 descriptor may be cached: CFGI_STE of any StreamID it covers refetches it (§4.3.1).
-    cfgi_ste(sid);
+    if (!cfgi_ste(sid)) return nullptr;
   }
   return kernel::DmaMemory::ptr<Ste>(l2_[l1] + uint64_t{sid & ((1u << opt_.split) - 1)} * 64);
 }

@@ -86,30 +86,31 @@ class Smmu {
 
   // Architected bring-up: disable, program CR1/CR2, stream table, command queue (then CFGI_ALL, TLBI_NSNH_ALL,
   // CMD_SYNC), event queue, and finally SMMUEN. Frees what a previous init allocated.
-  bool init(const Options& o);
-  // Back to reset-like state: SMMUEN=0 (so GBPA applies), queues disabled, GBPA bypass, memory freed.
-  void shutdown();
+  [[nodiscard]] bool init(const Options& o);
+  // Back to reset-like state: SMMUEN=0 (so GBPA applies), queues disabled, GBPA bypass, memory freed. False when
+  // one of the acknowledgement handshakes did not complete (every step is still taken).
+  [[nodiscard]] bool shutdown();
   bool initialised() const { return strtab_ != 0; }
   const Options& options() const { return opt_; }
 
   // §6.3.9/6.3.10: write CR0 and wait until CR0ACK reflects it.
-  bool set_cr0(uint32_t v);
+  [[nodiscard]] bool set_cr0(uint32_t v);
   // §6.3.14 GBPA update protocol: wait for UPDATE=0, write the fields with UPDATE=1, wait for UPDATE=0.
-  bool set_gbpa(uint32_t fields);
+  [[nodiscard]] bool set_gbpa(uint32_t fields);
 
   // ---- wired interrupts ----
   // The GIC INTID of a source from the DT (0: the DT names none).
   uint32_t irq_intid(IrqSource s) const;
   // Attaches a handler for every source the DT names (idempotent). False when the GIC refuses one.
-  bool attach_irqs();
+  [[nodiscard]] bool attach_irqs();
   void detach_irqs();
   bool irqs_attached() const { return irqs_attached_; }
   // §6.3.16: write SMMU_IRQ_CTRL and wait until SMMU_IRQ_CTRLACK reflects it.
-  bool set_irq_ctrl(uint32_t v);
+  [[nodiscard]] bool set_irq_ctrl(uint32_t v);
   const IrqRecord& irq_record(IrqSource s) const { return irq_[static_cast<unsigned>(s)]; }
   uint32_t irq_count(IrqSource s) const { return irq_record(s).count; }
   // Waits (bounded) until the source's count exceeds `seen`. Sleeps in wait_for_interrupt between checks.
-  bool wait_irq(IrqSource s, uint32_t seen, uint32_t timeout_ms);
+  [[nodiscard]] bool wait_irq(IrqSource s, uint32_t seen, uint32_t timeout_ms);
 
   // ---- stream table ----
   uint32_t sid_of(uint16_t rid) const;  // DT iommu-map of the PCI host; identity when the map is empty
@@ -121,7 +122,7 @@ class Smmu {
   spec::smmuv3::L1Std* l1std(uint32_t sid);
   // Publishes an STE: a currently invalid STE is written words 7..1, then word 0 (V) last (§3.21.3).
   // A valid STE is replaced in place the same way, then CMD_CFGI_STE + CMD_SYNC.
-  bool write_ste(uint32_t sid, const spec::smmuv3::Ste& s);
+  [[nodiscard]] bool write_ste(uint32_t sid, const spec::smmuv3::Ste& s);
 
   // ---- command queue ----
   unsigned cmdq_entries() const { return 1u << opt_.cmdq_log2; }
@@ -129,18 +130,18 @@ class Smmu {
   uint32_t cmdq_prod() const { return read32(RegOffset::kCmdqProd); }
   uint32_t cmdq_cons() const { return read32(RegOffset::kCmdqCons); }
   // Writes c at PROD and advances PROD (waits, bounded, while the queue is full).
-  bool submit(const spec::smmuv3::Command& c);
+  [[nodiscard]] bool submit(const spec::smmuv3::Command& c);
   // CMD_SYNC and wait until CONS passes it. False on timeout or when GERROR.CMDQ_ERR becomes active.
-  bool sync(uint32_t timeout_ms = 200);
+  [[nodiscard]] bool sync(uint32_t timeout_ms = 200);
   // The PROD value just after the last submitted command (what CONS reaches when it has been consumed).
   uint32_t cmdq_prod_after_last() const { return cmdq_prod_ptr().value(); }
   // The queue pointers (index + wrap bit, §3.5.1) of the registers as they read now.
   spec::smmuv3::QueuePtr cmdq_prod_ptr() const;
   spec::smmuv3::QueuePtr cmdq_cons_ptr() const;
-  bool command(const spec::smmuv3::Command& c) { return submit(c) && sync(); }
-  bool cfgi_ste(uint32_t sid);
-  bool cfgi_all();
-  bool tlbi_all();  // CMD_TLBI_NSNH_ALL (+ CMD_TLBI_EL2_ALL when HYP)
+  [[nodiscard]] bool command(const spec::smmuv3::Command& c) { return submit(c) && sync(); }
+  [[nodiscard]] bool cfgi_ste(uint32_t sid);
+  [[nodiscard]] bool cfgi_all();
+  [[nodiscard]] bool tlbi_all();  // CMD_TLBI_NSNH_ALL (+ CMD_TLBI_EL2_ALL when HYP)
 
   // ---- event queue ----
   unsigned eventq_entries() const { return 1u << opt_.eventq_log2; }
@@ -153,7 +154,7 @@ class Smmu {
   bool pop_event(spec::smmuv3::EventRecord& e);
   // Waits (bounded) for the next record. Interrupt-driven (Options::irq): the record is taken only after
   // the Event queue interrupt announced it; polled otherwise.
-  bool wait_event(spec::smmuv3::EventRecord& e, uint32_t timeout_ms = 100);
+  [[nodiscard]] bool wait_event(spec::smmuv3::EventRecord& e, uint32_t timeout_ms = 100);
   size_t drain_events();
 
   // ---- GERROR ----

@@ -219,7 +219,10 @@ Env::Env(kernel::Test& test, const Options& o) : t(test) {
 Env::~Env() {
   if (smmu && smmu->initialised()) {
     smmu->drain_events();
-    smmu->shutdown();
+    // Back to reset-like state for the next case: every handshake (IRQ_CTRLACK, CR0ACK, GBPA.Update) completes.
+    t.check("smmu.shutdown", kCr0Ack, smmu->shutdown(), "an acknowledgement handshake of the shutdown did not complete "
+            "(CR0ACK 0x%x IRQ_CTRLACK 0x%x GBPA 0x%x)", smmu->read32(RegOffset::kCr0Ack),
+            smmu->read32(RegOffset::kIrqCtrlAck), smmu->read32(RegOffset::kGbpa));
   }
   if (staging) kernel::DmaMemory::free(staging, kStagingBytes);
   for (uint64_t& x : extra_)

@@ -27,7 +27,8 @@ void unmap_case(kernel::Test& t, unsigned pages, F inval, unsigned gshift = 12) 
     if (!pa[i] || !e.mapped(d.map(kIova + i * g, pa[i], g), "map")) return;
   if (!e.attach(d, e.blk)) return;
   for (unsigned i = 0; i < pages; ++i) expect_ok(e, e.blk, kIova + i * g, Dir::kDeviceWrites, pa[i]);
-  for (unsigned i = 0; i < pages; ++i) d.unmap(kIova + i * g);
+  for (unsigned i = 0; i < pages; ++i)
+    if (!e.mapped(d.unmap(kIova + i * g), "unmap")) return;
   if (!e.synced(inval(e, d), "the invalidation command")) return;
   for (unsigned i = 0; i < pages; ++i)
     expect_fault(e, e.blk, kIova + i * g, Dir::kDeviceWrites, EventType::kFTranslation, pa[i], kTlbiComplete);
@@ -98,7 +99,7 @@ VIOMMU_TEST(inval_range_ttl_block, "smmuv3.inval.range_over_2m_block_ttl2", "smm
   if (!e.mapped(d.map_block(kIova, base_pa, 2), "map_block") || !e.attach(d, e.blk)) return;
   const uint64_t off = e.target(0) - base_pa;
   expect_ok(e, e.blk, kIova + off, Dir::kDeviceWrites, e.target(0));
-  d.unmap(kIova);
+  if (!e.mapped(d.unmap(kIova), "unmap")) return;
   // One 2 MiB block = 512 pages of 4 KiB: NUM = 15, SCALE = 5 gives 16 * 32 = 512; TTL = 2 (leaf at level 2).
   if (!e.synced(e.smmu->command(range_va(d.config().asid, 15, 5, 2)), "range TLBI")) return;
   expect_fault(e, e.blk, kIova + off, Dir::kDeviceWrites, EventType::kFTranslation, e.target(0), kTlbiComplete);
@@ -112,7 +113,7 @@ VIOMMU_TEST(inval_block_va, "smmuv3.inval.unmap_2m_block_tlbi_va_inside", "smmuv
   if (!e.mapped(d.map_block(kIova, base_pa, 2), "map_block") || !e.attach(d, e.blk)) return;
   const uint64_t off = e.target(0) - base_pa;
   expect_ok(e, e.blk, kIova + off, Dir::kDeviceWrites, e.target(0));
-  d.unmap(kIova);
+  if (!e.mapped(d.unmap(kIova), "unmap")) return;
   // A TLBI by VA anywhere inside a block removes the whole block entry (Armv8-A TLBI semantics, §3.21.1: an
   // invalidation by VA applies to every entry that translates that VA).
   if (!e.synced(d.tlbi_va(kIova + 0x123000), "TLBI_NH_VA")) return;

@@ -92,8 +92,7 @@ uint32_t raise_cmdq_err(IrqEnv& e) {
   const uint32_t bad_index = e.smmu->cmdq_prod_ptr().value();
   Command bad;
   bad.set_opcode(0x7f);  // no command has this opcode: CERROR_ILL (§4.7.3 / §7.1)
-  e.smmu->submit(bad);
-  e.smmu->submit(CmdSync{});
+  if (!e.smmu->submit(bad) || !e.smmu->submit(CmdSync{})) e.t.error("the command queue stayed full");
   return bad_index;
 }
 

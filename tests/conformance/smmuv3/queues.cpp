@@ -20,11 +20,9 @@ struct Faulting {
 void illegal_command_case(kernel::Test& t, Command bad, const char* what, const kernel::Clause& why) {
   Env e(t);
   if (!e.ready()) return;
-  e.smmu->submit(CmdCfgiAll{});
+  if (!e.smmu->submit(CmdCfgiAll{})) return t.error("the command queue stayed full");
   const uint32_t bad_index = e.smmu->cmdq_prod_ptr().value();
-  e.smmu->submit(bad);
-  CmdSync s;
-  e.smmu->submit(s);
+  if (!e.smmu->submit(bad) || !e.smmu->submit(CmdSync{})) return t.error("the command queue stayed full");
   const bool err = kernel::wait_until([&] { return (e.smmu->gerror_active() & 1) != 0; }, 100);
   // The command being illegal is the case's claim (`why`); GERROR, CONS and ERR are how §7.1 reports it.
   if (!t.check("gerror.CMDQ_ERR", why, err, "GERROR.CMDQ_ERR not active after %s (CONS 0x%x PROD 0x%x)", what,
@@ -93,8 +91,7 @@ VIOMMU_TEST(q_sync_after_error, "smmuv3.queues.cmd_sync_not_completed_past_an_er
   if (!e.ready()) return;
   Command bad;
   bad.set_opcode(0x7e);
-  e.smmu->submit(bad);
-  e.smmu->submit(CmdSync{});
+  if (!e.smmu->submit(bad) || !e.smmu->submit(CmdSync{})) return t.error("the command queue stayed full");
   const uint32_t prod = e.smmu->cmdq_prod_ptr().value();
   kernel::wait_until([&] { return (e.smmu->gerror_active() & 1) != 0; }, 100);
   // A CMD_SYNC behind a failed command must not complete (§4.7.3: it completes only when all prior
@@ -199,5 +196,5 @@ VIOMMU_TEST(q_eventq_disabled, "smmuv3.queues.eventq_disabled_records_nothing", 
   // §7.2.1: with EVENTQEN = 0 the queue is not writable and events are discarded: PROD does not move.
   t.check("eventq.PROD", kEventqDisabled, e.smmu->eventq_prod() == prod0, "EVENTQ_PROD 0x%x moved from 0x%x with EVENTQEN = 0",
           e.smmu->eventq_prod(), prod0);
-  e.smmu->set_cr0(cr0);
+  t.check("reg.CR0ACK", kCr0Ack, e.smmu->set_cr0(cr0), "EVENTQEN did not set in CR0ACK");
 }

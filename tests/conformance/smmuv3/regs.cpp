@@ -182,7 +182,7 @@ VIOMMU_TEST(regs_gerror_ack, "smmuv3.regs.gerror_gerrorn_acknowledge", "smmuv3,r
   // An illegal command activates GERROR.CMDQ_ERR (toggles it); writing GERRORN to match deactivates it.
   Command bad;
   bad.set_opcode(0x7f);
-  e.smmu->submit(bad);
+  if (!e.smmu->submit(bad)) return t.error("the command queue stayed full");
   t.check("gerror.CMDQ_ERR", kCmdErrorGerror, kernel::wait_until([&] { return (e.smmu->gerror_active() & 1) != 0; }, 100),
           "GERROR.CMDQ_ERR not active after an undefined opcode");
   // Make the slot harmless before acknowledging, so that consumption restarts on a legal command.

@@ -48,7 +48,7 @@ void substream_case(kernel::Test& t, bool two_level, F edit) {
     expect_ok(e, e.blk, iova + 0x80, Dir::kDeviceReads, pa + 0x80, *why);
   }
   // Back to the plain STE before the L1 table goes away.
-  d.attach(e.blk_sid);
+  e.synced(d.attach(e.blk_sid), "restoring the plain STE");
   if (l1) kernel::DmaMemory::free(l1, kernel::kDmaMinBlock);
 }
 
