@@ -10,7 +10,9 @@
 //                probe notes the endpoint's status and never judges it.
 //
 // The probe needs a staging area: memory the endpoint reaches through a mapping the case keeps valid,
-// used to load the endpoint's storage before a device write and to read it back after a device read.
+// used to load the endpoint's storage before a device write and to read it back after a device read. A case
+// whose translation context blocks every access has none (len 0): a terminated write then writes whatever
+// the device holds, and a terminated read cannot be judged (a suite error).
 #pragma once
 
 #include <cstddef>

@@ -2,9 +2,9 @@
 // verbatim, see clauses.h). Every check about the log's contents is an event.* check.
 #include <cstring>
 
-#include "tests/conformance/amd-vi/amdvi_fixture.h"
+#include "tests/conformance/amd-vi/fixture.h"
 
-using namespace amdvi_tests;  // NOLINT
+using namespace amd_vi_tests;  // NOLINT
 
 namespace {
 
@@ -20,23 +20,21 @@ void place_log(AmdVi* v, uint64_t head, uint64_t tail) {
   v->set_control(v->default_control());
 }
 
+// body(v, ep, a) with virtio-blk in a fresh Mode 3 domain, then the event log as the driver left it.
 template <typename F>
 void with_fault(kernel::Test& t, uint16_t domain, F body) {
-  AmdVi* v = need_iommu(t);
-  drivers::DmaEndpoint* ep = v ? need_endpoint(t, "virtio-blk") : nullptr;
-  if (!ep) return;
-  Attach a(t, v, ep, 3, domain);
-  if (!a.ok()) return;
-  body(v, ep, a);
-  v->reset_event_log();
+  with_domain(t, 3, domain, [&](AmdVi* v, Domain& a) {
+    body(v, a.ep(), a);
+    v->reset_event_log();
+  });
 }
 
 }  // namespace
 
-VIOMMU_TEST(amdvi_evt_tail, "amd-vi.evtlog.tail_advances", "amd-vi,dma,event") {
-  with_fault(t, 0x61, [&](AmdVi* v, drivers::DmaEndpoint* ep, Attach& a) {
+VIOMMU_TEST(amd_vi_evt_tail, "amd-vi.evtlog.tail_advances", "amd-vi,dma,event") {
+  with_fault(t, 0x61, [&](AmdVi* v, drivers::DmaEndpoint* ep, Domain& a) {
     v->reset_event_log();
-    t.check("oracle", kernel::kSuite, predict(v, a.devid(), 0x5000, false).has_event,
+    t.check("oracle", kernel::kSuite, predict(v, a.devid(), 0x5000, kDeviceReads).has_event,
             "model: no event for a read at the unmapped iova 0x5000");
     ep->read(0x5000, 512);  // unmapped
     kernel::wait_until([&] { return v->pending_events() > 0; }, 200);
@@ -47,12 +45,12 @@ VIOMMU_TEST(amdvi_evt_tail, "amd-vi.evtlog.tail_advances", "amd-vi,dma,event") {
   });
 }
 
-VIOMMU_TEST(amdvi_evt_wrap, "amd-vi.evtlog.wrap", "amd-vi,dma,event") {
-  with_fault(t, 0x62, [&](AmdVi* v, drivers::DmaEndpoint* ep, Attach& a) {
+VIOMMU_TEST(amd_vi_evt_wrap, "amd-vi.evtlog.wrap", "amd-vi,dma,event") {
+  with_fault(t, 0x62, [&](AmdVi* v, drivers::DmaEndpoint* ep, Domain& a) {
     // Empty log with head == tail == last slot: the next event goes to the last slot, tail wraps to 0.
     const uint64_t last = (drivers::amd_vi::kRingEntries - 1) * 16;
     place_log(v, last, last);
-    const auto p = predict(v, a.devid(), 0x5000, false);
+    const auto p = predict(v, a.devid(), 0x5000, kDeviceReads);
     ep->read(0x5000, 512);
     kernel::wait_until([&] { return (v->read(s::Mmio::kEventLogTail) & 0x7fff0) != last; }, 200);
     if (!t.expect_eq("event.EventLogTail", kEventLogged, 0, v->read(s::Mmio::kEventLogTail) & 0x7fff0)) return;
@@ -62,8 +60,8 @@ VIOMMU_TEST(amdvi_evt_wrap, "amd-vi.evtlog.wrap", "amd-vi,dma,event") {
   });
 }
 
-VIOMMU_TEST(amdvi_evt_overflow, "amd-vi.evtlog.overflow", "amd-vi,dma,event") {
-  with_fault(t, 0x63, [&](AmdVi* v, drivers::DmaEndpoint* ep, Attach&) {
+VIOMMU_TEST(amd_vi_evt_overflow, "amd-vi.evtlog.overflow", "amd-vi,dma,event") {
+  with_fault(t, 0x63, [&](AmdVi* v, drivers::DmaEndpoint* ep, Domain&) {
     // head 0x20, tail 0x10: one more entry would make tail == head, so the log is full.
     place_log(v, 0x20, 0x10);
     ep->read(0x5000, 512);
@@ -75,8 +73,8 @@ VIOMMU_TEST(amdvi_evt_overflow, "amd-vi.evtlog.overflow", "amd-vi,dma,event") {
   });
 }
 
-VIOMMU_TEST(amdvi_evt_disabled, "amd-vi.evtlog.disabled_logs_nothing", "amd-vi,dma") {
-  with_fault(t, 0x64, [&](AmdVi* v, drivers::DmaEndpoint* ep, Attach&) {
+VIOMMU_TEST(amd_vi_evt_disabled, "amd-vi.evtlog.disabled_logs_nothing", "amd-vi,dma") {
+  with_fault(t, 0x64, [&](AmdVi* v, drivers::DmaEndpoint* ep, Domain&) {
     v->reset_event_log();
     s::Control c;
     c.set_raw(v->default_control());
