@@ -121,7 +121,11 @@ bool DmaProbe::expect_terminated(Direction d, uint64_t iova, uint64_t victim_pa,
     t_.error("probe: a terminated device read needs a staging area to read the device back");
     return false;
   }
+  // The device first holds pattern(~seed), which differs from pattern(seed) in every byte (their difference
+  // is 255 - 2 * seed, odd): what it holds afterwards is what the terminated read delivered, never the
+  // bytes an earlier DMA left in its storage.
   if (victim) {
+    if (!load(len, static_cast<uint8_t>(~seed))) return false;
     for (size_t i = 0; i < len; ++i) victim[i] = pattern(seed, i);
     arch::dma_wmb();
   }

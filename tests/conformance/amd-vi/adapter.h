@@ -28,6 +28,7 @@ class KitAdapter final : public kit::Iommu {
   const kit::ProbeClauses& clauses() const override;
   const kernel::Clause& invalidation_clause() const override { return kInvalidatePages; }
   const kernel::Clause& isolation_clause() const override { return kDeviceId; }
+  const kernel::Clause& permission_clause() const override { return kPermission; }
 
  private:
   static constexpr unsigned kPages = 8;
