@@ -7,7 +7,8 @@ LIST_TIMEOUT = 60.0
 
 
 def main(args):
-    chosen, _ = configs.select(args.config)
+    # Every configuration, those that run only by name included.
+    chosen = configs.select(args.config)[0] if args.config else list(configs.CONFIGS)
     targets = plan.targets(chosen, qemu.implementations(args.qemu_dir, args.qemu))
     rows = [("configuration", "machine", "implementation", "status")]
     for t in targets:

@@ -45,8 +45,10 @@ class Config:
     (amd-iommu dma-remap=on since QEMU 10.2) and left out, with a note, where it has not."""
 
     def __init__(self, name, arch, machine, iommu_devices=(), description="", peers=None, cases=None,
-                 family=None, needs=(), uses=()):
+                 family=None, needs=(), uses=(), in_all=True):
         self.name = name
+        # Part of `--config all` (the default); a configuration outside it runs only by name.
+        self.in_all = in_all
         # The case globs a run of this configuration selects when the user gives no --filter: the
         # endpoint baseline and runner self-tests everywhere, plus the configuration's own IOMMU group.
         # Other IOMMUs' cases would only SKIP here (their device is absent). None: every case.
@@ -83,10 +85,11 @@ def _amd_vi(name, options="", needs=(), cases=BASELINE + ",amd-vi.*", descriptio
                   description, cases=cases, family="amd-vi", needs=needs, uses=[DMA_REMAP])
 
 
-def _virtio_iommu(name, arch, option=None, needs=(), description="virtio-iommu"):
+def _virtio_iommu(name, arch, option=None, needs=(), description="virtio-iommu", cases=BASELINE + ",virtio-iommu.*",
+                  in_all=True):
     dev = "virtio-iommu-pci" + ("," + option if option else "")
     return Config(name, arch, "virt" if arch == "aarch64" else "q35", ["-device", dev], description,
-                  cases=BASELINE + ",virtio-iommu.*", family="virtio-iommu-" + arch, needs=needs)
+                  cases=cases, family="virtio-iommu-" + arch, needs=needs, in_all=in_all)
 
 
 CONFIGS = [
@@ -100,17 +103,22 @@ CONFIGS = [
     Config("smmuv3-virt-9.1", "aarch64", "virt-9.1,iommu=smmuv3", description="SMMUv3 on the virt-9.1 "
            "machine type (stage 1 only, as before QEMU 9.2)", cases=BASELINE + ",smmuv3.*", family="smmuv3",
            needs=[Need(machine="virt-9.1")]),
+    # Not in `all` yet: the fixture maps the driver's own pages at 4 KiB whatever the granule, so most cases
+    # fail on setup with 16/64 KiB (a suite bug, tests/conformance/virtio-iommu/fixture.cpp).
     _virtio_iommu("virtio-iommu-16k", "aarch64", "granule=16k", [Need("virtio-iommu-pci", "granule")],
-                  "virtio-iommu, 16 KiB granule"),
+                  "virtio-iommu, 16 KiB granule", in_all=False),
     _virtio_iommu("virtio-iommu-64k", "aarch64", "granule=64k", [Need("virtio-iommu-pci", "granule")],
-                  "virtio-iommu, 64 KiB granule"),
+                  "virtio-iommu, 64 KiB granule", in_all=False),
     _virtio_iommu("virtio-iommu-aw39", "x86_64", "aw-bits=39", [Need("virtio-iommu-pci", "aw-bits")],
                   "virtio-iommu, 39-bit input range"),
+    # Without boot bypass an endpoint the driver never attached is blocked: the dma.* baseline (which
+    # attaches nothing) would only show that; the virtio-iommu cases attach what they use.
     _virtio_iommu("virtio-iommu-no-bypass", "x86_64", "boot-bypass=off", [Need("virtio-iommu-pci", "boot-bypass")],
-                  "virtio-iommu, no DMA bypass before the driver"),
+                  "virtio-iommu, no DMA bypass before the driver", cases="virtio-iommu.*"),
     _amd_vi("amd-vi-xtsup", ",xtsup=on", [Need("amd-iommu", "xtsup")], description="AMD-Vi, x2APIC (XTSup)"),
+    # With DMA translation off (HATDis) the cases that translate have nothing to test: what the guest is told.
     _amd_vi("amd-vi-hatdis", ",dma-translation=off", [Need("amd-iommu", "dma-translation")],
-            description="AMD-Vi, DMA translation off (HATDis)"),
+            cases="amd-vi.discovery.*", description="AMD-Vi, DMA translation off (HATDis)"),
     # The reference model, hosted: the same cases compiled for the host, MMIO and DMA routed into the model.
     Config("model-smmuv3", "host", "hosted", description="SMMUv3 reference model", peers=["smmuv3"]),
     Config("model-virtio-iommu", "host", "hosted", description="virtio-iommu reference model",
@@ -129,9 +137,10 @@ def get(name):
 
 
 def select(spec):
-    """--config value ('a,b' or 'all' or None) -> (configs, explicit)."""
+    """--config value ('a,b' or 'all' or None) -> (configs, explicit). 'all' is every configuration but the
+    few that run only by name (in_all False)."""
     if spec is None or spec.strip() == "all":
-        return list(CONFIGS), False
+        return [c for c in CONFIGS if c.in_all], False
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
         raise UserError("--config needs a configuration name (known: %s)" % ", ".join(NAMES))
