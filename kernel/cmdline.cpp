@@ -89,6 +89,7 @@ Cmdline parse_cmdline(const char* s) {
     uint64_t num = 0;
     bool ok = true;
     if (key_is("filter") && eq) ok = copy_value(c.filter, sizeof c.filter, v, vlen);
+    else if (key_is("exclude") && eq) ok = copy_value(c.exclude, sizeof c.exclude, v, vlen);
     else if (key_is("tags") && eq) ok = copy_value(c.tags, sizeof c.tags, v, vlen);
     else if (key_is("seed") && eq) ok = parse_u64(v, vlen, &c.seed);
     else if (key_is("timeout") && eq) {

@@ -1,5 +1,6 @@
 // The guest's command line (DT /chosen/bootargs, PVH cmdline): space-separated words.
 //   filter=GLOB[,GLOB...]  cases to run (default *)
+//   exclude=GLOB[,GLOB...] cases not to run although the filter selects them (e.g. known to abort this VMM)
 //   tags=TAG[,TAG...]      also run cases carrying these opt-in tags (e.g. demo-failure)
 //   seed=N                 seed for the per-case random streams (default 1)
 //   timeout=MS             per-case watchdog when the case sets none (default 10000)
@@ -13,6 +14,7 @@ namespace kernel {
 
 struct Cmdline {
   char filter[256] = "*";
+  char exclude[256] = "";
   char tags[128] = "";
   uint64_t seed = 1;
   uint32_t timeout_ms = 0;

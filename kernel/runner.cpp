@@ -199,6 +199,7 @@ class Runner {
 
 bool Runner::selected(const TestCase& c, const Cmdline& cmd) {
   if (!glob_match_any(cmd.filter, c.name)) return false;
+  if (cmd.exclude[0] && glob_match_any(cmd.exclude, c.name)) return false;
   // Opt-in tags keep their cases out of default runs.
   const size_t tlen = strlen(kTagDemoFailure);
   if (list_contains(c.tags, kTagDemoFailure, tlen) && !list_contains(cmd.tags, kTagDemoFailure, tlen))

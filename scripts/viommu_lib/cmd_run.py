@@ -62,9 +62,13 @@ def main(args):
     todo = [(t, r) for t, r in zip(targets, results) if r.available]
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(_run_one, t, r, args,
-                               configs.guest_args(filter_glob=args.filter or t.config.cases, seed=args.seed),
-                               expect.get(t.version[1]) if t.version else []) for t, r in todo]
+        futures = []
+        for t, r in todo:
+            exp = expect.get(t.version[1]) if t.version else []
+            selection = args.filter or t.config.cases
+            crash = expectations.not_run(exp, t.config.name, selection)
+            words = configs.guest_args(filter_glob=selection, seed=args.seed, exclude=[e.case for e in crash])
+            futures.append(pool.submit(_run_one, t, r, args, words, exp, crash))
         try:
             for f in concurrent.futures.as_completed(futures):
                 r = f.result()
@@ -122,7 +126,7 @@ def _arches(chosen):
     return sorted({c.arch for c in chosen})
 
 
-def _run_one(target, r, args, words, expect):
+def _run_one(target, r, args, words, expect, crash):
     r.qemu_binary = target.binary
     if target.version:
         r.qemu_version, r.qemu_series = target.version
@@ -142,6 +146,7 @@ def _run_one(target, r, args, words, expect):
             r.problem += ": " + r.stderr.strip().splitlines()[-1]
     r.run = ktap.parse(r.console)
     R.complete(r)
+    R.add_not_run(r, crash)
     R.classify(r, expect)
     return r
 

@@ -199,11 +199,13 @@ def shell_line(argv):
     return " ".join(shlex.quote(a) for a in argv)
 
 
-def guest_args(filter_glob=None, seed=None, tags=None, extra=()):
-    """Guest command line words: filter=GLOB[,GLOB] seed=N tags=T[,T] (plus e.g. 'list')."""
+def guest_args(filter_glob=None, seed=None, tags=None, extra=(), exclude=()):
+    """Guest command line words: filter=GLOB[,GLOB] exclude=GLOB[,GLOB] seed=N tags=T[,T] (plus e.g. 'list')."""
     args = []
     if filter_glob:
         args.append("filter=" + filter_glob)
+    if exclude:
+        args.append("exclude=" + ",".join(exclude))
     if seed is not None:
         args.append("seed=%d" % seed)
     if tags:

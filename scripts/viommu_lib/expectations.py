@@ -10,6 +10,12 @@ A failed check that matches a line is a known deviation: a case whose only faile
 as passed with known deviations, and every other check of it still judges the device. A line none of whose
 checks failed anywhere in a run, while some of them ran and passed, is an unexpected pass (the deviation is
 gone: delete the line). Timeouts, crashes, suite errors and missing results are never expected.
+
+A case known to kill this QEMU (an assertion, an abort) cannot be expected either: its line says CRASH, names
+the case exactly and has '-' for the check:
+    <config> <case-name> - CRASH <spec clause> -- <what kills QEMU> [-- fix: <upstream fix>]
+The case is then not run on that QEMU (guest word exclude=); the report shows it skipped with the reason and
+counts it as a known MUST deviation (check `vmm.survives`). Run it by naming it with --filter.
 """
 import fnmatch
 import os
@@ -23,7 +29,8 @@ _FIX = re.compile(r"\s+--\s+fix:\s+")
 
 
 class Expectation:
-    def __init__(self, config, case, check, clause, text, fix, where):
+    def __init__(self, config, case, check, clause, text, fix, where, kind="XFAIL"):
+        self.kind = kind    # XFAIL, or CRASH: the case is not run on this QEMU
         self.config = config
         self.case = case
         self.check = check
@@ -68,13 +75,15 @@ def parse(text, filename):
             raise UserError("%s: malformed expectation (want '<config> <case-glob> <check-glob> XFAIL <spec clause> "
                             "-- <text> [-- fix: <upstream fix>]'): %s" % (where, raw.strip()))
         config, case, check, kind, clause, rest = m.groups()
-        if kind != "XFAIL":
-            raise UserError("%s: unknown expectation kind '%s' (only XFAIL; the third word is the check ID glob)"
+        if kind not in ("XFAIL", "CRASH"):
+            raise UserError("%s: unknown expectation kind '%s' (XFAIL or CRASH; the third word is the check ID glob)"
                             % (where, kind))
+        if kind == "CRASH" and (check != "-" or any(ch in case for ch in "*?[")):
+            raise UserError("%s: a CRASH line names one case exactly and '-' for the check: %s" % (where, raw.strip()))
         if not fnmatch.filter(configs.NAMES, config):
             raise UserError("%s: unknown configuration '%s' (known: %s)" % (where, config, ", ".join(configs.NAMES)))
         text_, fix = (_FIX.split(rest, 1) + [""])[:2]
-        out.append(Expectation(config, case, check, clause.strip(), text_.strip(), fix.strip(), where))
+        out.append(Expectation(config, case, check, clause.strip(), text_.strip(), fix.strip(), where, kind))
     return out
 
 
@@ -90,6 +99,14 @@ def load(version):
 def find(expectations, config, case, check):
     """The first line that expects check `check` of case `case` to fail, or None."""
     for e in expectations:
-        if e.matches(config, case, check):
+        if e.kind == "XFAIL" and e.matches(config, case, check):
             return e
     return None
+
+
+def not_run(expectations, config, filter_globs):
+    """The CRASH lines of `config` whose case a glob of the filter selects: those cases are not run on this
+    QEMU. A filter that names the case exactly runs it."""
+    globs = filter_globs.split(",")
+    return [e for e in expectations if e.kind == "CRASH" and e.matches_config(config) and
+            e.case not in globs and any(fnmatch.fnmatchcase(e.case, g) for g in globs)]

@@ -69,9 +69,11 @@ VIOMMU_TEST(glob, "selftest.kernel.glob", "selftest") {
 }
 
 VIOMMU_TEST(cmdline, "selftest.kernel.cmdline", "selftest") {
-  const kernel::Cmdline c = kernel::parse_cmdline("filter=x.*,y seed=0x10 tags=demo-failure timeout=50");
+  const kernel::Cmdline c = kernel::parse_cmdline("filter=x.*,y exclude=x.z seed=0x10 tags=demo-failure timeout=50");
   t.check("cmdline.error", kSuite, c.error[0] == 0, "no parse error (got '%s')", c.error);
   t.check("cmdline.filter", kSuite, kernel::glob_match_any(c.filter, "y"), "filter kept both patterns");
+  t.check("cmdline.exclude", kSuite, kernel::glob_match_any(c.exclude, "x.z") && !kernel::glob_match_any(c.exclude, "x.y"),
+          "exclude= keeps its pattern (got '%s')", c.exclude);
   t.expect_eq("seed", kSuite, 0x10, c.seed);
   t.expect_eq("timeout", kSuite, 50, c.timeout_ms);
   const kernel::Cmdline bad = kernel::parse_cmdline("seed=abc");

@@ -133,6 +133,31 @@ class ClassifyTest(unittest.TestCase):
         self.assertEqual(r.cases[0].status, R.FAIL)
 
 
+class CrashTest(unittest.TestCase):
+    LINE = "smmuv3 smmuv3.zz.fatal - CRASH IHI0070 G.b §4.1 -- assert in QEMU -- fix: abc\n"
+
+    def test_crash_lines_name_one_case_and_no_check(self):
+        with self.assertRaises(UserError):
+            expectations.parse("smmuv3 smmuv3.zz.* - CRASH c -- t\n", "/tmp/q.txt")
+        with self.assertRaises(UserError):
+            expectations.parse("smmuv3 smmuv3.zz.fatal status CRASH c -- t\n", "/tmp/q.txt")
+
+    def test_a_crashing_case_is_not_run_but_counted(self):
+        exps = expectations.parse(self.LINE, "/tmp/q.txt")
+        self.assertEqual(expectations.not_run(exps, "smmuv3", "smmuv3.*"), exps)
+        self.assertEqual(expectations.not_run(exps, "smmuv3", "smmuv3.zz.fatal"), [])  # named: it runs
+        self.assertEqual(expectations.not_run(exps, "smmuv3", "dma.*"), [])
+        self.assertIsNone(expectations.find(exps, "smmuv3", "smmuv3.zz.fatal", "status"))
+        r = common.result_for(CHECKS, config="smmuv3", status=1)
+        R.add_not_run(r, expectations.not_run(exps, "smmuv3", "smmuv3.*"))
+        R.classify(r, exps)
+        self.assertEqual((r.cases[-1].name, r.cases[-1].status), ("smmuv3.zz.fatal", R.SKIP))
+        self.assertIn("kills QEMU", r.cases[-1].reason)
+        s = deviations.summary([r])["qemu 7.2"]
+        crash = [c for c in s["fail"] if c["checks"] == ["vmm.survives"]][0]
+        self.assertEqual(crash["known"], "/tmp/q.txt:1")
+
+
 class VerdictTest(unittest.TestCase):
     def test_counts_and_root_causes(self):
         r = classified()

@@ -1,0 +1,74 @@
+// The conformance kit's DMA probe, shared by every IOMMU's cases: moves a known pattern through an endpoint
+// at an IO virtual address and judges what the IOMMU did with it, from memory alone.
+//
+//   translated:  the DMA completes (dma.status), the bytes arrive at the translated address or are delivered
+//                to the device from it (dma.data), and the bytes around the target are untouched (dma.canary).
+//   terminated:  a device write leaves the memory it would have reached untouched (dma.untouched); a device
+//                read delivers none of that memory's bytes to the device (dma.no_leak), seen by writing what
+//                the device holds back out through the staging area. How the device reports a terminated
+//                request is the endpoint's business (QEMU's virtio devices may even report success), so the
+//                probe notes the endpoint's status and never judges it.
+//
+// The probe needs a staging area: memory the endpoint reaches through a mapping the case keeps valid,
+// used to load the endpoint's storage before a device write and to read it back after a device read.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "drivers/endpoints/dma_endpoint.h"
+#include "kernel/test.h"
+
+namespace kit {
+
+// One direction type for every IOMMU: what the endpoint does to memory.
+enum class Direction : uint8_t {
+  kDeviceReads,   // DmaEndpoint::read: memory -> device
+  kDeviceWrites,  // DmaEndpoint::write: device -> memory
+};
+const char* to_string(Direction d);
+
+// The one byte pattern the kit moves; seeds differ per DMA so stale data never matches.
+constexpr uint8_t pattern(uint8_t seed, size_t i) { return static_cast<uint8_t>(seed + i * 7 + (i >> 8)); }
+
+// Memory the endpoint reaches at `iova` (identity mapped for most cases), `pa` as the CPU sees it.
+struct Staging {
+  uint64_t iova = 0;
+  uint64_t pa = 0;
+  size_t len = 0;
+};
+
+// The IOMMU's clauses the probe's checks rest on.
+struct ProbeClauses {
+  const kernel::Clause* translated;  // a translated access reaches the output address
+  const kernel::Clause* terminated;  // a terminated access has no effect on memory and returns no data
+};
+
+class DmaProbe {
+ public:
+  DmaProbe(kernel::Test& t, drivers::DmaEndpoint* ep, const Staging& staging, const ProbeClauses& c)
+      : t_(t), ep_(ep), staging_(staging), c_(c) {}
+
+  // Puts `len` bytes of pattern(seed) into the endpoint's storage through the staging area.
+  [[nodiscard]] bool load(size_t len, uint8_t seed);
+
+  // The IOMMU translates [iova, iova+len) to [pa, pa+len): checks dma.status, dma.data and dma.canary (the
+  // rest of the 4 KiB pages around the target keep their bytes: those pages belong to the case, and the probe
+  // restores them afterwards). False when a check failed.
+  bool expect_translated(Direction d, uint64_t iova, uint64_t pa, size_t len, uint8_t seed);
+
+  // The IOMMU terminates the access at iova. `victim_pa` is the memory the access would reach were it not
+  // terminated (0 when none: there is then nothing the access could change or leak, and the case judges
+  // it by the fault record alone). Checks dma.untouched or dma.no_leak.
+  bool expect_terminated(Direction d, uint64_t iova, uint64_t victim_pa, size_t len, uint8_t seed);
+
+ private:
+  bool read_back(size_t len, drivers::DmaStatus* back);
+
+  kernel::Test& t_;
+  drivers::DmaEndpoint* ep_;
+  Staging staging_;
+  ProbeClauses c_;
+};
+
+}  // namespace kit

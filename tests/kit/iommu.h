@@ -1,0 +1,76 @@
+// The conformance kit's view of one IOMMU: what the shared property cases (tests/kit/properties.h) need from
+// it, and nothing else. Each IOMMU implements it once, in tests/conformance/<iommu>/adapter.{h,cpp}, over its
+// own driver, its own reference model (the oracle) and its own fault records.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "drivers/endpoints/dma_endpoint.h"
+#include "kernel/test.h"
+#include "tests/kit/dma_probe.h"
+
+namespace kit {
+
+enum class Perm : uint8_t { kRead = 1, kWrite = 2, kReadWrite = 3 };
+
+// What the oracle (the IOMMU's reference model, over the structures now in guest memory) predicts for one
+// access by one endpoint.
+struct Prediction {
+  enum class Kind : uint8_t {
+    kTranslated,  // reaches pa
+    kFault,       // terminated, with a fault record
+    kAbort,       // terminated, silently
+  };
+  Kind kind = Kind::kAbort;
+  uint64_t pa = 0;
+  bool translated() const { return kind == Kind::kTranslated; }
+};
+const char* to_string(Prediction::Kind k);
+
+// A translation context endpoints are attached to.
+class Domain {
+ public:
+  [[nodiscard]] virtual bool attach(drivers::DmaEndpoint* ep) = 0;
+  [[nodiscard]] virtual bool map(uint64_t iova, uint64_t pa, uint64_t len, Perm p) = 0;
+  [[nodiscard]] virtual bool unmap(uint64_t iova, uint64_t len) = 0;
+  // Makes every map/unmap of [iova, iova+len) since the last call visible to the device and waits for it
+  // (SMMUv3: TLBI + CMD_SYNC; AMD-Vi: INVALIDATE_IOMMU_PAGES + COMPLETION_WAIT; virtio-iommu: nothing, a
+  // MAP/UNMAP request is complete when the device answers it).
+  [[nodiscard]] virtual bool invalidate(uint64_t iova, uint64_t len) = 0;
+
+ protected:
+  ~Domain() = default;
+};
+
+class Iommu {
+ public:
+  // False when the case cannot go on (already skipped or failed with the reason).
+  virtual bool ready() const = 0;
+  // Test endpoints: 0 and 1 are two different read/write DMA masters on bus 0, behind this IOMMU
+  // (nullptr after t.skip when the machine lacks one).
+  virtual drivers::DmaEndpoint* endpoint(unsigned i) = 0;
+  // A fresh domain (i = 0, 1), the staging area mapped in it, owned by the adapter.
+  virtual Domain* domain(unsigned i) = 0;
+  // Memory every domain maps (see Domain) where the probe stages data.
+  virtual Staging staging() const = 0;
+  // An IOVA range every domain can map, 16 pages long, away from the staging area.
+  virtual uint64_t test_iova() const = 0;
+  // Case-owned 4 KiB pages (i < 8), zeroed, freed with the adapter.
+  virtual uint64_t page(unsigned i) = 0;
+  // The oracle's prediction for ep at iova in direction d.
+  virtual Prediction predict(drivers::DmaEndpoint* ep, uint64_t iova, Direction d) = 0;
+  // Before a DMA the oracle terminates: forgets older fault records. After it: the device's record (or
+  // its absence) is checked against the oracle's, field by field through the spec layer.
+  virtual void drain_faults() = 0;
+  virtual void expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, Direction d, size_t len) = 0;
+  // The clauses the property checks rest on.
+  virtual const ProbeClauses& clauses() const = 0;
+  virtual const kernel::Clause& invalidation_clause() const = 0;  // after invalidation the old entry is gone
+  virtual const kernel::Clause& isolation_clause() const = 0;     // a domain's mappings serve its endpoints only
+
+ protected:
+  ~Iommu() = default;
+};
+
+}  // namespace kit
