@@ -53,7 +53,7 @@ SPECS = [
              ["qemu-system-arm", "qemu-system-x86", "qemu-system-misc"], "about 1 min, 700 MB"),
     RootSpec("trixie-backports", "11.1", "overlay", "trixie-backports",
              ["qemu-system-x86", "qemu-system-arm", "qemu-system-riscv", "qemu-system-common",
-              "qemu-system-data"], "about 30 MB of debs over the trixie root, under a minute", base="trixie"),
+              "qemu-system-data"], "about 30 MB of debs over the trixie root, about 15 s", base="trixie"),
     RootSpec("sid", "11.1", "debootstrap", "sid",
              ["qemu-system-arm", "qemu-system-x86", "qemu-system-misc", "qemu-system-riscv"],
              "about 6.5 min, 800 MB", default=False),
