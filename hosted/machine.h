@@ -24,6 +24,10 @@ extern const Machine kSmmuv3Machine;  // smmuv3_machine.cpp
 extern const Machine kVirtioIommuMachine;  // virtio_iommu_machine.cpp
 extern const Machine kAmdViMachine;   // amd_vi_machine.cpp
 
+// The value of the runner's command-line word `model-KEY=VALUE` (e.g. key "model-choices"), nullptr when
+// absent. A machine reads its options in init().
+const char* machine_option(const char* key);
+
 // The machines this runner knows; nullptr when `name` is none of them.
 const Machine* find_machine(const char* name);
 

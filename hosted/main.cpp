@@ -2,7 +2,8 @@
 // timeout= list) plus `model=NAME`, which picks the machine (machine.h: model=smmuv3 for the model-smmuv3
 // configuration; none: the runner's self-tests only). Guest RAM is mapped at its guest-physical address
 // (device_bus.h) and holds the DMA pool (pa == pointer, as in the guest's identity map); then the same
-// runner and KTAP output as the guest. Usage: viommu-hosted [model=NAME] [filter=GLOB ...]
+// runner and KTAP output as the guest. Usage: viommu-hosted [model=NAME] [model-KEY=VALUE ...] [filter=GLOB ...]
+// (model-KEY=VALUE words are options of the machine, machine.h machine_option()).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,19 @@ int run_tests(const Cmdline& cmd);
 }
 
 namespace hosted {
+namespace {
+constexpr size_t kMaxOptions = 8;
+const char* g_options[kMaxOptions] = {};
+size_t g_noptions = 0;
+}  // namespace
+
+const char* machine_option(const char* key) {
+  const size_t n = strlen(key);
+  for (size_t i = 0; i < g_noptions; ++i)
+    if (strncmp(g_options[i], key, n) == 0 && g_options[i][n] == '=') return g_options[i] + n + 1;
+  return nullptr;
+}
+
 const Machine* find_machine(const char* name) {
   static const Machine* const kMachines[] = {&kSmmuv3Machine, &kVirtioIommuMachine, &kAmdViMachine};
   for (const Machine* m : kMachines)
@@ -42,6 +56,15 @@ int main(int argc, char** argv) {
     // model=NAME is the runner's own word, not the guest's.
     if (strncmp(argv[i], kModelWord, sizeof kModelWord - 1) == 0) {
       model = argv[i] + sizeof kModelWord - 1;
+      continue;
+    }
+    // model-KEY=VALUE: an option of the machine, not the guest's either.
+    if (strncmp(argv[i], "model-", 6) == 0 && strchr(argv[i], '=')) {
+      if (hosted::g_noptions == hosted::kMaxOptions) {
+        fprintf(stderr, "viommu-hosted: too many model- options\n");
+        return 2;
+      }
+      hosted::g_options[hosted::g_noptions++] = argv[i];
       continue;
     }
     if (strncmp(argv[i], "filter=", 7) == 0) filtered = true;

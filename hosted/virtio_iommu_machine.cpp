@@ -19,6 +19,9 @@
 //   platform fact is the MSI doorbell 0xfee00000-0xfeefffff reported as RESV_MEM_T_MSI (§5.13.6.8.1),
 //   as QEMU's virtio-iommu does on x86; the machine's device reports that region.
 // - No interrupts: the driver polls both queues (VIRTQ_AVAIL_F_NO_INTERRUPT), so the ISR reads 0.
+// - Choices: `model-choices=alt` makes the device take the other permitted outcome wherever the spec lets
+//   a device choose (model::virtio_iommu::Choices::alternative(): QEMU's pick where QEMU takes one);
+//   `model-choices=NAME[,NAME]` sets single fields (Choices::kFieldList). The cases must pass either way.
 #include <cstdio>
 #include <cstring>
 
@@ -105,6 +108,11 @@ void serve_requests() {
     const size_t wcap = c.writable_len() < sizeof g_reply ? c.writable_len() : sizeof g_reply;
     memset(g_reply, 0, wcap);
     const mv::Completion done = g_model.handle(g_request, rlen, g_reply, wcap);
+    if (done.needs_reset) {  // C1 other: the device gives up on the chain (§2.1.2)
+      printf("# hosted: virtio-iommu request chain not parsable; DEVICE_NEEDS_RESET (model choice)\n");
+      g_fn.set_needs_reset();
+      return;
+    }
     // C1/C2: a request the model does not answer is returned unwritten, used length 0.
     if (done.used_len && !q.scatter(c, g_reply, done.used_len)) {
       g_fn.set_needs_reset();
@@ -164,6 +172,32 @@ bool translate(uint16_t rid, uint64_t iova, bool write, uint64_t* pa) {
   return true;
 }
 
+// model-choices=alt | NAME[,NAME...]: false (after a KTAP comment) when a name is unknown.
+bool parse_choices(const char* spec, mv::Choices* out) {
+  if (strcmp(spec, "alt") == 0) {
+    *out = mv::Choices::alternative();
+    return true;
+  }
+  if (strcmp(spec, "default") == 0) return true;
+  while (*spec) {
+    const char* end = strchr(spec, ',');
+    const size_t n = end ? static_cast<size_t>(end - spec) : strlen(spec);
+    bool known = false;
+    for (const mv::Choices::Field& f : mv::Choices::kFieldList) {
+      if (strlen(f.name) != n || strncmp(f.name, spec, n) != 0) continue;
+      out->*f.member = true;
+      known = true;
+    }
+    if (!known) {
+      printf("# hosted: unknown virtio-iommu model choice '%.*s' (model-choices=alt, default or field names)\n",
+             static_cast<int>(n), spec);
+      return false;
+    }
+    spec += n + (end ? 1 : 0);
+  }
+  return true;
+}
+
 bool init() {
   kernel::Platform& p = kernel::platform();
   p.ecam_base = kEcamBase;
@@ -185,7 +219,15 @@ bool init() {
   dc.input_end = (uint64_t{1} << 48) - 1;
   dc.domain_start = 0;
   dc.domain_end = 0xffff;
-  g_model = mv::Device(dc);
+  mv::Choices choices;
+  if (const char* spec = machine_option("model-choices")) {
+    if (!parse_choices(spec, &choices)) return false;
+    printf("# hosted: virtio-iommu model choices:");
+    for (const mv::Choices::Field& f : mv::Choices::kFieldList)
+      if (choices.*f.member) printf(" %s", f.name);
+    printf("\n");
+  }
+  g_model = mv::Device(dc, choices);
   for (size_t i = 0; i < drivers::endpoint_count(); ++i) {
     uint32_t id = 0;
     if (endpoint_of(drivers::endpoint(i)->rid(), &id) && !g_model.add_endpoint(id)) return false;

@@ -188,10 +188,12 @@ void VirtioPciFunction::write_status(uint8_t s) {
   // §2.1.2 / §4.1.4.3.2: writing 0 resets the device.
   if (s == 0) return device_reset();
   if ((s & kFeaturesOk) && !(status_ & kFeaturesOk)) {
-    // §3.1.1 step 5-6: FEATURES_OK sticks only for a subset of the offered features that includes
-    // VERSION_1 (§6.1: a modern-only device may refuse a driver that does not accept it) and that the
-    // device accepts.
-    const bool subset = (driver_features_ & ~be_.features) == 0 && (driver_features_ & kVersion1);
+    // §3.1.1 step 5-6: FEATURES_OK sticks only for a subset of the offered transport features that
+    // includes VERSION_1 (§6.1: a modern-only device may refuse a driver that does not accept it) and
+    // that the device accepts. Device-type bits (0-23) the device did not offer are the device's to
+    // judge (§2.2.1 binds only the driver): the backend sees them.
+    constexpr uint64_t kDeviceTypeBits = 0xff'ffff;
+    const bool subset = (driver_features_ & ~be_.features & ~kDeviceTypeBits) == 0 && (driver_features_ & kVersion1);
     if (!subset || !be_.features_ok(be_.ctx, driver_features_)) s &= static_cast<uint8_t>(~kFeaturesOk);
   }
   // DEVICE_NEEDS_RESET is the device's to set; only a reset clears it.

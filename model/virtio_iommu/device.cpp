@@ -29,7 +29,33 @@ void write_tail(uint8_t* at, uint8_t status) {
 
 }  // namespace
 
-Device::Device(const DeviceConfig& c) : cfg_(c), bypass_(c.bypass) {}
+const Choices::Field Choices::kFieldList[Choices::kFields] = {
+    {"malformed_needs_reset", &Choices::malformed_needs_reset},
+    {"unknown_type_unsupp", &Choices::unknown_type_unsupp},
+    {"probe_unnegotiated", &Choices::probe_unnegotiated},
+    {"strict_request_size", &Choices::strict_request_size},
+    {"probe_short_ok_first", &Choices::probe_short_ok_first},
+    {"range_errors_inval", &Choices::range_errors_inval},
+    {"map_inverted_ok", &Choices::map_inverted_ok},
+    {"map_unchecked", &Choices::map_unchecked},
+    {"mmio_flag_unnegotiated", &Choices::mmio_flag_unnegotiated},
+    {"unmap_reserved_inval", &Choices::unmap_reserved_inval},
+    {"detach_elsewhere_ok", &Choices::detach_elsewhere_ok},
+    {"attach_detaches_first", &Choices::attach_detaches_first},
+    {"write_only_readable", &Choices::write_only_readable},
+    {"fault_direction_sparse", &Choices::fault_direction_sparse},
+    {"fault_no_address", &Choices::fault_no_address},
+    {"unattached_fault_unknown", &Choices::unattached_fault_unknown},
+    {"accept_unoffered", &Choices::accept_unoffered},
+};
+
+Choices Choices::alternative() {
+  Choices c;
+  for (const Field& f : kFieldList) c.*f.member = true;
+  return c;
+}
+
+Device::Device(const DeviceConfig& c, const Choices& ch) : cfg_(c), ch_(ch), bypass_(c.bypass) {}
 
 bool Device::add_endpoint(uint32_t id) {
   if (find_endpoint(id)) return true;
@@ -57,9 +83,13 @@ void Device::reset() {
 }
 
 bool Device::negotiate(uint64_t driver_features) {
-  const uint64_t specific = driver_features & sv::feature::kDeviceSpecificMask;
-  // §2.2 / §3.1.1: accepting a feature the device did not offer is not a valid subset (C16).
-  if (specific & ~cfg_.features) return false;
+  uint64_t specific = driver_features & sv::feature::kDeviceSpecificMask;
+  // §2.2.1: accepting a feature the device did not offer is the driver's error; the model refuses the set
+  // (C16), or masks the bits and keeps FEATURES_OK.
+  if (specific & ~cfg_.features) {
+    if (!ch_.accept_unoffered) return false;
+    specific &= cfg_.features;
+  }
   negotiated_ = specific;
   return true;
 }
@@ -162,47 +192,72 @@ const Device::Mapping* Device::find_mapping(uint32_t domain, uint64_t iova) cons
 
 Completion Device::handle(const uint8_t* req, size_t req_len, uint8_t* reply, size_t reply_cap) {
   // C1: without a head to read or room for a tail the request cannot be answered.
-  if (req_len < sv::kHeadSize || reply_cap < sv::kTailSize) return Completion{};
+  if (req_len < sv::kHeadSize || reply_cap < sv::kTailSize) {
+    Completion c;
+    c.needs_reset = ch_.malformed_needs_reset;
+    return c;
+  }
   // §5.13.6: the device MUST ignore the head's reserved bytes; only `type` matters.
   const auto type = static_cast<sv::RequestType>(req[0]);
   const bool map_unmap = (negotiated_ & sv::feature::kMapUnmap) != 0;
+  // C3: the size of the readable part against the type's structure. nullopt-like: `size_ok` false with
+  // `unwritten` true returns the chain unwritten.
+  bool unwritten = false;
+  auto sized = [&](size_t readable) -> bool {
+    if (req_len == readable) return true;
+    if (!ch_.strict_request_size) return req_len > readable;  // longer: extra bytes ignored
+    unwritten = req_len < readable;  // strict: short is unparsable, long is INVAL
+    return false;
+  };
   uint8_t status = 0;
   switch (type) {
     case sv::RequestType::kAttach:
-      status = req_len < sv::ReqAttach::kReadable ? st(sv::Status::kInval) : attach(decode<sv::ReqAttach>(req, req_len));
+      status = sized(sv::ReqAttach::kReadable) ? attach(decode<sv::ReqAttach>(req, req_len)) : st(sv::Status::kInval);
       break;
     case sv::RequestType::kDetach:
-      status = req_len < sv::ReqDetach::kReadable ? st(sv::Status::kInval) : detach(decode<sv::ReqDetach>(req, req_len));
+      status = sized(sv::ReqDetach::kReadable) ? detach(decode<sv::ReqDetach>(req, req_len)) : st(sv::Status::kInval);
       break;
     case sv::RequestType::kMap:
       if (!map_unmap) return Completion{};  // C2
-      status = req_len < sv::ReqMap::kReadable ? st(sv::Status::kInval) : map(decode<sv::ReqMap>(req, req_len));
+      status = sized(sv::ReqMap::kReadable) ? map(decode<sv::ReqMap>(req, req_len)) : st(sv::Status::kInval);
       break;
     case sv::RequestType::kUnmap:
       if (!map_unmap) return Completion{};  // C2
-      status = req_len < sv::ReqUnmap::kReadable ? st(sv::Status::kInval) : unmap(decode<sv::ReqUnmap>(req, req_len));
+      status = sized(sv::ReqUnmap::kReadable) ? unmap(decode<sv::ReqUnmap>(req, req_len)) : st(sv::Status::kInval);
       break;
     case sv::RequestType::kProbe: {
-      // §5.13.6.7: without F_PROBE the device SHOULD NOT write the buffer (C2).
-      if (!(negotiated_ & sv::feature::kProbe)) return Completion{};
+      // C2: PROBE without F_PROBE negotiated is not recognized (§5.13.6.7.2 SHOULD when not offered); the
+      // other choice answers it when the feature is offered.
+      if (!(negotiated_ & sv::feature::kProbe) &&
+          !(ch_.probe_unnegotiated && (cfg_.features & sv::feature::kProbe)))
+        return Completion{};
       const size_t need = size_t{cfg_.probe_size} + sv::kTailSize;
-      if (reply_cap < need) {  // C5
-        write_tail(reply + reply_cap - sv::kTailSize, st(sv::Status::kInval));
-        return Completion{true, static_cast<uint32_t>(reply_cap), st(sv::Status::kInval)};
+      if (reply_cap < need) {
+        if (ch_.probe_short_ok_first) {  // C5 other: QEMU 10.0's answer
+          write_tail(reply, st(sv::Status::kOk));
+          return Completion{false, true, sv::kTailSize, st(sv::Status::kOk)};
+        }
+        write_tail(reply + reply_cap - sv::kTailSize, st(sv::Status::kInval));  // C5
+        return Completion{false, true, static_cast<uint32_t>(reply_cap), st(sv::Status::kInval)};
       }
-      if (req_len < sv::ReqProbe::kReadable) {  // C3
+      if (!sized(sv::ReqProbe::kReadable)) {  // C3
+        if (unwritten) return Completion{};
         std::memset(reply, 0, cfg_.probe_size);
         write_tail(reply + cfg_.probe_size, st(sv::Status::kInval));
-        return Completion{true, static_cast<uint32_t>(need), st(sv::Status::kInval)};
+        return Completion{false, true, static_cast<uint32_t>(need), st(sv::Status::kInval)};
       }
       return probe(decode<sv::ReqProbe>(req, req_len), reply, reply_cap);
     }
     default:
-      // §5.13.6.1: an unrecognized type SHOULD NOT be written, used length 0 (C2).
-      return Completion{};
+      // §5.13.6.2: an unrecognized type SHOULD NOT be written, used length 0 (C2); the other choice
+      // answers UNSUPP.
+      if (!ch_.unknown_type_unsupp) return Completion{};
+      status = st(sv::Status::kUnsupp);
+      break;
   }
+  if (unwritten) return Completion{};  // C3 other
   write_tail(reply, status);  // C4
-  return Completion{true, sv::kTailSize, status};
+  return Completion{false, true, sv::kTailSize, status};
 }
 
 uint8_t Device::attach(const sv::ReqAttach& r) {
@@ -212,12 +267,16 @@ uint8_t Device::attach(const sv::ReqAttach& r) {
   if (negotiated_ & sv::feature::kBypassConfig) known |= sv::ReqAttach::kFlagBypass;
   if (r.flags() & ~uint64_t{known}) return st(sv::Status::kInval);  // MUST: unrecognized flag
   const auto id = static_cast<uint32_t>(r.domain());
-  if (!domain_in_range(id)) return st(sv::Status::kRange);  // C6
+  if (!domain_in_range(id)) return range_error();  // C6
   Endpoint* ep = find_endpoint(static_cast<uint32_t>(r.endpoint()));
   if (!ep) return st(sv::Status::kNoEnt);  // MUST
   const bool bypass = (r.flags() & sv::ReqAttach::kFlagBypass) != 0;
   Domain* d = find_domain(id);
-  if (d && d->bypass != bypass) return st(sv::Status::kInval);  // SHOULD: inconsistent bypass flag
+  if (d && d->bypass != bypass) {  // SHOULD: inconsistent bypass flag
+    // C11 other: behave as DETACH followed by the (rejected) ATTACH: the endpoint leaves its domain.
+    if (ch_.attach_detaches_first && ep->attached && ep->domain != id) leave_domain(*ep);
+    return st(sv::Status::kInval);
+  }
   if (ep->attached && ep->domain == id) return st(sv::Status::kOk);  // C11
   if (!d) {
     // A new domain needs a free slot; the endpoint's old domain frees one only if it is the last member.
@@ -240,13 +299,19 @@ uint8_t Device::attach(const sv::ReqAttach& r) {
   return st(sv::Status::kOk);
 }
 
+uint8_t Device::range_error() const {
+  // C6 / C7: RANGE ("Out-of-range parameters"), or INVAL; no status is fixed for these.
+  return ch_.range_errors_inval ? st(sv::Status::kInval) : st(sv::Status::kRange);
+}
+
 uint8_t Device::detach(const sv::ReqDetach& r) {
   // §5.13.6.4: reserved MUST be ignored.
   const auto id = static_cast<uint32_t>(r.domain());
   Endpoint* ep = find_endpoint(static_cast<uint32_t>(r.endpoint()));
   if (!ep) return st(sv::Status::kNoEnt);  // MUST
-  if (!domain_in_range(id)) return st(sv::Status::kRange);  // C6
-  if (!ep->attached || ep->domain != id) return st(sv::Status::kInval);  // C10 (MAY)
+  if (!domain_in_range(id)) return range_error();  // C6
+  if (!ep->attached || ep->domain != id)  // C10 (MAY)
+    return ch_.detach_elsewhere_ok ? st(sv::Status::kOk) : st(sv::Status::kInval);
   leave_domain(*ep);
   return st(sv::Status::kOk);
 }
@@ -254,25 +319,28 @@ uint8_t Device::detach(const sv::ReqDetach& r) {
 uint8_t Device::map(const sv::ReqMap& r) {
   // §5.13.6.5 device requirements.
   uint64_t known = sv::ReqMap::kFlagRead | sv::ReqMap::kFlagWrite;
-  if (negotiated_ & sv::feature::kMmio) known |= sv::ReqMap::kFlagMmio;  // C8
+  if ((negotiated_ & sv::feature::kMmio) || (ch_.mmio_flag_unnegotiated && (cfg_.features & sv::feature::kMmio)))
+    known |= sv::ReqMap::kFlagMmio;  // C8
   if (r.flags() & ~known) return st(sv::Status::kInval);  // MUST
   const auto id = static_cast<uint32_t>(r.domain());
-  if (!domain_in_range(id)) return st(sv::Status::kRange);  // C6
+  if (!domain_in_range(id)) return range_error();  // C6
   const Domain* d = find_domain(id);
   if (!d) return st(sv::Status::kNoEnt);
   if (d->bypass) return st(sv::Status::kInval);
   const uint64_t lo = r.virt_start(), hi = r.virt_end(), pa = r.phys_start();
-  if (hi < lo) return st(sv::Status::kInval);  // C7
+  // C7: only the driver is bound (virt_end MUST be strictly greater); the other choice answers OK and maps
+  // nothing.
+  if (hi < lo) return ch_.map_inverted_ok ? st(sv::Status::kOk) : st(sv::Status::kInval);
   const uint64_t g = granule();
   // SHOULD: virt_start, phys_start and virt_end + 1 aligned on the page granularity (RANGE).
-  if ((lo & (g - 1)) || (pa & (g - 1)) || ((hi + 1) & (g - 1))) return st(sv::Status::kRange);
+  if (!ch_.map_unchecked && ((lo & (g - 1)) || (pa & (g - 1)) || ((hi + 1) & (g - 1)))) return st(sv::Status::kRange);
   if (cfg_.features & sv::feature::kInputRange) {
-    if (lo < cfg_.input_start || hi > cfg_.input_end) return st(sv::Status::kRange);  // C7
+    if (lo < cfg_.input_start || hi > cfg_.input_end) return range_error();  // C7: "fails"
   }
-  if (pa + (hi - lo) < pa) return st(sv::Status::kRange);  // C7: physical end wraps
+  if (pa + (hi - lo) < pa) return range_error();  // C7: physical end wraps
   for (const auto& m : maps_)  // SHOULD: a mapping already exists in the range
     if (m.valid && m.domain == id && overlaps(lo, hi, m.low, m.high)) return st(sv::Status::kInval);
-  for (size_t i = 0; i < resv_count_; ++i)  // C7 / §5.13.6.8.1
+  for (size_t i = 0; i < resv_count_ && !ch_.map_unchecked; ++i)  // C7 / §5.13.6.8.1.2 SHOULD
     if (overlaps(lo, hi, resv_[i].start, resv_[i].end)) return st(sv::Status::kInval);
   for (auto& m : maps_) {
     if (m.valid) continue;
@@ -283,9 +351,10 @@ uint8_t Device::map(const sv::ReqMap& r) {
 }
 
 uint8_t Device::unmap(const sv::ReqUnmap& r) {
-  // §5.13.6.6 device requirements; reserved ignored (C9).
+  // §5.13.6.6 device requirements; reserved ignored (C9), or (MAY) INVAL without unmapping.
+  if (r.reserved() != 0 && ch_.unmap_reserved_inval) return st(sv::Status::kInval);
   const auto id = static_cast<uint32_t>(r.domain());
-  if (!domain_in_range(id)) return st(sv::Status::kRange);  // C6
+  if (!domain_in_range(id)) return range_error();  // C6
   const Domain* d = find_domain(id);
   if (!d) return st(sv::Status::kNoEnt);
   if (d->bypass) return st(sv::Status::kInval);
@@ -303,7 +372,7 @@ uint8_t Device::unmap(const sv::ReqUnmap& r) {
 Completion Device::probe(const sv::ReqProbe& r, uint8_t* reply, size_t reply_cap) {
   (void)reply_cap;
   const size_t size = cfg_.probe_size;
-  const Completion done{true, static_cast<uint32_t>(size + sv::kTailSize), 0};
+  const Completion done{false, true, static_cast<uint32_t>(size + sv::kTailSize), 0};
   // §5.13.6.7: the bytes not filled with properties SHOULD be zero.
   std::memset(reply, 0, size);
   auto finish = [&](sv::Status s) {
@@ -330,12 +399,16 @@ Completion Device::probe(const sv::ReqProbe& r, uint8_t* reply, size_t reply_cap
 Translation Device::translate(uint32_t endpoint, uint64_t iova, Access a) const {
   Translation t;
   // C14: every fault names the direction and the address.
-  auto fault = [&](uint8_t reason) {
+  // C14 other: the direction only for permission faults, F_ADDRESS omitted.
+  auto fault = [&](uint8_t reason, bool permission = false) {
     t.ok = false;
     t.fault.reason = reason;
-    t.fault.flags = sv::Fault::kFlagAddress | (a == Access::kWrite ? sv::Fault::kFlagWrite : sv::Fault::kFlagRead);
+    t.fault.flags = 0;
+    if (permission || !ch_.fault_direction_sparse)
+      t.fault.flags |= a == Access::kWrite ? sv::Fault::kFlagWrite : sv::Fault::kFlagRead;
+    if (!ch_.fault_no_address) t.fault.flags |= sv::Fault::kFlagAddress;
     t.fault.endpoint = endpoint;
-    t.fault.address = iova;
+    t.fault.address = ch_.fault_no_address ? 0 : iova;
     return t;
   };
   auto identity = [&] {
@@ -348,7 +421,8 @@ Translation Device::translate(uint32_t endpoint, uint64_t iova, Access a) const 
   if (!ep) return fault(sv::Fault::kReasonUnknown);
   if (!ep->attached) {
     // §5.13.6: unattached endpoints not in bypass mode SHOULD NOT reach guest memory (C15).
-    return in_bypass_mode_when_unattached() ? identity() : fault(sv::Fault::kReasonDomain);
+    if (in_bypass_mode_when_unattached()) return identity();
+    return fault(ch_.unattached_fault_unknown ? sv::Fault::kReasonUnknown : sv::Fault::kReasonDomain);
   }
   const Domain* d = find_domain(ep->domain);
   if (!d) return fault(sv::Fault::kReasonDomain);
@@ -360,9 +434,12 @@ Translation Device::translate(uint32_t endpoint, uint64_t iova, Access a) const 
   }
   const Mapping* m = find_mapping(d->id, iova);
   if (!m) return fault(sv::Fault::kReasonMapping);
-  // §5.13.6.5: no write without MAP_F_WRITE; C13: no read without MAP_F_READ.
-  const uint32_t need = a == Access::kWrite ? sv::ReqMap::kFlagWrite : sv::ReqMap::kFlagRead;
-  if (!(m->flags & need)) return fault(sv::Fault::kReasonMapping);
+  // §5.13.6.5: no write without MAP_F_WRITE; C13: no read without MAP_F_READ (other: a write-only
+  // mapping is readable, §5.13.6.5.2 MAY).
+  const uint32_t need = a == Access::kWrite ? sv::ReqMap::kFlagWrite
+                        : ch_.write_only_readable ? (sv::ReqMap::kFlagRead | sv::ReqMap::kFlagWrite)
+                                                  : sv::ReqMap::kFlagRead;
+  if (!(m->flags & need)) return fault(sv::Fault::kReasonMapping, true);
   t.ok = true;
   t.pa = iova - m->low + m->phys;
   return t;

@@ -31,7 +31,7 @@ _SUMMARY = re.compile(r"^(?:#\s*)?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?
 _START = re.compile(r"^# start (\S+)\s*$")
 _CASE = re.compile(r"^# case (\S+)(?:\s+tags=(\S*))?\s*$")
 _HEADER = re.compile(r"^# viommu guest\b(.*)$")
-_CHECK = re.compile(r"^check (fail|warn|note) (\S+) (MUST|SHOULD|OPEN) \[([^\]]*)\]: ?(.*)$")
+_CHECK = re.compile(r"^check (fail|warn|note) (\S+) (MUST|SHOULD|OPEN) \[(.*?)\](?:: (.*)|:?)$")
 _QUOTE = re.compile(r'^spec: "(.*)"$')
 _PASSED = re.compile(r"^checks passed:(.*)$")
 _ERROR = re.compile(r"^error: (.*)$")
@@ -45,7 +45,7 @@ class Check:
         self.id = ident
         self.strength = strength
         self.ref = ref
-        self.message = message
+        self.message = message or ""
         self.quote = quote
         self.expectation = None   # the expectations line that knows this deviation, if any
 

@@ -1,4 +1,5 @@
-// The Device Table Entry (48882 §2.2.2.1, Figure 7 / Table 7): 256 bits, indexed by DeviceID.
+// The Device Table Entry (48882 §2.2.2.1 "Device Table Entry Format", as QEMU's 2025 commits cite it; the
+// V/TV/GV table is Table 8 in the revision QEMU cites, Table 7 in older ones): 256 bits, indexed by DeviceID.
 #pragma once
 
 #include <cstdint>

@@ -1,16 +1,23 @@
 // The virtio-iommu.* cases' common ground: a Session resets the device, builds the reference model from
 // what the device advertises and what the platform says (endpoint IDs, reserved regions), and then sends
-// every request to both, checking the device's answer against the model's. DMA goes through an endpoint
-// and its outcome (completion, data at the translated address, fault report field by field) is checked
-// against model.translate_range().
+// every request to both, judging the device's answer against the model's with the clause the spec gives
+// for that request (clauses.h). DMA goes through an endpoint and its outcome (completion, data at the
+// translated address, fault report field by field) is judged against model.translate_range().
+//
+// Where the spec lets the device choose, a request names what it permits (Permit): an answer in that set
+// passes and, when it differs from the model's, is noted (t.choice); the session then follows the device:
+// it replays the request on the model with the one choice (model::virtio_iommu::Choices) that reproduces
+// the device's answer, so that later predictions rest on what the device actually did.
 //
 // Test IOVAs live at kIova (64 GiB), far above guest RAM, so the identity mappings of the endpoint
 // drivers' own memory (rings, request headers) never collide with them, and inside a 39-bit input_range
-// (QEMU 10.0's default on q35).
+// (QEMU 10.0's default on q35). Cases that must see a leak through an untranslated (identity) access
+// use a buffer's own physical address as the IOVA instead.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 
 #include "drivers/endpoints/dma_endpoint.h"
 #include "drivers/endpoints/driver_dma.h"
@@ -18,6 +25,8 @@
 #include "drivers/iommu/virtio-iommu/virtio_iommu.h"
 #include "kernel/test.h"
 #include "model/virtio_iommu/device.h"
+#include "tests/conformance/virtio-iommu/clauses.h"
+#include "tests/conformance/virtio-iommu/verdict.h"
 
 namespace viommu_tests {
 
@@ -32,6 +41,46 @@ inline constexpr uint32_t kR = sv::ReqMap::kFlagRead, kW = sv::ReqMap::kFlagWrit
 inline constexpr uint32_t kRW = kR | kW;
 inline constexpr mv::Access kDevReads = mv::Access::kRead;    // DmaEndpoint::read: the device reads memory
 inline constexpr mv::Access kDevWrites = mv::Access::kWrite;  // DmaEndpoint::write: the device writes memory
+
+// What a request helper returns besides a status byte (verdict.h): kNoStatus, kReset (the driver then
+// reset and re-initialized the device), kLost (never returned within the bound, or not submitted).
+using verdict::bit;
+using verdict::kLost;
+using verdict::kNoStatus;
+using verdict::kReset;
+inline constexpr uint8_t kOk = 0;
+
+// The answers the spec permits for one request besides the model's own, and the clause that decides: a
+// MUST clause fails the case on any other answer, a SHOULD one warns, an OPEN one fails only outside the
+// permitted set and notes a permitted answer that differs from the model's.
+struct Permit : verdict::Allowed {
+  Permit(const kernel::Clause& c) : clause(&c) {}  // NOLINT: a bare clause permits the model's answer only
+  Permit& also(uint32_t status_bits) {
+    statuses |= status_bits;
+    return *this;
+  }
+  const kernel::Clause* clause;
+  const kernel::Clause* note = nullptr;  // the clause a permitted difference is noted under (default: clause)
+};
+// Any answer (the request is one only the driver is forbidden to send).
+inline Permit any_answer(const kernel::Clause& c) {
+  Permit p(c);
+  p.any = true;
+  return p;
+}
+// Any error answer: a status other than OK, the chain returned unwritten, or DEVICE_NEEDS_RESET.
+inline Permit any_error(const kernel::Clause& c) {
+  Permit p(c);
+  p.statuses = ~bit(sv::Status::kOk);
+  p.unwritten = p.needs_reset = true;
+  return p;
+}
+// A chain the device cannot parse (§5.13.6, §2.1.2): returned unwritten or DEVICE_NEEDS_RESET.
+inline Permit unparsable() {
+  Permit p(kMalformed);
+  p.unwritten = p.needs_reset = true;
+  return p;
+}
 
 // An endpoint behind the IOMMU with its endpoint ID.
 struct Ep {
@@ -67,44 +116,59 @@ class Session {
   ~Session();  // leaves the device reset with its boot bypass value: other groups see the boot state
 
   // Resets and initializes the device with `want` (device-specific features), builds the model. False
-  // (after t.skip or a failed check) when the case cannot go on.
+  // (after t.skip, a failed check or t.error) when the case cannot go on.
   bool begin(uint64_t want = vi::VirtioIommu::kWanted);
   // The endpoint called `name` (virtio-blk, virtio-rng, edu) with its ID; skips the case when absent.
   Ep need(const char* name);
+  // Allocates `bufs` of `len` bytes each; false after t.error when the DMA pool is exhausted.
+  bool alloc(std::initializer_list<Buf*> bufs, size_t len);
 
-  // Requests, each sent to the device and the model; the device's answer is checked against the
-  // model's (completion, used length, status). Returns the device's status (0xff: none written).
-  uint8_t attach(uint32_t domain, uint32_t ep, uint32_t flags = 0);
-  uint8_t detach(uint32_t domain, uint32_t ep);
-  uint8_t map(uint32_t domain, uint64_t va, uint64_t size, uint64_t pa, uint32_t flags);  // [va, va+size)
-  uint8_t unmap(uint32_t domain, uint64_t va, uint64_t size);
+  // Requests, each sent to the device and the model; the device's answer is judged against the model's
+  // under `p` (default: the request is valid and the model answers it, §5.13.6.2 SHOULD OK). Returns the
+  // device's status, kNoStatus, kReset or kLost.
+  uint8_t attach(uint32_t domain, uint32_t ep, uint32_t flags = 0, const Permit& p = kStatusOk);
+  uint8_t detach(uint32_t domain, uint32_t ep, const Permit& p = kStatusOk);
+  uint8_t map(uint32_t domain, uint64_t va, uint64_t size, uint64_t pa, uint32_t flags,
+              const Permit& p = kStatusOk);  // [va, va+size)
+  uint8_t unmap(uint32_t domain, uint64_t va, uint64_t size, const Permit& p = kStatusOk);
   // Any request: `len` readable bytes already in dev().request_page(), a writable part of reply_len
   // bytes with the status at status_off. `what` names it in diagnostics.
-  uint8_t exchange(const char* what, size_t len, uint32_t reply_len, uint32_t status_off);
+  uint8_t exchange(const char* what, size_t len, uint32_t reply_len, uint32_t status_off, const Permit& p);
   // Hand-built chains (descriptor split as given); the model sees the concatenated parts.
-  uint8_t exchange_chain(const char* what, const vi::ChainPart* parts, size_t n, uint32_t status_off);
+  uint8_t exchange_chain(const char* what, const vi::ChainPart* parts, size_t n, uint32_t status_off,
+                         const Permit& p);
 
-  // Attaches `ep` to `domain` and maps its driver's own DMA memory there at iova == pa (read/write),
-  // checking every status. False when something failed (already reported).
+  // Attaches `ep` to `domain` and maps its driver's own DMA memory there at iova == pa (read/write).
+  // False when the device did not accept one of them (already judged): the case cannot go on.
   bool attach_with_driver_memory(const Ep& ep, uint32_t domain);
   // Maps the driver memory of `ep` into `domain` (iova == pa).
   bool map_driver_memory(const Ep& ep, uint32_t domain);
 
-  // One DMA of `len` bytes at iova by `ep`, in direction `a`, checked against the model: completion when
-  // the model allows every byte, otherwise an error completion and a fault report whose reason,
-  // endpoint, address, F_ADDRESS and reserved fields match (direction flags too when check_direction).
-  // Returns true when the DMA completed.
-  bool dma(const Ep& ep, uint64_t iova, size_t len, mv::Access a, bool check_direction = false);
+  // One DMA of `len` bytes at iova by `ep`, in direction `a`, judged against the model. Allowed: the
+  // endpoint completes it (dma.status, under `allowed` or the clause of the model's translation: the
+  // mapping's, bypass's) and no translation fault names it (fault.none). Blocked: the fault report, which
+  // is optional, names the endpoint, address, reason and direction as permitted (fault.*). What must stay
+  // untouched is the case's to check (untouched(), roundtrip()). Returns true when the DMA completed.
+  bool dma(const Ep& ep, uint64_t iova, size_t len, mv::Access a, const kernel::Clause* allowed = nullptr);
   // dma() of a device read of `src` (prefilled with seed) followed by a device write of the same bytes
-  // at dst_iova; when both are allowed, the bytes must arrive at the model's translation of dst_iova.
-  bool roundtrip(const Ep& ep, uint64_t src_iova, const Buf& src, uint64_t dst_iova, size_t len, uint8_t seed);
-  // Checks that the next fault report matches `expected` (the model's), field by field.
-  bool expect_fault(const mv::FaultRecord& expected, bool check_direction);
-  // Checks no fault report is pending.
-  bool expect_no_fault(const char* after);
+  // at dst_iova. Both allowed: the bytes arrive at the model's translation of dst_iova (dma.data). Read
+  // blocked (under `blocked`): whatever arrives, it is not src's bytes (dma.no_leak). Returns true when
+  // the data arrived as the model says.
+  bool roundtrip(const Ep& ep, uint64_t src_iova, const Buf& src, uint64_t dst_iova, size_t len, uint8_t seed,
+                 const kernel::Clause& blocked = kNoMapping, const kernel::Clause* allowed = nullptr);
+  // dma.untouched under `c`: bytes [off, off+n) of `b` still all hold `fill`.
+  bool untouched(const kernel::Clause& c, const Buf& b, size_t off, size_t n, uint8_t fill, const char* what);
+  // Judges the next fault report of an access in direction `a` against `expected` (the model's).
+  void expect_fault(const mv::FaultRecord& expected, mv::Access a);
+  // fault.none: no translation fault report names the allowed access [iova, iova+len) of `ep`.
+  void expect_no_fault(const Ep& ep, uint64_t iova, size_t len, const char* after);
 
-  // Config write of `bypass` on device and model.
+  // Config write of `bypass` on device and model, read back (config.bypass).
   void set_bypass(uint8_t v);
+
+  // The device took the other permitted outcome `field` where no status showed it (the case saw it in
+  // memory): the model replays its last request with that choice and predicts from there on.
+  void adopt(bool mv::Choices::*field, bool replay_last_request);
 
   vi::VirtioIommu& dev() { return *dev_; }
   mv::Device& model() { return model_; }
@@ -115,6 +179,9 @@ class Session {
 
  private:
   void resync_after_reset();  // the driver reset the device: reset the model to match
+  // The device's answer differs from the model's but is permitted: follow it when one choice explains it.
+  void follow(uint8_t device_answer, uint32_t wlen);
+  bool under_test(uint32_t endpoint) const;
 
   kernel::Test& t_;
   vi::VirtioIommu* dev_ = nullptr;
@@ -126,10 +193,10 @@ class Session {
   size_t n_named_ = 0;
   uint32_t needed_[kMaxNamed] = {};  // endpoint IDs the case took with need(): its DMA masters
   size_t n_needed_ = 0;
-  bool under_test(uint32_t endpoint) const;
 };
 
 // Boot value of config.bypass, read once before any case changed it.
 uint8_t boot_bypass();
+const char* answer_name(uint8_t a);
 
 }  // namespace viommu_tests

@@ -6,18 +6,21 @@ using namespace viommu_tests;
 VIOMMU_TEST(vi_reset_detaches, "virtio-iommu.reset.detaches_endpoints", "virtio-iommu,reset") {
   Session s(t);
   if (!s.begin()) return;
+  if (s.dev().read_bypass() != 1) return t.skip("config.bypass is not 1: an unattached endpoint would not bypass");
   Ep blk = s.need("virtio-blk");
   if (!blk) return;
   Buf src, dst;
-  if (!src.alloc(s.page()) || !dst.alloc(s.page())) return t.fail("out of DMA memory");
-  if (!s.attach_with_driver_memory(blk, 1)) return;
-  s.map(1, kIova, s.page(), src.pa(), kRW);
+  if (!s.alloc({&src, &dst}, s.page())) return;
+  if (!s.attach_with_driver_memory(blk, 1) || s.map(1, kIova, s.page(), src.pa(), kRW) != kOk) return;
   // Device reset (status 0) and re-initialization by the driver; the model resets with it.
-  if (!t.check(s.dev().init(vi::VirtioIommu::kWanted) == virtio::InitResult::kOk, "re-initialization failed")) return;
+  const virtio::InitResult r = s.dev().init(vi::VirtioIommu::kWanted);
+  if (!t.check("init", kDeviceReset, r == virtio::InitResult::kOk, "re-initialization failed: %s", virtio::to_string(r)))
+    return;
   s.model().reset();
   s.model().negotiate(s.dev().negotiated());
-  // Domain 1 is gone with its mappings: MAP to it is NOENT.
-  s.map(1, kIova + s.page(), s.page(), dst.pa(), kRW);
-  // And the endpoint is unattached again: bypass (config.bypass 1) or an R_DOMAIN fault, as the model says.
-  s.roundtrip(blk, src.pa(), src, dst.pa(), 4096, 0x51);
+  // The endpoint is unattached again: with config.bypass 1 it bypasses, so guest-physical addresses (not
+  // mapped in domain 1) reach memory.
+  s.roundtrip(blk, src.pa(), src, dst.pa(), 4096, 0x51, kNoMapping, &kResetDetaches);
+  // Domain 1 lost its endpoint: it no longer exists, and MAP to it SHOULD be NOENT.
+  s.map(1, kIova + s.page(), s.page(), dst.pa(), kRW, kMapNoEnt);
 }

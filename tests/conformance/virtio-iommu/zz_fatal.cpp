@@ -18,8 +18,11 @@ VIOMMU_TEST(vi_probe_short_buffer, "virtio-iommu.zz_fatal.probe_short_buffer", "
   sv::ReqProbe r;
   r.set_endpoint(blk.id);
   memcpy(s.dev().request_page(), r.words.data(), sv::ReqProbe::kReadable);
-  // §5.13.6.7: properties shorter than probe_size: the device SHOULD NOT write any property and SHOULD
+  // §5.13.6.7.2: properties shorter than probe_size: the device SHOULD NOT write any property and SHOULD
   // answer INVAL (model C5: the tail is the last 4 bytes of the writable part).
   t.note("sending PROBE with a %u-byte properties area (probe_size %u)", size / 2, size);
-  s.exchange("PROBE with properties[probe_size / 2]", sv::ReqProbe::kReadable, size / 2 + sv::kTailSize, size / 2);
+  s.exchange("PROBE with properties[probe_size / 2]", sv::ReqProbe::kReadable, size / 2 + sv::kTailSize, size / 2,
+             kProbeShort);
+  // The device goes on serving requests.
+  if (s.attach(4, blk.id) == kOk) s.detach(4, blk.id);
 }

@@ -147,6 +147,7 @@ class CrashTest(unittest.TestCase):
         self.assertEqual(expectations.not_run(exps, "smmuv3", "smmuv3.*"), exps)
         self.assertEqual(expectations.not_run(exps, "smmuv3", "smmuv3.zz.fatal"), [])  # named: it runs
         self.assertEqual(expectations.not_run(exps, "smmuv3", "dma.*"), [])
+        self.assertEqual(expectations.not_run(exps, "smmuv3", None), exps)  # a configuration's default selection
         self.assertIsNone(expectations.find(exps, "smmuv3", "smmuv3.zz.fatal", "status"))
         r = common.result_for(CHECKS, config="smmuv3", status=1)
         R.add_not_run(r, expectations.not_run(exps, "smmuv3", "smmuv3.*"))

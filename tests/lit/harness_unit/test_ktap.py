@@ -97,5 +97,25 @@ class CompleteTest(unittest.TestCase):
         self.assertEqual(r.counts()["F"], 2)
 
 
+class CheckProtocolTest(unittest.TestCase):
+    def test_check_lines(self):
+        run = ktap.parse("KTAP version 1\n1..1\n"
+                         "# check fail event.type MUST [AMD 48882 Table 8 [unverified]]: expected 0x1: got ]: 0x2\n"
+                         '#   spec: "a quote"\n'
+                         "# check warn map.range SHOULD [VIRTIO 1.2 §5.13.6.5.2]:\n"
+                         "# checks passed: dma.data dma.status\n"
+                         "# error: case aborted: timeout\n"
+                         "not ok 1 a.b.c # event.type: expected 0x1\n")
+        c = run.cases[0]
+        self.assertEqual([(k.result, k.id, k.strength, k.ref) for k in c.checks],
+                         [("fail", "event.type", "MUST", "AMD 48882 Table 8 [unverified]"),
+                          ("warn", "map.range", "SHOULD", "VIRTIO 1.2 §5.13.6.5.2")])
+        self.assertEqual(c.checks[0].message, "expected 0x1: got ]: 0x2")
+        self.assertEqual(c.checks[0].quote, "a quote")
+        self.assertEqual(c.checks[1].message, "")
+        self.assertEqual(c.passed, {"dma.data", "dma.status"})
+        self.assertEqual(c.errors, ["case aborted: timeout"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -86,6 +86,33 @@ TEST_F(AmdViV2, GuestNotPresentFaultCarriesPasid) {
   EXPECT_EQ(r.event.words[0], 0x2001000500000030ull);
 }
 
+TEST_F(AmdViV2, GuestFaultSplitsTwentyBitPasid) {
+  // Moved from the guest case amd-vi.model.v2_not_present_event (model-only). PASID 0x12345 with a
+  // one-level GCR3 table (GLX=00b) takes slot PASID[8:0] = 0x145; GVA 0x4000_2000 (PT[2]) is not mapped:
+  // IO_PAGE_FAULT with GN=1, PASID[15:0] = 0x2345 in [47:32], PASID[19:16] = 1 in [19:16], Address = GVA.
+  enable();
+  build();
+  w64(gcr3_table + 0x145 * 8, gcr3_entry(pml4));
+  set_dte(kDev, guest_dte(0, 0, gcr3_table));
+  Request r;
+  r.device_id = kDev;
+  r.address = 0x4000'2000;
+  r.has_pasid = true;
+  r.pasid = 0x1'2345;
+  const Result res = iommu.translate(r);
+  EXPECT_EQ(res.outcome, Outcome::kAborted);
+  EXPECT_EQ(res.event.event_code(), 2u);
+  EXPECT_EQ(res.event.gn(), 1u);
+  EXPECT_EQ(res.event.domain_or_pasid(), 0x2345u);
+  EXPECT_EQ(res.event.pasid_19_16(), 0x1u);
+  EXPECT_EQ(res.event.address(), 0x4000'2000ull);
+  // The same PASID reaches the mapped GVA 0x4000_1abc through that slot (the read-only leaf).
+  r.address = 0x4000'1abc;
+  const Result ok = iommu.translate(r);
+  EXPECT_EQ(ok.outcome, Outcome::kTranslated);
+  EXPECT_EQ(ok.pa, 0x0070'0abcull);
+}
+
 TEST_F(AmdViV2, GuestWriteToReadOnlyIsPresentFault) {
   enable();
   build();
