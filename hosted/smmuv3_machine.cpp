@@ -1,7 +1,8 @@
 // model-smmuv3: the aarch64 `virt,iommu=smmuv3` machine as the smmuv3.* cases see it, with the reference
 // model (model/smmuv3) in place of QEMU's SMMU.
 //
-// - Platform: what kernel/fdt.cpp reads from QEMU's DTB (hw/arm/virt.c create_smmu, create_pcie): the SMMU
+// - Platform: a DTB with what QEMU's carries (hw/arm/virt.c create_smmu, create_pcie), read by the same
+//   kernel::fdt_discover() as in the guest: the SMMU
 //   at 0x0905_0000 (size 0x20000: Page 0 and Page 1), its wired interrupts "eventq", "priq", "cmdq-sync",
 //   "gerror" on SPIs 74..77 (GIC INTIDs 106..109), and the PCI host's iommu-map RID -> StreamID identity.
 //   The INTIDs double as the host's interrupt vectors (arch_host.cpp, [0x30, 0xfe]).
@@ -13,8 +14,10 @@
 #include <new>
 
 #include "hosted/device_bus.h"
+#include "hosted/fdt_builder.h"
 #include "hosted/machine.h"
 #include "kernel/arch.h"
+#include "kernel/fdt.h"
 #include "kernel/platform.h"
 #include "model/smmuv3/smmu.h"
 #include "spec/smmuv3/registers.h"
@@ -60,7 +63,8 @@ bool wired(uint32_t cfg0_offset) {
 void assert_irq(uint64_t now, uint64_t& seen, unsigned source, bool is_wired) {
   if (now == seen) return;
   seen = now;
-  if (is_wired) arch::irq_trigger(kernel::platform().smmuv3_irqs[source]);
+  const kernel::IommuDesc* d = kernel::platform().find_iommu(kernel::IommuKind::kSmmuV3);
+  if (is_wired && d) arch::irq_trigger(d->irqs[source]);
 }
 
 // Every new interrupt the model asserted since the last call, as a pending vector.
@@ -90,12 +94,36 @@ bool translate(uint16_t rid, uint64_t iova, bool write, uint64_t* pa) {
 bool init() {
   g_smmu = new (g_storage) model::smmuv3::Smmu(ram(), model::smmuv3::Config::full());
   g_seen = g_smmu->counters();
-  kernel::Platform& p = kernel::platform();
-  p.smmuv3_base = kSmmuBase;
-  p.smmuv3_phandle = kSmmuPhandle;
-  for (uint32_t i = 0; i < 4; ++i) p.smmuv3_irqs[i] = kFirstIntid + i;
-  p.iommu_map[0] = kernel::IommuMapEntry{0, kSmmuPhandle, 0, 0x10000};
-  p.iommu_map_count = 1;
+  static FdtBuilder dt;  // the blob outlives init(): the platform keeps pointers into it
+  dt.begin_node("");
+  dt.prop_u32("#address-cells", 2);
+  dt.prop_u32("#size-cells", 2);
+  dt.begin_node("smmuv3@9050000");
+  dt.prop_string("compatible", "arm,smmu-v3");
+  const uint32_t reg[] = {0, static_cast<uint32_t>(kSmmuBase), 0, static_cast<uint32_t>(kSmmuSize)};
+  dt.prop_cells("reg", reg, 4);
+  uint32_t irqs[12];  // GIC triples: SPI, number, edge-rising
+  for (uint32_t i = 0; i < 4; ++i) {
+    irqs[3 * i] = 0;
+    irqs[3 * i + 1] = kFirstIntid - 32 + i;
+    irqs[3 * i + 2] = 1;
+  }
+  dt.prop_cells("interrupts", irqs, 12);
+  static constexpr char kNames[] = "eventq\0priq\0cmdq-sync\0gerror";
+  dt.prop_strings("interrupt-names", kNames, sizeof kNames);
+  dt.prop_u32("phandle", kSmmuPhandle);
+  dt.end_node();
+  // The PCI host's iommu-map (RID -> StreamID identity), with no ECAM: the endpoints are the host's.
+  dt.begin_node("pcie@10000000");
+  dt.prop_string("compatible", "pci-host-ecam-generic");
+  const uint32_t no_ecam[] = {0, 0, 0, 0};
+  dt.prop_cells("reg", no_ecam, 4);
+  const uint32_t map[] = {0, kSmmuPhandle, 0, 0x10000};
+  dt.prop_cells("iommu-map", map, 4);
+  dt.end_node();
+  dt.end_node();
+  const void* blob = dt.finish();
+  if (!blob || !kernel::fdt_discover(blob, kernel::platform())) return false;
   return add_window(kSmmuBase, kSmmuSize, MmioDevice{nullptr, read, write, after});
 }
 

@@ -189,7 +189,7 @@ void discover_pci(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
   p.ecam_size = size;
   uint32_t len = 0;
   p.bus_start = 0;
-  p.bus_end = static_cast<uint32_t>(size >> 20) - 1;
+  p.bus_end = size >> 20 ? static_cast<uint32_t>(size >> 20) - 1 : 0;  // 1 MiB of ECAM per bus
   if (const void* br = fdt.prop(n, "bus-range", &len); br && len == 8) {
     p.bus_start = Fdt::be32(br);
     p.bus_end = Fdt::be32(static_cast<const uint8_t*>(br) + 4);
@@ -221,9 +221,11 @@ void discover_pci(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
 }
 
 void discover_smmuv3(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
+  IommuDesc* d = p.add_iommu(IommuKind::kSmmuV3);
+  if (!d) return;
   uint64_t size = 0;
-  fdt.reg(n, 0, &p.smmuv3_base, &size);
-  fdt.prop_u32(n, "phandle", &p.smmuv3_phandle);
+  fdt.reg(n, 0, &d->base, &size);
+  fdt.prop_u32(n, "phandle", &d->phandle);
   // interrupts: GIC triples (type, number, flags); SPI n is INTID 32 + n. Names say which is which.
   uint32_t len = 0, names_len = 0;
   const auto* irq = static_cast<const uint8_t*>(fdt.prop(n, "interrupts", &len));
@@ -238,7 +240,7 @@ void discover_smmuv3(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
         if (strcmp(names + name_off, kNames[k]) == 0) slot = k;
       name_off += static_cast<uint32_t>(strnlen(names + name_off, names_len - name_off)) + 1;
     }
-    if (slot < 4) p.smmuv3_irqs[slot] = intid;
+    if (slot < 4) d->irqs[slot] = intid;
   }
 }
 

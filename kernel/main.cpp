@@ -46,7 +46,9 @@ void main() {
     for (size_t i = 0; i < p.acpi_table_count; ++i) printf(" %s", p.acpi_tables[i].signature);
     printf("\n");
   }
-  if (p.smmuv3_base) printf("# dt: arm,smmu-v3 at 0x%llx\n", static_cast<unsigned long long>(p.smmuv3_base));
+  for (size_t i = 0; i < p.iommu_count; ++i)
+    if (p.iommus[i].kind == IommuKind::kSmmuV3)
+      printf("# dt: arm,smmu-v3 at 0x%llx\n", static_cast<unsigned long long>(p.iommus[i].base));
   for (size_t i = 0; i < p.iommu_map_count; ++i) {
     const IommuMapEntry& e = p.iommu_map[i];
     printf("# dt: iommu-map rid 0x%x..0x%x -> phandle %u id 0x%x\n", e.rid_base, e.rid_base + e.length - 1,

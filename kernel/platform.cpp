@@ -15,4 +15,18 @@ const AcpiTableRef* Platform::find_acpi(const char* sig) const {
   return nullptr;
 }
 
+const IommuDesc* Platform::find_iommu(IommuKind kind) const {
+  for (size_t i = 0; i < iommu_count; ++i)
+    if (iommus[i].kind == kind) return &iommus[i];
+  return nullptr;
+}
+
+IommuDesc* Platform::add_iommu(IommuKind kind) {
+  if (iommu_count == sizeof iommus / sizeof iommus[0]) return nullptr;
+  IommuDesc& d = iommus[iommu_count++];
+  d = IommuDesc{};
+  d.kind = kind;
+  return &d;
+}
+
 }  // namespace kernel

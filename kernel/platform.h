@@ -19,6 +19,18 @@ struct IommuMapEntry {  // one DT iommu-map entry: RID [rid_base, rid_base+lengt
   uint32_t length = 0;
 };
 
+// An IOMMU the firmware tables describe by address (DT node, ACPI table). IOMMUs that are PCI functions
+// (virtio-iommu, AMD-Vi's capability) are found on the bus by their drivers instead.
+enum class IommuKind : uint8_t { kSmmuV3 };
+
+struct IommuDesc {
+  IommuKind kind = IommuKind::kSmmuV3;
+  uint64_t base = 0;      // MMIO base
+  uint32_t phandle = 0;   // DT phandle: the iommu-map entries that name it (0: every entry)
+  uint32_t irqs[4] = {};  // wired interrupts in the IOMMU's own order (SMMUv3: eventq, priq, cmdq-sync, gerror;
+                          // GIC INTIDs), 0 = absent
+};
+
 struct AcpiTableRef {
   char signature[5] = {};
   uint64_t address = 0;
@@ -45,10 +57,11 @@ struct Platform {
   uint64_t intc_cpu = 0;
   uint32_t intc_version = 0;
 
-  // IOMMUs described by the firmware tables.
-  uint64_t smmuv3_base = 0;      // DT "arm,smmu-v3"
-  uint32_t smmuv3_phandle = 0;
-  uint32_t smmuv3_irqs[4] = {};  // eventq, priq, cmdq-sync, gerror (SPI numbers, 0 = absent)
+  // IOMMUs described by the firmware tables, in discovery order.
+  IommuDesc iommus[4];
+  size_t iommu_count = 0;
+  const IommuDesc* find_iommu(IommuKind kind) const;
+  IommuDesc* add_iommu(IommuKind kind);  // nullptr when the table is full
   uint32_t pci_msi_parent = 0;
   IommuMapEntry iommu_map[8];    // from the PCI host node's iommu-map
   size_t iommu_map_count = 0;

@@ -15,6 +15,16 @@ struct Config {
   uint32_t idr0 = 0, idr1 = 0, idr2 = 0, idr3 = 0, idr4 = 0, idr5 = 0, iidr = 0, aidr = 0;
   uint32_t gbpa_reset = 0;  // SMMU_GBPA reset value (ABORT bit is IMPLEMENTATION DEFINED at reset)
 
+  // Choices the specification leaves to the implementation, where the model must pick one. The default is the
+  // model's pick; the conformance cases accept every permitted outcome, and the unit tests run the model both ways.
+  //
+  // A non-zero STE.STRW while SMMU_IDR0.Hyp == 0: the field "is RES0" (IHI 0070 G.b §5.2 STRW), the §5.2.2
+  // validity pseudocode does not look at it (IgnoreSTESTRW() is TRUE), but §1.2 says Reserved values "must not be
+  // used and their behavior must not be relied upon" and §5 lets an implementation treat a structure with
+  // non-zero Reserved bits as invalid. false (default): STRW is ignored, the StreamWorld is NS-EL1, as the
+  // pseudocode reads; true: the STE is deemed invalid (C_BAD_STE).
+  bool strw_res0_nonzero_invalid = false;
+
   // QEMU 7.2 `-machine virt,iommu=smmuv3`: stage 1 only, AArch64 tables, 16-bit SID, no substreams,
   // 2-level stream table, 2^19-entry queues, RIL, 44-bit OAS, all three granules, SMMUv3.1.
   static constexpr Config qemu_7_2() {
@@ -37,6 +47,7 @@ struct Caps {
   uint8_t ttendian, stall_model, term_model;
   uint8_t sidsize, ssidsize, cmdqs, eventqs;
   bool had, xnx, ril;
+  bool strw_res0_nonzero_invalid;  // Config choice, see there
   uint8_t oas_bits;
   bool gran4k, gran16k, gran64k;
 
@@ -62,6 +73,7 @@ struct Caps {
     k.ats = i0.ats();
     k.pri = i0.pri();
     k.hyp = false;  // EL2 StreamWorlds are not modelled; HYP is never advertised (see smmu.h)
+    k.strw_res0_nonzero_invalid = c.strw_res0_nonzero_invalid;
     k.ttendian = static_cast<uint8_t>(i0.ttendian());
     k.stall_model = static_cast<uint8_t>(i0.stall_model());
     k.term_model = static_cast<uint8_t>(i0.term_model());

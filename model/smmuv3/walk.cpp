@@ -104,9 +104,10 @@ bool Walker::fetch_ste(const GlobalState& gs, const Transaction& txn, Ste& ste, 
       return false;
     }
     const uint64_t l2_index = txn.sid & mask(split);
-    // StreamIDs beyond the Span of an otherwise valid L2 table select no STE: they behave as an invalid STE.
+    // §5.1.1: StreamIDs "that select a valid Level 1 descriptor but are outside of the level 2 range described by
+    // Span, are deemed invalid": C_BAD_STREAMID under RECINVSID (§7.3.3 d: StreamID[SPLIT-1:0] >= 2^(Span-1)).
     if (l2_index >= (uint64_t{1} << (span - 1))) {
-      out = Outcome{Status::kFault, true, 0, make_event(EventType::kCBadSte, txn)};
+      out = Outcome{Status::kFault, gs.recinvsid, 0, make_event(EventType::kCBadStreamid, txn)};
       return false;
     }
     const uint64_t l2 = l1.l2_address() & ~mask(span - 1 + 6);
@@ -124,11 +125,14 @@ bool Walker::fetch_ste(const GlobalState& gs, const Transaction& txn, Ste& ste, 
   return true;
 }
 
-// §5.2 STE validity. Returns false when the STE is invalid (V=0) or ILLEGAL (-> C_BAD_STE).
+// §5.2 STE validity (the §5.2.2 SteIllegal() pseudocode). Returns false when the STE is invalid (V=0) or ILLEGAL
+// (-> C_BAD_STE).
 bool Walker::decode_ste(const Ste& ste, StreamCfg& sc) const {
   if (!ste.v()) return false;
-  const uint8_t config = static_cast<uint8_t>(ste.config());
-  if (config != 0 && (config & 0b100) == 0) return false;  // 0b001..0b011 reserved
+  uint8_t config = static_cast<uint8_t>(ste.config());
+  // §5.2 Config: "0b0xx ... Reserved (behaves as 0b000 )": abort, no event, and no other field is checked
+  // (SteIllegal(): "if STE.Config == '0xx' then return FALSE").
+  if ((config & 0b100) == 0) config = 0;
   sc.config = config;
   if (config == 0) return true;  // abort
   sc.privcfg = static_cast<uint8_t>(ste.privcfg());
@@ -144,16 +148,23 @@ bool Walker::decode_ste(const Ste& ste, StreamCfg& sc) const {
   if (config == static_cast<uint8_t>(spec::smmuv3::SteConfig::kBypass)) return true;
 
   if (sc.s1) {
-    // STRW: only NS-EL1 (0b00) is valid without SMMU_IDR0.HYP; 0b01 and 0b11 are reserved.
-    if (ste.strw() != 0) return false;
-    sc.s1fmt = static_cast<uint8_t>(ste.s1fmt());
-    if (sc.s1fmt == 3) return false;
-    if (sc.s1fmt != 0 && !caps_.cd2l) return false;
-    sc.s1cdmax = static_cast<uint8_t>(ste.s1cdmax());
+    // STRW: "If SMMU_IDR0.Hyp == 0 and the STE is in the Non-secure Stream table this field is RES0" (§5.2), and
+    // IgnoreSTESTRW() leaves it out of the validity check: the StreamWorld is NS-EL1. EL2 StreamWorlds are not
+    // modelled (Caps::hyp is always false). A non-zero RES0 value may instead be deemed invalid: a Config choice.
+    if (!caps_.hyp && ste.strw() != 0 && caps_.strw_res0_nonzero_invalid) return false;
+    // S1CDMax "If SMMU_IDR1.SSIDSIZE == 0, this field is IGNORED"; S1Fmt and S1DSS are IGNORED when S1CDMax == 0
+    // or SSIDSIZE == 0 (§5.2), and an IGNORED field cannot make the STE ILLEGAL (§1.2 ILLEGAL).
+    sc.s1cdmax = caps_.ssidsize == 0 ? 0 : static_cast<uint8_t>(ste.s1cdmax());
     if (sc.s1cdmax > caps_.ssidsize) return false;
-    sc.s1dss = static_cast<uint8_t>(ste.s1dss());
-    if (sc.s1cdmax != 0 && sc.s1dss == 3) return false;
-    if (ste.s1stalld() && caps_.stall_model == spec::smmuv3::kStallModelStallOnly) return false;
+    if (sc.s1cdmax != 0) {
+      sc.s1fmt = static_cast<uint8_t>(ste.s1fmt());
+      if (sc.s1fmt == 3) sc.s1fmt = 0;  // "0b11 | Reserved (behaves as 0b00 )"
+      if (sc.s1fmt != 0 && !caps_.cd2l) return false;
+      sc.s1dss = static_cast<uint8_t>(ste.s1dss());
+      if (sc.s1dss == 3) sc.s1dss = 0;  // "0b11 | Reserved (behaves as 0b00 )": Terminate
+    }
+    // §5.5: "an STE is considered ILLEGAL if: SMMU_(S_)IDR0.STALL_MODEL != 0b00 and STE.S1STALLD == 1".
+    if (ste.s1stalld() && caps_.stall_model != 0) return false;
     sc.ctx_ptr = ste.s1_context_address();
   }
   if (sc.s2) {
@@ -452,7 +463,8 @@ Outcome Walker::fault_outcome(const Fault& f, const Transaction& txn) const {
   } else if (f.s2) {
     e.set_ipa(f.ipa);
   }
-  if (f.s2 && f.cls == EventClass::kTt) e.set_ttrnw(1);
+  // §7.3.16: TTRnW is defined for F_PERMISSION only ("valid when CLASS == TT"): a descriptor read faulted.
+  if (f.type == EventType::kFPermission && f.s2 && f.cls == EventClass::kTt) e.set_ttrnw(1);
   return Outcome{Status::kFault, f.record, 0, e};
 }
 

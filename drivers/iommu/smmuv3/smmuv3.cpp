@@ -36,9 +36,9 @@ Smmu* Smmu::get() {
 }
 
 bool Smmu::probe() {
-  const auto& p = kernel::platform();
-  if (p.smmuv3_base == 0) return false;
-  regs_ = kernel::Mmio(p.smmuv3_base);
+  desc_ = kernel::platform().find_iommu(kernel::IommuKind::kSmmuV3);
+  if (!desc_ || desc_->base == 0) return false;
+  regs_ = kernel::Mmio(desc_->base);
   // An SMMU without AArch64 stage-1 or stage-2 tables is not something this driver can use.
   const Idr0 i0 = idr0();
   return (i0.ttf() & kTtfAArch64) != 0 && (i0.s1p() || i0.s2p());
@@ -71,7 +71,7 @@ uint32_t Smmu::sid_of(uint16_t rid) const {
   const auto& p = kernel::platform();
   for (size_t i = 0; i < p.iommu_map_count; ++i) {
     const auto& m = p.iommu_map[i];
-    if (p.smmuv3_phandle != 0 && m.iommu_phandle != p.smmuv3_phandle) continue;
+    if (desc_ && desc_->phandle != 0 && m.iommu_phandle != desc_->phandle) continue;
     if (rid >= m.rid_base && rid - m.rid_base < m.length) return m.iommu_base + (rid - m.rid_base);
   }
   return rid;
@@ -89,7 +89,7 @@ bool Smmu::set_irq_ctrl(uint32_t v) {
   return kernel::wait_until([&] { return read32(RegOffset::kIrqCtrlAck) == v; }, kAckTimeoutMs);
 }
 
-uint32_t Smmu::irq_intid(IrqSource s) const { return kernel::platform().smmuv3_irqs[static_cast<unsigned>(s)]; }
+uint32_t Smmu::irq_intid(IrqSource s) const { return desc_ ? desc_->irqs[static_cast<unsigned>(s)] : 0; }
 
 void Smmu::on_irq(void* ctx) {
   auto* c = static_cast<IrqCtx*>(ctx);

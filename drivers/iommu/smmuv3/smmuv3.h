@@ -19,6 +19,7 @@
 #include <cstdint>
 
 #include "kernel/mmio.h"
+#include "kernel/platform.h"
 #include "model/smmuv3/types.h"
 #include "spec/smmuv3/commands.h"
 #include "spec/smmuv3/events.h"
@@ -39,7 +40,7 @@ struct Options {
   bool irq = false;         // interrupt-driven: attach the wired IRQs, IRQ_CTRL = GERROR_IRQEN | EVENTQ_IRQEN
 };
 
-// The SMMU's interrupt sources, in the order of platform().smmuv3_irqs (§3.18.2).
+// The SMMU's interrupt sources, in the order of its platform description's irqs[] (§3.18.2).
 enum class IrqSource : unsigned { kEventq = 0, kPriq = 1, kCmdSync = 2, kGerror = 3 };
 inline constexpr unsigned kIrqSources = 4;
 
@@ -52,7 +53,7 @@ struct IrqRecord {
 
 class Smmu {
  public:
-  // The SMMU the DTB describes (platform().smmuv3_base), probed once. nullptr when the machine has none.
+  // The SMMU the DTB describes (platform().find_iommu(kSmmuV3)), probed once. nullptr when the machine has none.
   static Smmu* get();
 
   uint32_t read32(uint32_t off) const { return regs_.read32(off); }
@@ -164,6 +165,7 @@ class Smmu {
   uint32_t eventq_irq_seen_ = 0;  // eventq interrupt count when the queue was last seen empty
 
   kernel::Mmio regs_;
+  const kernel::IommuDesc* desc_ = nullptr;
   Options opt_{};
   unsigned log2size_ = 0;
   uint64_t strtab_ = 0;

@@ -37,18 +37,18 @@ VIOMMU_TEST(q_sync_msi, "smmuv3.queues.cmd_sync_msi_write", "smmuv3,queues") {
   if (!e.ready()) return;
   if (!e.smmu->idr0().msi()) return t.skip("SMMU_IDR0.MSI = 0: no MSIs, CMD_SYNC MSIAddress/MSIData are IGNORED");
   volatile uint32_t* w = poisoned_word(e);
-  if (!t.check(e.smmu->submit(msi_sync(e.target(7) + 0x40)), "submitting CMD_SYNC failed")) return;
+  if (!e.synced(e.smmu->submit(msi_sync(e.target(7) + 0x40)), "submitting CMD_SYNC")) return;
   const uint32_t target = e.smmu->cmdq_prod_after_last();
   const uint32_t wm = (1u << (e.smmu->options().cmdq_log2 + 1)) - 1;
   // §4.7.3: the MSI is a 32-bit write of MSIData to MSIAddress on completion.
   const bool written = kernel::wait_until([&] { return *w != kPoison; }, 100);
   arch::dma_rmb();
-  if (!t.check(written, "no MSI write: the word at 0x%lx still holds 0x%x (CMDQ_CONS 0x%x)",
+  if (!t.check("msi.write", kSyncMsi, written, "no MSI write: the word at 0x%lx still holds 0x%x (CMDQ_CONS 0x%x)",
                static_cast<unsigned long>(e.target(7) + 0x40), kPoison, e.smmu->cmdq_cons()))
     return;
-  t.expect_eq("MSI payload (MSIData)", kMsiData, *w);
+  t.expect_eq("msi.data", kSyncMsi, kMsiData, *w);
   // §4.7.3: consumption of the CMD_SYNC is observable before the interrupt (the MSI) is.
-  t.expect_eq("CMDQ_CONS once the MSI is visible", target, e.smmu->cmdq_cons() & wm);
+  t.expect_eq("cmdq.CONS", kSyncMsiOrder, target, e.smmu->cmdq_cons() & wm);
 }
 
 VIOMMU_TEST(q_sync_msi_ignored, "smmuv3.queues.cmd_sync_msi_ignored_without_msi", "smmuv3,queues") {
@@ -56,12 +56,13 @@ VIOMMU_TEST(q_sync_msi_ignored, "smmuv3.queues.cmd_sync_msi_ignored_without_msi"
   if (!e.ready()) return;
   if (e.smmu->idr0().msi()) return t.skip("SMMU_IDR0.MSI = 1: the MSI is written (see cmd_sync_msi_write)");
   volatile uint32_t* w = poisoned_word(e);
-  if (!t.check(e.smmu->submit(msi_sync(e.target(7) + 0x40)), "submitting CMD_SYNC failed")) return;
+  if (!e.synced(e.smmu->submit(msi_sync(e.target(7) + 0x40)), "submitting CMD_SYNC")) return;
   const uint32_t target = e.smmu->cmdq_prod_after_last();
   const uint32_t wm = (1u << (e.smmu->options().cmdq_log2 + 1)) - 1;
   const bool consumed = kernel::wait_until([&] { return (e.smmu->cmdq_cons() & wm) == target; }, 100);
-  t.check(consumed, "CMD_SYNC (SIG_IRQ) not consumed: CONS 0x%x, expected 0x%x", e.smmu->cmdq_cons(), target);
+  t.check("cmdq.sync", kCmdSync, consumed, "CMD_SYNC (SIG_IRQ) not consumed: CONS 0x%x, expected 0x%x",
+          e.smmu->cmdq_cons(), target);
   // §4.7.3: "On implementations that do not support MSIs, MSIAddress and MSIData are IGNORED."
   arch::dma_rmb();
-  t.expect_eq("word at MSIAddress (untouched)", kPoison, *w);
+  t.expect_eq("msi.untouched", kSyncMsiIgnored, kPoison, *w);
 }

@@ -3,7 +3,15 @@
 //
 // Every DMA check asks the oracle (model::smmuv3::walk) for the outcome from the SMMU's live registers and
 // the structures now in guest memory, runs the DMA from the endpoint, and compares: the output address and
-// the bytes for a translation, the complete event record field by field for a fault, silence for an abort.
+// the bytes for a translation, the complete event record field by field for a fault (each field its own check
+// ID, so that one wrong field does not hide the others), silence for an abort; a blocked write must leave
+// memory untouched and a blocked read must deliver nothing.
+//
+// Check IDs (clauses in clauses.h): oracle (the case's own derivation vs the model, kSuite), dma.status,
+// dma.data, dma.untouched, dma.no_leak, event.record, event.none, event.extra, event.<field> (event.type,
+// event.StreamID, event.SSV, event.SubstreamID, event.Stall, event.PnU, event.InD, event.RnW, event.S2,
+// event.CLASS, event.InputAddr, event.FetchAddr, event.IPA, event.NSIPA, event.TTRnW), cmdq.sync (a CMD_SYNC
+// behind a configuration change or invalidation did not complete).
 #pragma once
 
 #include <cstddef>
@@ -15,6 +23,7 @@
 #include "kernel/test.h"
 #include "model/guest_memory.h"
 #include "model/smmuv3/walk.h"
+#include "tests/conformance/smmuv3/clauses.h"
 
 namespace smmu_tests {
 
@@ -48,18 +57,27 @@ class Env {
   // input range excludes guest RAM).
   uint64_t staging_iova = 0;
   uint64_t target(unsigned i) const { return staging + 0x8000 + uint64_t{i} * 0x1000; }
-  // A fresh 64 KiB-aligned 64 KiB buffer (freed with the Env).
+  // A fresh 64 KiB-aligned 64 KiB buffer (freed with the Env); 0 (and an error reported) when out of memory.
   uint64_t page64k();
 
   // Attaches ep to d with the endpoint driver's memory and the staging block identity mapped.
   bool attach(Domain& d, DmaEndpoint* ep);
   bool init_domain(Domain& d, const DomainConfig& c);
+  // Writes an STE (CFGI_STE + CMD_SYNC); a CMD_SYNC that does not complete is a failed `cmdq.sync` check.
+  bool write_ste(uint32_t sid, const spec::smmuv3::Ste& s);
+  // `ok` of a configuration/invalidation command sequence ending in CMD_SYNC, as the `cmdq.sync` check.
+  bool synced(bool ok, const char* what);
+  // A map/unmap the driver could not do (out of page-table memory): a suite error.
+  bool mapped(bool ok, const char* what);
 
   uint32_t sid(DmaEndpoint* ep) const { return smmu->sid_of(ep->rid()); }
   model::smmuv3::Outcome predict(uint32_t sid, uint64_t iova, bool write) const;
+  // The same under another model configuration (an OPEN choice taken the other way).
+  model::smmuv3::Outcome predict(uint32_t sid, uint64_t iova, bool write, const model::smmuv3::Config& c) const;
 
-  // Puts `len` bytes of pattern(seed) into the endpoint's storage (device reads staging). False + failure.
-  bool load(DmaEndpoint* ep, size_t len, uint8_t seed);
+  // Puts `len` bytes of pattern(seed) into the endpoint's storage (device reads staging). `quiet`: a failure
+  // is returned, not reported.
+  bool load(DmaEndpoint* ep, size_t len, uint8_t seed, bool quiet = false, const kernel::Clause& why = kTranslate);
 
  private:
   bool ready_ = false;
@@ -68,23 +86,40 @@ class Env {
 
 enum class Dir : uint8_t { kDeviceWrites, kDeviceReads };
 
-// Runs one DMA of `len` bytes at iova and checks it against the oracle (see the file comment).
+// The clause a fault of this type rests on when a case names no more specific one (§7.3.x).
+const kernel::Clause& fault_clause(spec::smmuv3::EventType type);
+
+// Runs one DMA of `len` bytes at iova and checks it against the oracle (see the file comment). `why` is the
+// clause that makes the predicted outcome required (the translation, the abort, the fault).
 // `mapped_pa`: the address the test itself mapped iova to (0: the test expects no translation), checked
 // against the oracle's output address so driver, test and model agree before the device is asked.
 // Returns the oracle's outcome.
 model::smmuv3::Outcome check_dma(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa,
-                                 size_t len = kLen, uint8_t seed = 0x3c);
+                                 const kernel::Clause& why, size_t len = kLen, uint8_t seed = 0x3c);
+
+// OPEN: the specification permits each of `permitted[0..n)` (permitted[0] is the model's choice). The device's
+// outcome must be one of them (check `id` under `c`, an OPEN clause), a pick other than the model's is a note,
+// and the picked outcome is then checked in full as check_dma does. `names[i]` describes permitted[i].
+void check_dma_open(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa,
+                    const model::smmuv3::Outcome* permitted, const char* const* names, size_t n, const char* id,
+                    const kernel::Clause& c);
 
 // The event record comparison, field by field (only the fields the record type defines).
-bool expect_event(kernel::Test& t, const spec::smmuv3::EventRecord& expected,
+void expect_event(kernel::Test& t, const spec::smmuv3::EventRecord& expected,
                   const spec::smmuv3::EventRecord& observed);
 
-// Expects exactly one fault of the oracle's type (the device's DMA fails); convenience for the many
-// fault cases: asserts the oracle predicts `type` first (the test's own hand derivation).
+// Expects exactly one fault of type `type` (the device's DMA fails): `oracle` checks that the model predicts
+// it (the test's own hand derivation), then check_dma. Without `why`, fault_clause(type).
+void expect_fault(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, spec::smmuv3::EventType type,
+                  uint64_t mapped_pa, const kernel::Clause& why);
 void expect_fault(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, spec::smmuv3::EventType type,
                   uint64_t mapped_pa = 0);
 // Expects a translation to mapped_pa.
-void expect_ok(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa);
+void expect_ok(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa,
+               const kernel::Clause& why = kTranslate);
+// Expects a silent termination (no event): STE.Config abort, GBPA.ABORT, CD.R = 0.
+void expect_abort(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa, const kernel::Clause& why,
+                  size_t len = kLen);
 
 const char* event_name(uint64_t type);
 

@@ -22,7 +22,7 @@ void switch_case(kernel::Test& t, bool other_endpoint) {
   DmaEndpoint* edu = drivers::find_endpoint("edu");
   if (!edu) return t.skip("no edu endpoint");
   Domain d;
-  if (!e.init_domain(d, DomainConfig{}) || !d.map(kIova, e.target(0), 0x1000)) return;
+  if (!e.init_domain(d, DomainConfig{}) || !e.mapped(d.map(kIova, e.target(0), 0x1000), "map")) return;
   // blk keeps translating through d the whole time; edu's STE (or blk's, when !other_endpoint) switches.
   if (!e.attach(d, e.blk)) return;
   const uint32_t sid = other_endpoint ? e.sid(edu) : e.blk_sid;
@@ -35,14 +35,14 @@ void switch_case(kernel::Test& t, bool other_endpoint) {
     volatile uint64_t* w = e.smmu->ste(sid)->words.data();
     *w = word0(tr, c);
     arch::dma_wmb();
-    if (!t.check(e.smmu->cfgi_ste(sid), "CFGI_STE failed")) return;
+    if (!e.synced(e.smmu->cfgi_ste(sid), "CFGI_STE")) return;
     // The endpoint being switched: DMA per the current configuration. Bypass targets the physical page.
     if (other_endpoint || c != SteConfig::kAbort) {
       const uint64_t iova = c == SteConfig::kBypass ? e.target(3) : kIova;
-      check_dma(e, sw, iova, Dir::kDeviceWrites, c == SteConfig::kBypass ? e.target(3) : e.target(0));
+      check_dma(e, sw, iova, Dir::kDeviceWrites, c == SteConfig::kBypass ? e.target(3) : e.target(0), kHitless);
     }
     // The bystander keeps working without an event.
-    if (other_endpoint) expect_ok(e, e.blk, kIova, Dir::kDeviceWrites, e.target(0));
+    if (other_endpoint) expect_ok(e, e.blk, kIova, Dir::kDeviceWrites, e.target(0), kHitless);
   }
 }
 }  // namespace
@@ -57,14 +57,17 @@ VIOMMU_TEST(hitless_remap_live, "smmuv3.hitless.replace_leaf_while_in_use", "smm
   Env e(t);
   if (!e.ready()) return;
   Domain d;
-  if (!e.init_domain(d, DomainConfig{}) || !d.map(kIova, e.target(0), 0x1000) || !e.attach(d, e.blk)) return;
-  // Break-before-make is not needed for a valid-to-valid change of the output address of a page when the old
-  // and new translations are both acceptable (D8.x); each DMA sees one or the other, never a fault.
+  if (!e.init_domain(d, DomainConfig{}) || !e.mapped(d.map(kIova, e.target(0), 0x1000), "map") || !e.attach(d, e.blk))
+    return;
+  // The leaf's output address changes valid-to-valid between DMAs, each change followed by TLBI + CMD_SYNC before
+  // the next DMA starts: no DMA is in flight during a change (so the break-before-make rule of §3.21.1.1 for a
+  // change of output address has no in-flight access to protect), and after the CMD_SYNC only the new
+  // translation may be used (§4.7.3).
   for (unsigned i = 0; i < 4; ++i) {
     const uint64_t pa = e.target(i & 1 ? 6 : 0);
-    d.map(kIova, pa, 0x1000);
-    if (!t.check(d.tlbi_va(kIova), "TLBI failed")) return;
-    expect_ok(e, e.blk, kIova, Dir::kDeviceWrites, pa);
+    if (!e.mapped(d.map(kIova, pa, 0x1000), "remap")) return;
+    if (!e.synced(d.tlbi_va(kIova), "TLBI_NH_VA")) return;
+    expect_ok(e, e.blk, kIova, Dir::kDeviceWrites, pa, kTlbiComplete);
   }
 }
 VIOMMU_TEST(hitless_cd_swap, "smmuv3.hitless.s1_context_pointer_swap", "smmuv3,hitless") {
@@ -74,13 +77,13 @@ VIOMMU_TEST(hitless_cd_swap, "smmuv3.hitless.s1_context_pointer_swap", "smmuv3,h
   DomainConfig cb;
   cb.asid = 7;
   if (!e.init_domain(a, DomainConfig{}) || !e.init_domain(b, cb)) return;
-  if (!a.map(kIova, e.target(0), 0x1000) || !b.map(kIova, e.target(1), 0x1000)) return t.fail("map failed");
+  if (!e.mapped(a.map(kIova, e.target(0), 0x1000) && b.map(kIova, e.target(1), 0x1000), "map")) return;
   if (!e.attach(a, e.blk) || !e.attach(b, e.blk)) return;
   // Now attached to b; swap S1ContextPtr back to a with one store of word 0.
   expect_ok(e, e.blk, kIova, Dir::kDeviceWrites, e.target(1));
   volatile uint64_t* w = e.smmu->ste(e.blk_sid)->words.data();
   *w = a.make_ste().words[0];
   arch::dma_wmb();
-  if (!t.check(e.smmu->cfgi_ste(e.blk_sid), "CFGI_STE failed")) return;
-  expect_ok(e, e.blk, kIova, Dir::kDeviceWrites, e.target(0));
+  if (!e.synced(e.smmu->cfgi_ste(e.blk_sid), "CFGI_STE")) return;
+  expect_ok(e, e.blk, kIova, Dir::kDeviceWrites, e.target(0), kHitless);
 }

@@ -47,7 +47,8 @@ struct IrqEnv : Env {
       ok = false;
       return;
     }
-    ok = t.check(smmu->irqs_attached(), "the SMMU's interrupts could not be attached to the GIC");
+    ok = smmu->irqs_attached();
+    if (!ok) t.error("the SMMU's interrupts could not be attached to the GIC");
   }
   static Options irq_options() {
     Options o;
@@ -71,18 +72,19 @@ DmaEndpoint* edu_with_invalid_ste(IrqEnv& e) {
     return nullptr;
   }
   Ste s;  // all zero: V = 0
-  if (!e.t.check(e.smmu->write_ste(e.sid(edu), s), "writing edu's STE failed")) return nullptr;
+  if (!e.write_ste(e.sid(edu), s)) return nullptr;
   return edu;
 }
 
 // The record the model predicts for edu's write to kIova, and the record the device wrote (polled).
 void check_polled_record(IrqEnv& e, DmaEndpoint* edu) {
   const auto o = e.predict(e.sid(edu), kIova, true);
-  e.t.check(o.event.event_type() == EventType::kCBadSte, "oracle: expected C_BAD_STE, the model predicts %s",
-            event_name(o.event.type()));
+  e.t.check("oracle", kernel::kSuite, o.event.event_type() == EventType::kCBadSte,
+            "the case expects C_BAD_STE, the model predicts %s", event_name(o.event.type()));
   EventRecord ev;
   const bool got = kernel::wait_until([&] { return e.smmu->event_pending(); }, kIrqTimeoutMs) && e.smmu->pop_event(ev);
-  if (e.t.check(got, "no event record for edu's DMA through an invalid STE")) expect_event(e.t, o.event, ev);
+  if (e.t.check("event.record", kSteV, got, "no event record for edu's DMA through an invalid STE"))
+    expect_event(e.t, o.event, ev);
 }
 
 // An illegal command: GERROR.CMDQ_ERR becomes active. Returns the index of the bad slot.
@@ -103,8 +105,9 @@ void recover_cmdq(IrqEnv& e, uint32_t bad_index) {
   arch::dma_wmb();
   e.smmu->ack_gerror(e.smmu->gerror_active() & 1u);
   const bool drained = kernel::wait_until([&] { return (e.smmu->cmdq_cons() & wm) == (e.smmu->cmdq_prod() & wm); }, 100);
-  e.t.check(drained, "command queue did not drain after acknowledging CMDQ_ERR (PROD 0x%x CONS 0x%x)",
-            e.smmu->cmdq_prod(), e.smmu->cmdq_cons());
+  e.t.check("cmdq.recovery", kCmdErrorRecovery, drained,
+            "command queue did not drain after acknowledging CMDQ_ERR (PROD 0x%x CONS 0x%x)", e.smmu->cmdq_prod(),
+            e.smmu->cmdq_cons());
 }
 
 }  // namespace
@@ -112,24 +115,23 @@ void recover_cmdq(IrqEnv& e, uint32_t bad_index) {
 VIOMMU_TEST(irq_dt, "smmuv3.irq.dt_describes_wired_interrupts", "smmuv3,irq") {
   Smmu* s = Smmu::get();
   if (!s) return t.skip("no arm,smmu-v3 node in the device tree");
-  const auto& p = kernel::platform();
   unsigned named = 0;
   for (unsigned i = 0; i < drivers::smmuv3::kIrqSources; ++i) {
-    const uint32_t intid = p.smmuv3_irqs[i];
+    const uint32_t intid = s->irq_intid(static_cast<IrqSource>(i));
     if (intid == 0) continue;
     ++named;
     // A wired SMMU interrupt is an SPI: INTIDs 32..1019 (GIC architecture).
-    t.check(intid >= 32 && intid < 1020, "%s interrupt INTID %u is not an SPI", source_name(static_cast<IrqSource>(i)),
-            static_cast<unsigned>(intid));
+    t.check("irq.spi", kIrqSpi, intid >= 32 && intid < 1020, "%s interrupt INTID %u is not an SPI",
+            source_name(static_cast<IrqSource>(i)), static_cast<unsigned>(intid));
     for (unsigned k = 0; k < i; ++k)
-      t.check(p.smmuv3_irqs[k] != intid, "%s and %s share INTID %u (each source has a unique output, §3.18.2)",
+      t.check("irq.unique", kIrqUnique, s->irq_intid(static_cast<IrqSource>(k)) != intid, "%s and %s share INTID %u",
               source_name(static_cast<IrqSource>(k)), source_name(static_cast<IrqSource>(i)), static_cast<unsigned>(intid));
   }
   // §3.18: an SMMU supports wired interrupts, MSIs, or both. Without MSIs (IDR0.MSI = 0) the wired outputs
   // are the only notification: at least the Event queue and GERROR ones must be described.
   if (!s->idr0().msi()) {
-    t.check(p.smmuv3_irqs[0] != 0, "SMMU_IDR0.MSI = 0 and the DT names no eventq interrupt");
-    t.check(p.smmuv3_irqs[3] != 0, "SMMU_IDR0.MSI = 0 and the DT names no gerror interrupt");
+    t.check("irq.wired", kIrqWiredNeeded, s->irq_intid(IrqSource::kEventq) != 0, "SMMU_IDR0.MSI = 0 and the DT names no eventq interrupt");
+    t.check("irq.wired", kIrqWiredNeeded, s->irq_intid(IrqSource::kGerror) != 0, "SMMU_IDR0.MSI = 0 and the DT names no gerror interrupt");
   } else {
     t.note("SMMU_IDR0.MSI = 1; %u wired interrupts named in the DT", named);
   }
@@ -144,13 +146,14 @@ VIOMMU_TEST(irq_ctrl_handshake_each, "smmuv3.irq.irq_ctrl_ack_each_enable", "smm
   if (e.smmu->idr0().pri()) all.set_priq_irqen(1);
   for (uint32_t bit = 1; bit <= 4; bit <<= 1) {
     if ((all.value & bit) == 0) continue;
-    t.check(e.smmu->set_irq_ctrl(bit), "IRQ_CTRL = 0x%x: IRQ_CTRLACK reads 0x%x", bit,
+    t.check("reg.IRQ_CTRLACK", kIrqCtrlAck, e.smmu->set_irq_ctrl(bit), "IRQ_CTRL = 0x%x: IRQ_CTRLACK reads 0x%x", bit,
             e.smmu->read32(RegOffset::kIrqCtrlAck));
-    t.expect_eq("IRQ_CTRL read back", bit, e.smmu->read32(RegOffset::kIrqCtrl));
+    t.expect_eq("reg.IRQ_CTRL", kIrqCtrlAck, bit, e.smmu->read32(RegOffset::kIrqCtrl));
   }
-  t.check(e.smmu->set_irq_ctrl(all.value), "IRQ_CTRL = 0x%x: IRQ_CTRLACK reads 0x%x", all.value,
+  t.check("reg.IRQ_CTRLACK", kIrqCtrlAck, e.smmu->set_irq_ctrl(all.value), "IRQ_CTRL = 0x%x: IRQ_CTRLACK reads 0x%x",
+          all.value, e.smmu->read32(RegOffset::kIrqCtrlAck));
+  t.check("reg.IRQ_CTRLACK", kIrqCtrlAck, e.smmu->set_irq_ctrl(0), "IRQ_CTRL = 0: IRQ_CTRLACK reads 0x%x",
           e.smmu->read32(RegOffset::kIrqCtrlAck));
-  t.check(e.smmu->set_irq_ctrl(0), "IRQ_CTRL = 0: IRQ_CTRLACK reads 0x%x", e.smmu->read32(RegOffset::kIrqCtrlAck));
 }
 
 VIOMMU_TEST(irq_eventq, "smmuv3.irq.eventq_interrupt_announces_record", "smmuv3,irq,fault,edu") {
@@ -164,20 +167,21 @@ VIOMMU_TEST(irq_eventq, "smmuv3.irq.eventq_interrupt_announces_record", "smmuv3,
   const uint32_t n_ev = e.smmu->irq_count(IrqSource::kEventq), n_ge = e.smmu->irq_count(IrqSource::kGerror);
   // The record is taken only after the interrupt (Options::irq: wait_event waits for it), and compared
   // with the model's field by field.
-  expect_fault(e, edu, kIova, Dir::kDeviceWrites, EventType::kCBadSte, e.target(0));
-  t.check(e.smmu->irq_count(IrqSource::kEventq) != n_ev, "no Event queue interrupt (INTID %u) for a new record",
-          static_cast<unsigned>(e.smmu->irq_intid(IrqSource::kEventq)));
+  expect_fault(e, edu, kIova, Dir::kDeviceWrites, EventType::kCBadSte, e.target(0), kSteV);
+  t.check("irq.eventq", kIrqEventq, e.smmu->irq_count(IrqSource::kEventq) != n_ev,
+          "no Event queue interrupt (INTID %u) for a new record", static_cast<unsigned>(e.smmu->irq_intid(IrqSource::kEventq)));
   // §3.18: the new entry is observable to EVENTQ_PROD reads once the interrupt is.
   const uint32_t prod_at_irq = e.smmu->irq_record(IrqSource::kEventq).snapshot & wm;
-  t.check(prod_at_irq != cons0, "EVENTQ_PROD read in the interrupt handler (0x%x) still equals CONS (0x%x)",
-          prod_at_irq, cons0);
-  t.expect_eq("GERROR interrupts", n_ge, e.smmu->irq_count(IrqSource::kGerror));
+  t.check("irq.observable", kIrqObservable, prod_at_irq != cons0,
+          "EVENTQ_PROD read in the interrupt handler (0x%x) still equals CONS (0x%x)", prod_at_irq, cons0);
+  t.expect_eq("irq.gerror", kIrqGerror, n_ge, e.smmu->irq_count(IrqSource::kGerror));
 }
 
 VIOMMU_TEST(irq_eventq_disabled, "smmuv3.irq.eventq_irqen_0_no_interrupt", "smmuv3,irq,fault,edu") {
   IrqEnv e(t, IrqSource::kEventq);
   if (!e.ok) return;
-  if (!t.check(e.smmu->set_irq_ctrl(irq_ctrl(true, false).value), "IRQ_CTRLACK did not follow EVENTQ_IRQEN = 0"))
+  if (!t.check("reg.IRQ_CTRLACK", kIrqCtrlAck, e.smmu->set_irq_ctrl(irq_ctrl(true, false).value),
+               "IRQ_CTRLACK did not follow EVENTQ_IRQEN = 0"))
     return;
   DmaEndpoint* edu = edu_with_invalid_ste(e);
   if (!edu) return;
@@ -187,28 +191,29 @@ VIOMMU_TEST(irq_eventq_disabled, "smmuv3.irq.eventq_irqen_0_no_interrupt", "smmu
   // The record is written (EVENTQEN = 1) but EVENTQ_IRQEN = 0 inhibits the interrupt (§6.3.16).
   check_polled_record(e, edu);
   kernel::wait_until([] { return false; }, kQuietMs);
-  t.expect_eq("Event queue interrupts with EVENTQ_IRQEN = 0", n_ev, e.smmu->irq_count(IrqSource::kEventq));
+  t.expect_eq("irq.eventq", kIrqDisabled, n_ev, e.smmu->irq_count(IrqSource::kEventq));
 }
 
 VIOMMU_TEST(irq_eventq_before_enable, "smmuv3.irq.eventq_no_interrupt_for_record_before_enable", "smmuv3,irq,fault,edu") {
   IrqEnv e(t, IrqSource::kEventq);
   if (!e.ok) return;
-  if (!t.check(e.smmu->set_irq_ctrl(irq_ctrl(true, false).value), "IRQ_CTRLACK did not follow EVENTQ_IRQEN = 0"))
+  if (!t.check("reg.IRQ_CTRLACK", kIrqCtrlAck, e.smmu->set_irq_ctrl(irq_ctrl(true, false).value),
+               "IRQ_CTRLACK did not follow EVENTQ_IRQEN = 0"))
     return;
   DmaEndpoint* edu = edu_with_invalid_ste(e);
   if (!edu) return;
   e.smmu->drain_events();
   edu->write(kIova, kLen);
   const bool recorded = kernel::wait_until([&] { return e.smmu->event_pending(); }, kIrqTimeoutMs);
-  if (!t.check(recorded, "no event record for edu's DMA through an invalid STE")) return;
+  if (!t.check("event.record", kSteV, recorded, "no event record for edu's DMA through an invalid STE")) return;
   // §6.3.16 (Additional information): "It is not permitted to trigger an interrupt that relates to an
   // occurrence that happened before the source was enabled". The record stays unconsumed meanwhile.
   const uint32_t n_ev = e.smmu->irq_count(IrqSource::kEventq);
-  if (!t.check(e.smmu->set_irq_ctrl(irq_ctrl(true, true).value), "IRQ_CTRLACK did not follow EVENTQ_IRQEN = 1"))
+  if (!t.check("reg.IRQ_CTRLACK", kIrqCtrlAck, e.smmu->set_irq_ctrl(irq_ctrl(true, true).value),
+               "IRQ_CTRLACK did not follow EVENTQ_IRQEN = 1"))
     return;
   kernel::wait_until([] { return false; }, kQuietMs);
-  t.expect_eq("Event queue interrupts after enabling, for an older record", n_ev,
-              e.smmu->irq_count(IrqSource::kEventq));
+  t.expect_eq("irq.eventq", kIrqBeforeEnable, n_ev, e.smmu->irq_count(IrqSource::kEventq));
   check_polled_record(e, edu);
 }
 
@@ -218,31 +223,31 @@ VIOMMU_TEST(irq_gerror, "smmuv3.irq.gerror_interrupt_on_cmdq_err", "smmuv3,irq")
   const uint32_t n_ge = e.smmu->irq_count(IrqSource::kGerror);
   const uint32_t bad = raise_cmdq_err(e);
   const bool active = kernel::wait_until([&] { return (e.smmu->gerror_active() & 1u) != 0; }, kIrqTimeoutMs);
-  if (t.check(active, "GERROR.CMDQ_ERR not active after an illegal command")) {
-    t.check(e.smmu->wait_irq(IrqSource::kGerror, n_ge, kIrqTimeoutMs), "no GERROR interrupt (INTID %u) for CMDQ_ERR",
-            static_cast<unsigned>(e.smmu->irq_intid(IrqSource::kGerror)));
+  if (t.check("gerror.CMDQ_ERR", kIllOpcode, active, "GERROR.CMDQ_ERR not active after an illegal command")) {
+    t.check("irq.gerror", kIrqGerror, e.smmu->wait_irq(IrqSource::kGerror, n_ge, kIrqTimeoutMs),
+            "no GERROR interrupt (INTID %u) for CMDQ_ERR", static_cast<unsigned>(e.smmu->irq_intid(IrqSource::kGerror)));
     // §3.18: the GERROR change is observable once the interrupt is.
     if (e.smmu->irq_count(IrqSource::kGerror) != n_ge)
-      t.expect_eq("GERROR ^ GERRORN read in the handler (CMDQ_ERR)", 1u,
-                  e.smmu->irq_record(IrqSource::kGerror).snapshot & 1u);
+      t.expect_eq("irq.observable", kIrqObservable, 1u, e.smmu->irq_record(IrqSource::kGerror).snapshot & 1u);
   }
   recover_cmdq(e, bad);
-  t.check(e.smmu->sync(), "CMD_SYNC after recovery did not complete");
-  t.expect_eq("GERROR ^ GERRORN after acknowledging", 0u, e.smmu->gerror_active());
+  e.synced(e.smmu->sync(), "CMD_SYNC after recovery");
+  t.expect_eq("gerror.active", kGerrorAck, 0u, e.smmu->gerror_active());
 }
 
 VIOMMU_TEST(irq_gerror_disabled, "smmuv3.irq.gerror_irqen_0_no_interrupt", "smmuv3,irq") {
   IrqEnv e(t, IrqSource::kGerror);
   if (!e.ok) return;
-  if (!t.check(e.smmu->set_irq_ctrl(irq_ctrl(false, true).value), "IRQ_CTRLACK did not follow GERROR_IRQEN = 0"))
+  if (!t.check("reg.IRQ_CTRLACK", kIrqCtrlAck, e.smmu->set_irq_ctrl(irq_ctrl(false, true).value),
+               "IRQ_CTRLACK did not follow GERROR_IRQEN = 0"))
     return;
   const uint32_t n_ge = e.smmu->irq_count(IrqSource::kGerror);
   const uint32_t bad = raise_cmdq_err(e);
   const bool active = kernel::wait_until([&] { return (e.smmu->gerror_active() & 1u) != 0; }, kIrqTimeoutMs);
-  t.check(active, "GERROR.CMDQ_ERR not active after an illegal command");
+  t.check("gerror.CMDQ_ERR", kIllOpcode, active, "GERROR.CMDQ_ERR not active after an illegal command");
   kernel::wait_until([] { return false; }, kQuietMs);
-  // §6.3.16: GERROR_IRQEN = 0 disables the GERROR interrupt; the error itself is still recorded.
-  t.expect_eq("GERROR interrupts with GERROR_IRQEN = 0", n_ge, e.smmu->irq_count(IrqSource::kGerror));
+  // §7.5.1: GERROR_IRQEN = 0 disables the GERROR interrupt; the error itself is still recorded.
+  t.expect_eq("irq.gerror", kIrqGerrorDisabled, n_ge, e.smmu->irq_count(IrqSource::kGerror));
   recover_cmdq(e, bad);
 }
 
@@ -252,16 +257,15 @@ VIOMMU_TEST(irq_cmd_sync, "smmuv3.irq.cmd_sync_sig_irq_raises_wired_interrupt", 
   const uint32_t n = e.smmu->irq_count(IrqSource::kCmdSync);
   CmdSync s;
   s.set_cs(spec::smmuv3::kSyncCsIrq);  // MSIAddress = 0: no MSI even where MSIs exist
-  if (!t.check(e.smmu->submit(s), "submitting CMD_SYNC failed")) return;
+  if (!e.synced(e.smmu->submit(s), "submitting CMD_SYNC")) return;
   const uint32_t target = e.smmu->cmdq_prod_after_last();
   const uint32_t wm = wrap_mask(e.smmu->options().cmdq_log2);
   // §4.7.3 SIG_IRQ: "an event on a unique wired interrupt output is asserted", and its consumption is
   // observable (CMDQ_CONS) once the interrupt is.
-  if (!t.check(e.smmu->wait_irq(IrqSource::kCmdSync, n, kIrqTimeoutMs), "no CMD_SYNC interrupt (INTID %u)",
-               static_cast<unsigned>(e.smmu->irq_intid(IrqSource::kCmdSync))))
+  if (!t.check("irq.cmd_sync", kSyncIrq, e.smmu->wait_irq(IrqSource::kCmdSync, n, kIrqTimeoutMs),
+               "no CMD_SYNC interrupt (INTID %u)", static_cast<unsigned>(e.smmu->irq_intid(IrqSource::kCmdSync))))
     return;
-  t.expect_eq("CMDQ_CONS read in the handler (past the CMD_SYNC)", target,
-              e.smmu->irq_record(IrqSource::kCmdSync).snapshot & wm);
+  t.expect_eq("irq.observable", kSyncMsiOrder, target, e.smmu->irq_record(IrqSource::kCmdSync).snapshot & wm);
 }
 
 VIOMMU_TEST(irq_cmd_sync_none, "smmuv3.irq.cmd_sync_sig_none_no_interrupt", "smmuv3,irq") {
@@ -269,7 +273,7 @@ VIOMMU_TEST(irq_cmd_sync_none, "smmuv3.irq.cmd_sync_sig_none_no_interrupt", "smm
   if (!e.ok) return;
   const uint32_t n = e.smmu->irq_count(IrqSource::kCmdSync);
   // §4.7.3 SIG_NONE: "The command takes no further action on its completion".
-  t.check(e.smmu->sync(), "CMD_SYNC (SIG_NONE) not consumed");
+  e.synced(e.smmu->sync(), "CMD_SYNC (SIG_NONE)");
   kernel::wait_until([] { return false; }, kQuietMs);
-  t.expect_eq("CMD_SYNC interrupts for CS = SIG_NONE", n, e.smmu->irq_count(IrqSource::kCmdSync));
+  t.expect_eq("irq.cmd_sync", kSyncNone, n, e.smmu->irq_count(IrqSource::kCmdSync));
 }

@@ -27,28 +27,33 @@ class Relocated {
   Relocated(Env& e, Domain& d, uint64_t base) : e_(e), ep_(e.blk) {
     const uint64_t g = uint64_t{1} << (((base >> 55) & 1) ? d.config().gshift1 : d.config().gshift0);
     n_ = drivers::driver_dma_ranges(ep_, r_, kMax);
-    if (!e.t.check(n_ <= kMax, "%s has %u driver DMA ranges, more than %u", ep_->name(), static_cast<unsigned>(n_),
-                   static_cast<unsigned>(kMax)))
+    if (n_ > kMax) {
+      e.t.error("%s has %u driver DMA ranges, more than %u", ep_->name(), static_cast<unsigned>(n_),
+                static_cast<unsigned>(kMax));
       return;
+    }
     uint64_t next = base + kDriverOff;
     for (size_t i = 0; i < n_; ++i) {
       // A range is 4 KiB aligned; map the granule-aligned region around it so iova and pa agree below
       // the granule (a leaf maps whole granules).
       const uint64_t lo = r_[i].pa & ~(g - 1), hi = (r_[i].pa + r_[i].len + g - 1) & ~(g - 1);
       iova_[i] = next + (r_[i].pa - lo);
-      if (!e.t.check(next + (hi - lo) <= base + kDriverEnd && d.map(next, lo, hi - lo),
-                     "mapping driver range %u (pa 0x%lx + 0x%lx) at iova 0x%lx failed", static_cast<unsigned>(i),
-                     static_cast<unsigned long>(r_[i].pa), static_cast<unsigned long>(r_[i].len),
-                     static_cast<unsigned long>(next)))
+      if (next + (hi - lo) > base + kDriverEnd || !d.map(next, lo, hi - lo)) {
+        e.t.error("mapping driver range %u (pa 0x%lx + 0x%lx) at iova 0x%lx failed", static_cast<unsigned>(i),
+                  static_cast<unsigned long>(r_[i].pa), static_cast<unsigned long>(r_[i].len),
+                  static_cast<unsigned long>(next));
         return;
+      }
       next += hi - lo;
     }
-    if (!e.t.check(d.map(base + kStagingOff, e.staging, 0x10000), "mapping the staging block failed")) return;
-    if (!e.t.check(d.attach(e.blk_sid), "writing blk's STE failed")) return;
+    if (!e.mapped(d.map(base + kStagingOff, e.staging, 0x10000), "mapping the staging block")) return;
+    if (!e.synced(d.attach(e.blk_sid), "writing blk's STE")) return;
     drivers::set_driver_iova(ep_, iova_of, this);
     relocated_ = true;
-    // Re-initialise the device so its ring addresses are the new IOVAs.
-    if (!e.t.check(drivers::reset_endpoint(ep_), "%s did not re-initialise with its rings at iova 0x%lx", ep_->name(),
+    // Re-initialise the device so its ring addresses are the new IOVAs: the rings are reached through the
+    // translation the case set up.
+    if (!e.t.check("dma.status", kTranslate, drivers::reset_endpoint(ep_),
+                   "%s did not re-initialise with its rings at iova 0x%lx", ep_->name(),
                    static_cast<unsigned long>(base + kDriverOff)))
       return;
     e.staging_iova = base + kStagingOff;
@@ -96,21 +101,24 @@ void start_level_case(kernel::Test& t, unsigned g, unsigned tsz, unsigned level,
   c.gshift0 = g;
   c.t0sz = tsz;
   if (!e.init_domain(dom, c)) return;
-  // D8.2: levels = ceil((64 - T0SZ - g) / (g - 3)); the walk starts at 4 - levels.
-  t.expect_eq("starting level of the driver's table", level, dom.tt(0).start_level());
+  // D8.2: levels = ceil((64 - T0SZ - g) / (g - 3)); the walk starts at 4 - levels (the driver's own tables).
+  t.expect_eq("oracle", kernel::kSuite, level, dom.tt(0).start_level());
   const uint64_t pa = e.page64k();
-  if (!t.check(pa != 0 && dom.map(kTestOff, pa, uint64_t{1} << g), "mapping the test page failed")) return;
+  if (!pa || !e.mapped(dom.map(kTestOff, pa, uint64_t{1} << g), "mapping the test page")) return;
   Relocated r(e, dom, 0);
   if (!r.ok()) return;
   t.note("granule %u KiB, T0SZ %u (%u-bit input): walk starts at level %u", 1u << (g - 10), tsz, 64 - tsz,
          dom.tt(0).start_level());
   if (beyond) {
     // Just past the input range: VA[63:64-T0SZ] != 0, a Translation fault without a walk (§3.4.1).
-    expect_fault(e, e.blk, uint64_t{1} << (64 - tsz), Dir::kDeviceWrites, EventType::kFTranslation);
+    expect_fault(e, e.blk, uint64_t{1} << (64 - tsz), Dir::kDeviceWrites, EventType::kFTranslation, 0, kIaRange);
     return;
   }
-  expect_ok(e, e.blk, kTestOff + 0x600, Dir::kDeviceWrites, pa + 0x600);
-  expect_ok(e, e.blk, kTestOff + 0x200, Dir::kDeviceReads, pa + 0x200);
+  static constexpr kernel::Clause kStartLevel{kernel::Strength::kMust, "DDI0487 M.a.a D8.2 Table D8-16",
+      "For each lookup level supported by the 4KB translation granule, the following table describes the translation "
+      "table properties at that level."};
+  expect_ok(e, e.blk, kTestOff + 0x600, Dir::kDeviceWrites, pa + 0x600, kStartLevel);
+  expect_ok(e, e.blk, kTestOff + 0x200, Dir::kDeviceReads, pa + 0x200, kStartLevel);
 }
 
 }  // namespace
@@ -135,12 +143,12 @@ VIOMMU_TEST(s1_epd0_virtio, "smmuv3.s1.epd0_virtio_blk_rings_in_ttb1", "smmuv3,s
   // With T1SZ = 16 the TTB1 range is VA[63:48] all ones; everything the device touches lives there.
   const uint64_t base = 0xffff'ff80'0000'0000ull;
   const uint64_t pa = e.page64k();
-  if (!t.check(pa != 0 && dom.map(base + kTestOff, pa, 0x1000), "mapping the test page failed")) return;
+  if (!pa || !e.mapped(dom.map(base + kTestOff, pa, 0x1000), "mapping the test page")) return;
   Relocated r(e, dom, base);
   if (!r.ok()) return;
-  expect_ok(e, e.blk, base + kTestOff + 0x100, Dir::kDeviceWrites, pa + 0x100);
+  expect_ok(e, e.blk, base + kTestOff + 0x100, Dir::kDeviceWrites, pa + 0x100, kTtbSelect);
   if (t.failed()) return;  // the rings are unreachable: every further DMA would only time out
-  expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFTranslation);
+  expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFTranslation, 0, kEpd);
   // The same low bits as the mapped page, in the TTB0 range: still no walk.
-  expect_fault(e, e.blk, kTestOff, Dir::kDeviceReads, EventType::kFTranslation);
+  expect_fault(e, e.blk, kTestOff, Dir::kDeviceReads, EventType::kFTranslation, 0, kEpd);
 }

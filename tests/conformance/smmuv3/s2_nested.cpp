@@ -36,7 +36,7 @@ void s2_case(kernel::Test& t, unsigned gshift, spec::vmsa::Descriptor leaf, F bo
   c.s2_gshift = gshift;
   if (!e.init_domain(d, c)) return;
   const uint64_t pa = e.page64k();
-  if (!d.map(kIova, pa, uint64_t{1} << gshift, leaf) || !e.attach(d, e.blk)) return t.fail("map/attach failed");
+  if (!pa || !e.mapped(d.map(kIova, pa, uint64_t{1} << gshift, leaf), "map") || !e.attach(d, e.blk)) return;
   body(e, d, pa);
 }
 
@@ -49,7 +49,7 @@ void nested_case(kernel::Test& t, F body) {
   DomainConfig c;
   c.stage2 = true;
   if (!e.init_domain(d, c)) return;
-  if (!d.map(kIova, e.target(0), 0x1000) || !e.attach(d, e.blk)) return t.fail("map/attach failed");
+  if (!e.mapped(d.map(kIova, e.target(0), 0x1000), "map") || !e.attach(d, e.blk)) return;
   body(e, d);
 }
 }  // namespace
@@ -71,29 +71,32 @@ VIOMMU_TEST(s2_64k, "smmuv3.s2.64k_page_translate", "smmuv3,s2") {
           [](Env& e, Domain&, uint64_t pa) { expect_ok(e, e.blk, kIova + 0x200, Dir::kDeviceWrites, pa + 0x200); });
 }
 VIOMMU_TEST(s2_perm, "smmuv3.s2.permission_write_to_s2ap_read_only", "smmuv3,s2,fault") {
-  s2_case(t, 12, spec::vmsa::make_s2_leaf(0, true, spec::vmsa::kS2ApRead),
-          [](Env& e, Domain&, uint64_t pa) { expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFPermission, pa); });
+  s2_case(t, 12, spec::vmsa::make_s2_leaf(0, true, spec::vmsa::kS2ApRead), [](Env& e, Domain&, uint64_t pa) {
+    expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFPermission, pa, kS2Ap);
+  });
 }
 VIOMMU_TEST(s2_af, "smmuv3.s2.access_flag_fault", "smmuv3,s2,fault") {
-  s2_case(t, 12, spec::vmsa::make_s2_leaf(0, true, spec::vmsa::kS2ApRw, false),
-          [](Env& e, Domain&, uint64_t pa) { expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFAccess, pa); });
+  s2_case(t, 12, spec::vmsa::make_s2_leaf(0, true, spec::vmsa::kS2ApRw, false), [](Env& e, Domain&, uint64_t pa) {
+    expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFAccess, pa, kS2Affd);
+  });
 }
 VIOMMU_TEST(s2_xlat, "smmuv3.s2.translation_fault_unmapped_ipa", "smmuv3,s2,fault") {
   s2_case(t, 12, drivers::smmuv3::s2_rw_leaf(), [](Env& e, Domain&, uint64_t) {
-    expect_fault(e, e.blk, kIova + 0x10000, Dir::kDeviceWrites, EventType::kFTranslation);
+    expect_fault(e, e.blk, kIova + 0x10000, Dir::kDeviceWrites, EventType::kFTranslation, 0, kInvalidDesc);
   });
 }
 VIOMMU_TEST(s2_beyond_t0sz, "smmuv3.s2.translation_fault_ipa_beyond_s2t0sz", "smmuv3,s2,fault") {
   s2_case(t, 12, drivers::smmuv3::s2_rw_leaf(), [](Env& e, Domain&, uint64_t) {
-    expect_fault(e, e.blk, uint64_t{1} << 41, Dir::kDeviceWrites, EventType::kFTranslation);  // S2T0SZ 24: 40 bits
+    // S2T0SZ 24: a 40-bit IPA space.
+    expect_fault(e, e.blk, uint64_t{1} << 41, Dir::kDeviceWrites, EventType::kFTranslation, 0, kS2Range);
   });
 }
 VIOMMU_TEST(s2_tlbi_ipa, "smmuv3.s2.unmap_tlbi_s2_ipa", "smmuv3,s2,inval") {
   s2_case(t, 12, drivers::smmuv3::s2_rw_leaf(), [&](Env& e, Domain& d, uint64_t pa) {
     expect_ok(e, e.blk, kIova, Dir::kDeviceWrites, pa);
     d.unmap(kIova);
-    if (!t.check(d.tlbi_va(kIova), "TLBI_S2_IPA failed")) return;
-    expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFTranslation, pa);
+    if (!e.synced(d.tlbi_va(kIova), "TLBI_S2_IPA")) return;
+    expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFTranslation, pa, kTlbiComplete);
   });
 }
 VIOMMU_TEST(s2_tlbi_vmall, "smmuv3.s2.unmap_tlbi_s12_vmall", "smmuv3,s2,inval") {
@@ -102,8 +105,8 @@ VIOMMU_TEST(s2_tlbi_vmall, "smmuv3.s2.unmap_tlbi_s12_vmall", "smmuv3,s2,inval") 
     d.unmap(kIova);
     spec::smmuv3::CmdTlbiS12Vmall c;
     c.set_vmid(d.config().vmid);
-    if (!t.check(e.smmu->command(c), "TLBI_S12_VMALL failed")) return;
-    expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFTranslation, pa);
+    if (!e.synced(e.smmu->command(c), "TLBI_S12_VMALL")) return;
+    expect_fault(e, e.blk, kIova, Dir::kDeviceWrites, EventType::kFTranslation, pa, kTlbiComplete);
   });
 }
 VIOMMU_TEST(nested_translate, "smmuv3.nested.translate", "smmuv3,nested") {
@@ -111,14 +114,14 @@ VIOMMU_TEST(nested_translate, "smmuv3.nested.translate", "smmuv3,nested") {
 }
 VIOMMU_TEST(nested_s1_fault, "smmuv3.nested.stage1_translation_fault", "smmuv3,nested,fault") {
   nested_case(t, [](Env& e, Domain&) {
-    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceWrites, EventType::kFTranslation);
+    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceWrites, EventType::kFTranslation, 0, kInvalidDesc);
   });
 }
 VIOMMU_TEST(nested_s2_output_fault, "smmuv3.nested.stage2_fault_on_output_class_in", "smmuv3,nested,fault") {
   nested_case(t, [&](Env& e, Domain& d) {
     // Stage 1 maps kIova+4K to an IPA stage 2 does not map: S2 = 1, CLASS = IN, IPA = that address.
-    if (!d.map(kIova + 0x1000, 0x80'0000'0000ull, 0x1000)) return t.fail("map failed");
-    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceWrites, EventType::kFTranslation);
+    if (!e.mapped(d.map(kIova + 0x1000, 0x80'0000'0000ull, 0x1000), "map")) return;
+    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceWrites, EventType::kFTranslation, 0, kEventS2);
   });
 }
 VIOMMU_TEST(nested_s2_table_fault, "smmuv3.nested.stage2_fault_on_stage1_table_class_tt", "smmuv3,nested,fault") {
@@ -126,9 +129,9 @@ VIOMMU_TEST(nested_s2_table_fault, "smmuv3.nested.stage2_fault_on_stage1_table_c
     // A stage-1 table descriptor whose next-level IPA stage 2 does not map: S2 = 1, CLASS = TT.
     const uint64_t va = kIova + (uint64_t{9} << 30);
     volatile uint64_t* l1 = d.tt(0).slot(va, 1, false);
-    if (!t.check(l1 != nullptr, "no level-1 slot")) return;
+    if (!l1) return t.error("no level-1 slot in the driver's tables");
     *l1 = spec::vmsa::make_table(0x80'0000'0000ull).words[0];
-    expect_fault(e, e.blk, va, Dir::kDeviceWrites, EventType::kFTranslation);
+    expect_fault(e, e.blk, va, Dir::kDeviceWrites, EventType::kFTranslation, 0, kEventS2);
   });
 }
 VIOMMU_TEST(nested_s2_perm, "smmuv3.nested.stage2_permission_on_output", "smmuv3,nested,fault") {
@@ -136,13 +139,13 @@ VIOMMU_TEST(nested_s2_perm, "smmuv3.nested.stage2_permission_on_output", "smmuv3
     // A 2 MiB block of its own (no rings in it), stage-2 read-only: a device write through stage 1 to it is a
     // stage-2 Permission fault (S2 = 1, CLASS = IN, IPA = the stage-1 output).
     const uint64_t blk = kernel::DmaMemory::alloc(2u << 20);
-    if (!t.check(blk != 0, "no 2 MiB block")) return;
+    if (!blk) return t.error("no 2 MiB DMA block");
     if (!d.s2().map(blk, blk, 2, spec::vmsa::make_s2_leaf(0, false, spec::vmsa::kS2ApRead)) ||
         !d.map(kIova + 0x1000, blk + 0x3000, 0x1000)) {
       kernel::DmaMemory::free(blk, 2u << 20);
-      return t.fail("map failed");
+      return t.error("map failed (out of page-table memory?)");
     }
-    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceWrites, EventType::kFPermission, blk + 0x3000);
+    expect_fault(e, e.blk, kIova + 0x1000, Dir::kDeviceWrites, EventType::kFPermission, blk + 0x3000, kS2Ap);
     kernel::DmaMemory::free(blk, 2u << 20);
   });
 }

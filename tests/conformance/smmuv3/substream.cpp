@@ -36,14 +36,16 @@ void substream_case(kernel::Test& t, bool two_level, F edit) {
   Env e(t);
   if (!e.ready() || !substreams_ok(t, e.smmu, two_level)) return;
   Domain d;
-  if (!e.init_domain(d, DomainConfig{}) || !d.map(kIova, e.target(0), 0x1000) || !e.attach(d, e.blk)) return;
+  if (!e.init_domain(d, DomainConfig{}) || !e.mapped(d.map(kIova, e.target(0), 0x1000), "map") || !e.attach(d, e.blk))
+    return;
   Ste s = d.make_ste();
   uint64_t iova = kIova, pa = e.target(0);
   uint64_t l1 = 0;
-  if (!edit(e, d, s, l1, iova, pa)) return;
-  if (t.check(e.smmu->write_ste(e.blk_sid, s), "writing blk's STE failed")) {
-    expect_ok(e, e.blk, iova, Dir::kDeviceWrites, pa);
-    expect_ok(e, e.blk, iova + 0x80, Dir::kDeviceReads, pa + 0x80);
+  const kernel::Clause* why = &kTranslate;
+  if (!edit(e, d, s, l1, iova, pa, why)) return;
+  if (e.write_ste(e.blk_sid, s)) {
+    expect_ok(e, e.blk, iova, Dir::kDeviceWrites, pa, *why);
+    expect_ok(e, e.blk, iova + 0x80, Dir::kDeviceReads, pa + 0x80, *why);
   }
   // Back to the plain STE before the L1 table goes away.
   d.attach(e.blk_sid);
@@ -54,17 +56,20 @@ void substream_case(kernel::Test& t, bool two_level, F edit) {
 
 VIOMMU_TEST(sub_s1dss_ssid0_linear, "smmuv3.strtab.s1dss_substream0_uses_cd0_linear", "smmuv3,strtab") {
   // S1CDMax = 1 (two CDs), S1DSS = Substream0: a transaction without SubstreamID uses CD 0 (§5.2 S1DSS).
-  substream_case(t, false, [](Env&, Domain&, Ste& s, uint64_t&, uint64_t&, uint64_t&) {
+  substream_case(t, false, [](Env&, Domain&, Ste& s, uint64_t&, uint64_t&, uint64_t&, const kernel::Clause*& why) {
     s.set_s1cdmax(1).set_s1dss(static_cast<uint64_t>(S1Dss::kSubstream0));
+    why = &kS1DssSub0;
     return true;
   });
 }
 
 VIOMMU_TEST(sub_s1dss_bypass, "smmuv3.strtab.s1dss_bypass_non_substream_traffic", "smmuv3,strtab") {
   // S1DSS = Bypass: non-substream traffic skips stage 1, so the IOVA is the PA (the staging target).
-  substream_case(t, false, [](Env& e, Domain&, Ste& s, uint64_t&, uint64_t& iova, uint64_t& pa) {
+  substream_case(t, false, [](Env& e, Domain&, Ste& s, uint64_t&, uint64_t& iova, uint64_t& pa,
+                              const kernel::Clause*& why) {
     s.set_s1cdmax(1).set_s1dss(static_cast<uint64_t>(S1Dss::kBypass));
     iova = pa = e.target(3);
+    why = &kS1DssBypass;
     return true;
   });
 }
@@ -72,9 +77,13 @@ VIOMMU_TEST(sub_s1dss_bypass, "smmuv3.strtab.s1dss_bypass_non_substream_traffic"
 VIOMMU_TEST(sub_cd_2level, "smmuv3.strtab.cd_two_level_l1cd_to_cd0", "smmuv3,strtab") {
   // S1Fmt = 2-level with 4 KiB leaf tables (SPLIT 6, §5.2): CD 0 is entry 0 of the leaf table L1CD[0]
   // points to. The domain's CD table (one 4 KiB block, CD 0 first) serves as that leaf table.
-  substream_case(t, true, [](Env& e, Domain& d, Ste& s, uint64_t& l1, uint64_t&, uint64_t&) {
+  substream_case(t, true, [](Env& e, Domain& d, Ste& s, uint64_t& l1, uint64_t&, uint64_t&, const kernel::Clause*& why) {
     l1 = kernel::DmaMemory::alloc(kernel::kDmaMinBlock);
-    if (!e.t.check(l1 != 0, "no memory for the L1 CD table")) return false;
+    if (!l1) {
+      e.t.error("no DMA memory for the L1 CD table");
+      return false;
+    }
+    why = &kCd2Level;
     L1Cd desc;
     desc.set_v(1).set_l2_address(d.cd_pa());
     kernel::DmaMemory::ptr<L1Cd>(l1)->words[0] = desc.words[0];

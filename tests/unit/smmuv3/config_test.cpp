@@ -131,12 +131,40 @@ TEST_F(TwoLevel, SpanZeroIsBadStreamId) {
   expect_config_event(run(rd(0x1234, 0)), EventType::kCBadStreamid, 0x1234);
 }
 
-TEST_F(TwoLevel, IndexBeyondSpanIsBadSte) {
-  // Span 3 -> 4 STEs; L2 index 0x34 is beyond it.
+TEST_F(TwoLevel, IndexBeyondSpanIsBadStreamId) {
+  // Span 3 -> 2^(3-1) = 4 STEs; L2 index 0x34 is beyond it. §5.1.1: such StreamIDs "are deemed invalid", and
+  // §7.3.3 condition 2d (StreamID[SPLIT-1:0] >= 2^(Span-1)) records C_BAD_STREAMID, not C_BAD_STE.
   L1Std d;
   d.set_span(3).set_l2_address(alloc());
   w64(kStrtab + 0x90, d.words[0]);
-  expect_config_event(run(rd(0x1234, 0)), EventType::kCBadSte, 0x1234);
+  expect_config_event(run(rd(0x1234, 0)), EventType::kCBadStreamid, 0x1234);
+}
+
+TEST_F(TwoLevel, IndexBeyondSpanNotRecordedWithoutRecinvsid) {
+  // The same StreamID with SMMU_CR2.RECINVSID = 0: terminated, nothing recorded (§6.3.12 RECINVSID 0b0).
+  L1Std d;
+  d.set_span(3).set_l2_address(alloc());
+  w64(kStrtab + 0x90, d.words[0]);
+  GlobalState g = g2();
+  g.recinvsid = false;
+  const Outcome o = model::smmuv3::walk(mem, cfg, g, rd(0x1234, 0));
+  EXPECT_EQ(o.status, Status::kFault);
+  EXPECT_FALSE(o.record);
+  EXPECT_EQ(o.event.type(), static_cast<uint64_t>(EventType::kCBadStreamid));
+}
+
+TEST_F(TwoLevel, IndexAtSpanTwoToTheSpanIsBeyond) {
+  // A device that sized the level-2 table as 2^Span STEs would read the STE at index 2^(Span-1) (QEMU does);
+  // the architecture's table ends before it. Span 3, index 4 (SID 0x1204), a valid STE placed at index 4:
+  // still C_BAD_STREAMID.
+  const uint64_t l2 = alloc();
+  L1Std d;
+  d.set_span(3).set_l2_address(l2);
+  w64(kStrtab + 0x90, d.words[0]);
+  put(l2 + 4 * 64, ste_bypass());
+  expect_config_event(run(rd(0x1204, 0)), EventType::kCBadStreamid, 0x1204);
+  put(l2 + 3 * 64, ste_bypass());
+  EXPECT_TRUE(run(rd(0x1203, 0x10)).ok());  // index 3, the last STE of 4
 }
 
 TEST_F(TwoLevel, L1FetchAbort) {
@@ -167,8 +195,17 @@ TEST_F(TwoLevel, IgnoredWithoutStLevel) {
 
 TEST_F(ConfigTest, SteInvalid) { expect_config_event(oracle(rd(2, 0)), EventType::kCBadSte, 2); }
 
-TEST_F(ConfigTest, SteReservedConfig) {
-  expect_bad_ste(Ste{}.set_v(1).set_config(0b010));
+TEST_F(ConfigTest, SteReservedConfigBehavesAsAbort) {
+  // §5.2 Config "0b0xx ... Reserved (behaves as 0b000 )": abort, no event (not C_BAD_STE), for each of 0b001..0b011,
+  // even when the other fields would make a translating STE ILLEGAL (S1CDMax beyond SSIDSIZE here).
+  for (uint64_t c : {0b001u, 0b010u, 0b011u}) {
+    Ste s = ste_s1(kCdTable, 31);
+    s.set_config(c);
+    put_ste(2, s);
+    const Outcome o = oracle(wr(2, 0x1000));
+    EXPECT_EQ(o.status, Status::kAbort) << "Config " << c;
+    EXPECT_FALSE(o.record) << "Config " << c;
+  }
 }
 
 TEST_F(ConfigTest, SteAbortIsSilent) {
@@ -203,16 +240,65 @@ TEST_F(ConfigTest, SteStage1WithoutS1pIsIllegal) {
 }
 
 TEST_F(ConfigTest, SteCdMaxBeyondSsidsize) {
-  cfg = Config::qemu_7_2();  // SSIDSIZE=0
-  expect_bad_ste(ste_s1(kCdTable, 1));
+  // SSIDSIZE 20 (Config::full): S1CDMax 21 is ILLEGAL (§5.2.2 "The allowable range is 0 to SMMU_IDR1.SSIDSIZE").
+  expect_bad_ste(ste_s1(kCdTable, 21));
 }
 
-TEST_F(ConfigTest, SteStrwEl2WithoutHyp) {
+TEST_F(ConfigTest, SteCdMaxIgnoredWithoutSubstreams) {
+  // SSIDSIZE 0 (QEMU's IDR1): "If SMMU_IDR1.SSIDSIZE == 0, this field is IGNORED" (§5.2 S1CDMax), and an IGNORED
+  // field cannot make the STE ILLEGAL (§1.2): S1ContextPtr points at one CD and the read translates. S1Fmt and
+  // S1DSS are IGNORED too (a 2-level S1Fmt without CD2L, and S1DSS Terminate, change nothing).
+  cfg = Config::qemu_7_2();
+  put_ste(2, ste_s1(kCdTable, 1).set_s1fmt(0b01).set_s1dss(0b00));
+  put(kCdTable, good_cd());
+  const Outcome o = oracle(rd(2, 0x1234));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o.pa, 0x4900'0234ull);
+}
+
+TEST_F(ConfigTest, SteStrwEl2WithoutHypIsIgnoredByDefault) {
+  // §5.2 STRW: "If SMMU_IDR0.Hyp == 0 and the STE is in the Non-secure Stream table this field is RES0"; the
+  // §5.2.2 pseudocode skips the STRW checks (IgnoreSTESTRW() is TRUE): the STE translates as NS-EL1 (the
+  // model's default choice).
+  put_ste(2, ste_s1().set_strw(0b10));
+  put(kCdTable, good_cd());
+  const Outcome o = oracle(rd(2, 0x1234));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o.pa, 0x4900'0234ull);
+  put_ste(2, ste_s1().set_strw(0b01));  // 0bx1 is "Reserved, ILLEGAL" only where STRW is used (Hyp == 1)
+  EXPECT_TRUE(oracle(rd(2, 0x1234)).ok());
+}
+
+TEST_F(ConfigTest, SteStrwEl2WithoutHypInvalidWhenConfigured) {
+  // The other permitted reading (§1.2: Reserved values "must not be used and their behavior must not be relied
+  // upon"; §5: an implementation may deem a structure with non-zero Reserved bits invalid): C_BAD_STE.
+  cfg.strw_res0_nonzero_invalid = true;
+  put(kCdTable, good_cd());
   expect_bad_ste(ste_s1().set_strw(0b10));
+  put_ste(2, ste_s1());  // STRW 0 is unaffected by the choice
+  EXPECT_TRUE(oracle(rd(2, 0x1234)).ok());
 }
 
-TEST_F(ConfigTest, SteS1FmtReserved) {
-  expect_bad_ste(ste_s1().set_s1fmt(0b11));
+TEST_F(ConfigTest, SteS1FmtReservedBehavesAsLinear) {
+  // §5.2 S1Fmt "0b11 | Reserved (behaves as 0b00 )": with S1CDMax 1 the CD of SubstreamID 1 is the second CD of
+  // a linear table.
+  put_ste(2, ste_s1(kCdTable, 1).set_s1fmt(0b11));
+  put(kCdTable + 64, good_cd());
+  const Outcome o = oracle(ssid_rd(2, 1, 0x1234));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o.pa, 0x4900'0234ull);
+}
+
+TEST_F(ConfigTest, SteS1StalldWithoutStallAndTerminate) {
+  // §5.5: "an STE is considered ILLEGAL if: SMMU_(S_)IDR0.STALL_MODEL != 0b00 and STE.S1STALLD == 1". QEMU's
+  // IDR0 (like Config::full's) says STALL_MODEL = 0b01 (terminate only); with 0b00 S1STALLD is legal.
+  cfg = Config::qemu_7_2();
+  put(kCdTable, good_cd());
+  expect_bad_ste(ste_s1().set_s1stalld(1));
+  cfg = Config::full();
+  cfg.idr0 &= ~(3u << 24);  // STALL_MODEL = 0b00: stall and terminate
+  put_ste(2, ste_s1().set_s1stalld(1));
+  EXPECT_TRUE(oracle(rd(2, 0x1234)).ok());
 }
 
 TEST_F(ConfigTest, SteS1Fmt2LevelWithoutCd2l) {
@@ -220,8 +306,18 @@ TEST_F(ConfigTest, SteS1Fmt2LevelWithoutCd2l) {
   expect_bad_ste(ste_s1(kCdTable, 4).set_s1fmt(0b01));
 }
 
-TEST_F(ConfigTest, SteS1DssReserved) {
-  expect_bad_ste(ste_s1(kCdTable, 2).set_s1dss(0b11));
+TEST_F(ConfigTest, SteS1FmtIgnoredWithoutSubstreamsEnabled) {
+  // S1CDMax 0: "this field is IGNORED and STE.S1ContextPtr points to one CD" (§5.2 S1Fmt), even without CD2L.
+  cfg.idr0 &= ~(1u << 19);
+  put_ste(2, ste_s1(kCdTable, 0).set_s1fmt(0b01));
+  put(kCdTable, good_cd());
+  EXPECT_TRUE(oracle(rd(2, 0x1234)).ok());
+}
+
+TEST_F(ConfigTest, SteS1DssReservedBehavesAsTerminate) {
+  // §5.2 S1DSS "0b11 | Reserved (behaves as 0b00 )": Terminate, F_STREAM_DISABLED for non-substream traffic.
+  put_ste(2, ste_s1(kCdTable, 2).set_s1dss(0b11));
+  expect_config_event(oracle(rd(2, 0)), EventType::kFStreamDisabled, 2);
 }
 
 TEST_F(ConfigTest, SteS2T0szTooLarge) {
