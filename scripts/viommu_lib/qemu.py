@@ -104,7 +104,9 @@ class Qemu:
         if self.kind == "root":
             return os.path.join(self.root or "/nonexistent", "usr", "share", "qemu", "qboot.rom")
         if self.qemu_dir:
-            for rel in (("..", "share", "qemu", "qboot.rom"), ("pc-bios", "qboot.rom"), ("qboot.rom",)):
+            # an installed prefix's bin/, a QEMU build tree (pc-bios/, or qemu-bundle/ since 7.x), or DIR itself
+            for rel in (("..", "share", "qemu", "qboot.rom"), ("pc-bios", "qboot.rom"),
+                        ("qemu-bundle", "usr", "local", "share", "qemu", "qboot.rom"), ("qboot.rom",)):
                 p = os.path.normpath(os.path.join(self.qemu_dir, *rel))
                 if os.path.isfile(p):
                     return p
