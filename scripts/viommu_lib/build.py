@@ -2,7 +2,6 @@
 import contextlib
 import fcntl
 import os
-import subprocess
 import sys
 import time
 
@@ -23,8 +22,8 @@ def _tail(path, n=40):
 
 
 def _step(argv, logfile, what, log):
-    """One configure or build command; a progress line every few seconds shows the log's last line (ninja's
-    [n/m], or the newlib build that configuring a guest preset runs once)."""
+    """One configure or build command; past a few seconds a progress line every 15 s shows the log's last
+    line (ninja's [n/m], or the newlib build that configuring a guest preset runs once)."""
     try:
         rc = progress.run_logged(argv, logfile, what, cwd=paths.REPO, log=log)
     except OSError as e:
@@ -44,16 +43,6 @@ def _lock():
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _outdated(bdir):
-    """Whether ninja has work to do in bdir (ninja -n: a dry run, milliseconds); True when unsure."""
-    try:
-        r = subprocess.run(["ninja", "-C", bdir, "-n"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return True
-    return r.returncode != 0 or "ninja: no work to do" not in r.stdout
-
-
 def build(presets=None, log=None):
     """Configures (when not configured yet) and builds each preset; output goes to build/logs/."""
     with _lock():
@@ -69,10 +58,8 @@ def _build(presets, log):
             pass
         start = time.monotonic()
         configured = os.path.isfile(os.path.join(bdir, "build.ninja"))
-        fresh = not configured or _outdated(bdir)
-        if fresh:
-            progress.say("building %s%s (log: %s)" % (preset, "" if configured else ", configuring first",
-                                                       paths.rel(logfile)), log)
+        if not configured:
+            progress.say("building %s, configuring first (log: %s)" % (preset, paths.rel(logfile)), log)
         try:
             if not configured:
                 if preset == "hosted":
@@ -97,5 +84,5 @@ def _build(presets, log):
                 continue
             raise
         took = time.monotonic() - start
-        if fresh or took >= 2:
+        if not configured or took >= progress.FIRST:  # the progress lines said it was building
             progress.say("built %s (%.1f s)" % (preset, took), log)

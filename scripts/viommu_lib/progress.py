@@ -8,8 +8,10 @@ import sys
 import threading
 import time
 
-# Seconds between two progress lines of one step ($VIOMMU_PROGRESS_INTERVAL overrides; the tests use it).
+# Seconds between two progress lines of one step ($VIOMMU_PROGRESS_INTERVAL overrides; the tests use it); the
+# first comes after FIRST seconds, so a step with nothing to do (an up-to-date build) prints nothing.
 INTERVAL = float(os.environ.get("VIOMMU_PROGRESS_INTERVAL") or 15)
+FIRST = min(3.0, INTERVAL)
 _print_lock = threading.Lock()
 
 
@@ -38,11 +40,12 @@ def last_line(path, width=100):
     return line if len(line) <= width else line[:width - 3] + "..."
 
 
-def run_logged(argv, logfile, what, cwd=None, env=None, interval=None, log=None):
-    """Runs argv with stdout and stderr appended to logfile; while it runs, prints a progress line every
-    `interval` seconds naming `what`, the elapsed time and the log's last line. Returns the exit status.
-    Raises OSError when argv cannot be started."""
+def run_logged(argv, logfile, what, cwd=None, env=None, interval=None, log=None, first=None):
+    """Runs argv with stdout and stderr appended to logfile; while it runs, prints a progress line after
+    `first` seconds and then every `interval` seconds naming `what`, the elapsed time and the log's last line.
+    Returns the exit status. Raises OSError when argv cannot be started."""
     interval = INTERVAL if interval is None else interval
+    wait = min(interval, FIRST) if first is None else first
     start = time.monotonic()
     with open(logfile, "a") as f:
         f.write("$ %s\n" % " ".join(argv))
@@ -52,8 +55,9 @@ def run_logged(argv, logfile, what, cwd=None, env=None, interval=None, log=None)
         try:
             while True:
                 try:
-                    return proc.wait(timeout=interval)
+                    return proc.wait(timeout=wait)
                 except subprocess.TimeoutExpired:
+                    wait = interval
                     line = last_line(logfile)
                     say("%s: still running (%.0f s)%s" % (what, time.monotonic() - start,
                                                           ": " + line if line else ""), log)
