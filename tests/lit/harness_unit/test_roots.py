@@ -223,6 +223,40 @@ class OptionTest(unittest.TestCase):
             self.assertEqual(configs.BY_NAME[c.family].family, c.family, c.name)
 
 
+class PrepareTest(unittest.TestCase):
+    """A root that cannot be made is a loud warning and its column's reason, never an error; a root made
+    from it is not attempted."""
+
+    def test_failed_base_skips_what_builds_on_it(self):
+        from viommu_lib import prepare
+        made = []
+
+        def fake_ensure(name, where=None, log=None):
+            made.append(name)
+            roots.failures[name] = "debootstrap of the trixie root failed (status 1)"
+            raise UserError(roots.failures[name], status=1)
+
+        old_ensure, old_find = roots.ensure, roots.find
+        roots.ensure, roots.find = fake_ensure, lambda name: None
+        out = io.StringIO()
+        try:
+            failed = prepare.make_roots(["trixie", "trixie-backports"], log=out)
+            self.assertEqual(failed, ["trixie", "trixie-backports"])
+            self.assertEqual(made, ["trixie"])
+            text = out.getvalue()
+            self.assertIn("viommu: WARNING: QEMU 10.0 (Debian trixie root) UNAVAILABLE: debootstrap of the trixie "
+                          "root failed (status 1)", text)
+            self.assertIn("QEMU 11.1 (Debian trixie-backports root) UNAVAILABLE: it is made from the trixie root, "
+                          "which could not be made", text)
+            self.assertIn("'scripts/viommu run --qemu sid'", text)
+            with common.environ(VIOMMU_ROOTS_DIR="/nonexistent-roots"):
+                q = qemu.root_qemu("trixie-backports")
+            self.assertIn("could not be created: it is made from the trixie root", q.problem)
+        finally:
+            roots.ensure, roots.find = old_ensure, old_find
+            roots.failures.clear()
+
+
 class ProgressTest(unittest.TestCase):
     def test_silent_steps_print_progress(self):
         with tempfile.TemporaryDirectory() as d:
