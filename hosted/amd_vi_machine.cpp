@@ -258,5 +258,6 @@ const Machine kAmdViMachine = {
     "amd-vi", "amd-vi.*,selftest.*",
     "AMD-Vi reference model (model/amd_vi, QEMU 7.2's EFR) at 0xfed80000, PCI 00:01.0 with IVRS, MSI", init,
     translate};
+VIOMMU_HOSTED_MACHINE(kAmdViMachine);
 
 }  // namespace hosted

@@ -19,10 +19,11 @@ struct Machine {
   TranslateFn translate;    // nullptr: endpoints DMA to guest-physical addresses (no IOMMU)
 };
 
-// The machines (one file each).
-extern const Machine kSmmuv3Machine;  // smmuv3_machine.cpp
-extern const Machine kVirtioIommuMachine;  // virtio_iommu_machine.cpp
-extern const Machine kAmdViMachine;   // amd_vi_machine.cpp
+// The machines: one file each (hosted/<iommu>_machine.cpp), each registering itself with
+//   VIOMMU_HOSTED_MACHINE(kMyMachine);
+// so a new IOMMU's machine needs no edit anywhere else.
+#define VIOMMU_HOSTED_MACHINE(m) \
+  __attribute__((section("viommu_machines"), used)) static const ::hosted::Machine* const m##_entry = &m
 
 // The value of the runner's command-line word `model-KEY=VALUE` (e.g. key "model-choices"), nullptr when
 // absent. A machine reads its options in init().

@@ -19,6 +19,12 @@ namespace kernel {
 int run_tests(const Cmdline& cmd);
 }
 
+// The machines' VIOMMU_HOSTED_MACHINE entries (machine.h), gathered by the linker.
+extern "C" {
+extern const hosted::Machine* const __start_viommu_machines[];
+extern const hosted::Machine* const __stop_viommu_machines[];
+}
+
 namespace hosted {
 namespace {
 constexpr size_t kMaxOptions = 8;
@@ -34,9 +40,8 @@ const char* machine_option(const char* key) {
 }
 
 const Machine* find_machine(const char* name) {
-  static const Machine* const kMachines[] = {&kSmmuv3Machine, &kVirtioIommuMachine, &kAmdViMachine};
-  for (const Machine* m : kMachines)
-    if (strcmp(m->name, name) == 0) return m;
+  for (const Machine* const* m = __start_viommu_machines; m != __stop_viommu_machines; ++m)
+    if (strcmp((*m)->name, name) == 0) return *m;
   return nullptr;
 }
 }  // namespace hosted

@@ -133,5 +133,6 @@ const Machine kSmmuv3Machine = {
     "smmuv3", "smmuv3.*,selftest.*",
     "SMMUv3 reference model (model/smmuv3, Config::full()) at 0x9050000, wired IRQs INTID 106-109", init,
     translate};
+VIOMMU_HOSTED_MACHINE(kSmmuv3Machine);
 
 }  // namespace hosted

@@ -254,5 +254,6 @@ const Machine kVirtioIommuMachine = {
     "virtio-iommu reference model (model/virtio_iommu, every feature, 48-bit input range, 16-bit domains) as "
     "virtio-pci 00:04.0, DT iommu-map", init,
     translate};
+VIOMMU_HOSTED_MACHINE(kVirtioIommuMachine);
 
 }  // namespace hosted

@@ -116,33 +116,6 @@ void Test::choice(const char* id, const Clause& c, bool same, const char* fmt, .
   print_check("note", id, c, msg);
 }
 
-namespace {
-constexpr Clause kUnnamed{Strength::kMust, "unnamed", ""};
-}
-
-bool Test::check(bool ok, const char* fmt, ...) {
-  char msg[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vformat_into(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return check("unnamed", kUnnamed, ok, "%s", msg);
-}
-
-bool Test::expect_eq(const char* what, uint64_t expected, uint64_t observed) {
-  return check("unnamed", kUnnamed, expected == observed, "%s: expected 0x%llx, observed 0x%llx", what,
-               static_cast<unsigned long long>(expected), static_cast<unsigned long long>(observed));
-}
-
-void Test::fail(const char* fmt, ...) {
-  char msg[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vformat_into(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  check("unnamed", kUnnamed, false, "%s", msg);
-}
-
 void Test::skip(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -59,12 +59,6 @@ class Test {
   // Diagnostic line shown with the case output ("# ...").
   void note(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
-  // TRANSITIONAL, removed when every case names its checks: the unnamed forms, reported as check ID
-  // "unnamed" against an unnamed MUST clause.
-  bool check(bool ok, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
-  bool expect_eq(const char* what, uint64_t expected, uint64_t observed);
-  void fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-
   bool failed() const { return failures_ != 0 || errors_ != 0; }
   unsigned warnings() const { return warnings_; }
   bool skipped() const { return skipped_; }

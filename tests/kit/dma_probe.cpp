@@ -115,7 +115,11 @@ bool DmaProbe::expect_terminated(Direction d, uint64_t iova, uint64_t victim_pa,
                     ull(iova), changed, len, ull(victim_pa), drivers::to_string(st));
   }
   // A secret in the victim, the terminated read, then whatever the device holds written out to staging.
+  // The device first holds pattern(~seed), which differs from pattern(seed) in every byte (their difference
+  // is 255 - 2 * seed, odd): what it holds afterwards is what the terminated read delivered, never the
+  // bytes an earlier DMA left in its storage.
   if (victim) {
+    if (!load(len, static_cast<uint8_t>(~seed))) return false;
     for (size_t i = 0; i < len; ++i) victim[i] = pattern(seed, i);
     arch::dma_wmb();
   }

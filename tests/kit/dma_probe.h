@@ -4,10 +4,11 @@
 //   translated:  the DMA completes (dma.status), the bytes arrive at the translated address or are delivered
 //                to the device from it (dma.data), and the bytes around the target are untouched (dma.canary).
 //   terminated:  a device write leaves the memory it would have reached untouched (dma.untouched); a device
-//                read delivers none of that memory's bytes to the device (dma.no_leak), seen by writing what
-//                the device holds back out through the staging area. How the device reports a terminated
-//                request is the endpoint's business (QEMU's virtio devices may even report success), so the
-//                probe notes the endpoint's status and never judges it.
+//                read delivers none of that memory's bytes to the device (dma.no_leak), seen by loading other
+//                bytes into the device first and writing what it holds afterwards back out through the
+//                staging area. How the device reports a terminated request is the endpoint's business
+//                (QEMU's virtio devices may even report success), so the probe notes the endpoint's status
+//                and never judges it.
 //
 // The probe needs a staging area: memory the endpoint reaches through a mapping the case keeps valid,
 // used to load the endpoint's storage before a device write and to read it back after a device read.

@@ -68,6 +68,9 @@ class Iommu {
   virtual const ProbeClauses& clauses() const = 0;
   virtual const kernel::Clause& invalidation_clause() const = 0;  // after invalidation the old entry is gone
   virtual const kernel::Clause& isolation_clause() const = 0;     // a domain's mappings serve its endpoints only
+  // A device write through a mapping that does not permit writes is terminated (by default the
+  // invalidation clause: the read/write entry it replaced is gone).
+  virtual const kernel::Clause& permission_clause() const { return invalidation_clause(); }
 
  protected:
   ~Iommu() = default;

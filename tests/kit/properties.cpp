@@ -155,7 +155,7 @@ void permission_downgrade(kernel::Test& t, Iommu& io) {
                     d->invalidate(iova, kPage),
              "remapping read-only"))
     return;
-  terminated(t, io, ep, D::kDeviceWrites, iova, pa, io.invalidation_clause(), 0x42);
+  terminated(t, io, ep, D::kDeviceWrites, iova, pa, io.permission_clause(), 0x42);
   translated(t, io, ep, D::kDeviceReads, iova, pa, 0x43);
 }
 
