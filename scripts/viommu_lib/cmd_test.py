@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from . import build, paths
+from . import paths
 from .errors import UserError
 
 LIT = "/usr/lib/llvm-19/build/utils/lit/lit.py"
@@ -59,7 +59,9 @@ def _has_psutil(python):
 
 
 def main(args):
-    build.build()
+    from . import prepare, qemu
+    qemu.implementations(None, args.qemu)  # validates --qemu first
+    prepare.prepare(None, qemu.root_names(None, args.qemu))
     passed = failed = 0
     shard = (args.run_shard, args.num_shards) if args.num_shards else None
 
@@ -91,7 +93,7 @@ def main(args):
             argv += ["--filter-out", "harness-"]
         if shard:
             argv += ["--run-shard", str(shard[0]), "--num-shards", str(shard[1])]
-        argv += ["--xunit-xml-output", os.path.join(paths.BUILD, "lit-%s.xml" % impl.ident), paths.LIT_DIR]
+        argv += ["--xunit-xml-output", os.path.join(paths.BUILD, "lit-%s.xml" % name), paths.LIT_DIR]
         status, text = _stream(argv)
         p, f = parse_lit(status, text)
         passed, failed = passed + p, failed + f
@@ -112,7 +114,7 @@ def lit_implementations(choice=None):
     from . import plan, qemu
     impls = []
     for q in qemu.implementations(None, choice):
-        impls.append((q.kind, q))
+        impls.append((q.name, q))
     if not choice or choice == "all":
         m = plan.Model()
         if not os.path.isfile(paths.HOSTED_RUNNER):
