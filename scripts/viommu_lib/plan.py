@@ -12,7 +12,6 @@ from . import configs, qemu
 class Model:
     """The reference model as an implementation: the hosted runner executes the conformance cases on the
     host with the drivers' MMIO and the endpoints' DMA routed into the model. No expectations apply."""
-    kind = "model"
     name = "model"
     ident = "model"
     label = "model"

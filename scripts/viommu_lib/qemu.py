@@ -17,20 +17,45 @@ _live_lock = threading.Lock()
 
 
 class Qemu:
-    """One QEMU implementation: the host's (PATH), a Debian root (roots.py; run through that root's own
-    dynamic loader, so no chroot and no root privileges are needed and every path stays a host path), or a
-    user's build directory (--qemu-dir). `name` is what --qemu calls it (system, trixie, trixie-backports,
-    sid; dir for --qemu-dir); `problem` says why it cannot run."""
+    """One QEMU implementation (a column of the matrix). The interface every QEMU source implements: the
+    host's packages (SystemQemu), a Debian root run through its own dynamic loader (RootQemu: no chroot,
+    no root privileges, every path a host path) and a user's build directory (DirQemu). `name` is what
+    --qemu calls it (system, trixie, trixie-backports, sid; dir for --qemu-dir); `problem` says why it
+    cannot run. A subclass says where its binaries, firmware and modules are; nothing switches on its kind."""
 
-    def __init__(self, qemu_dir=None, kind=None, root=None, problem=None, name=None, series_hint=None):
-        self.qemu_dir = os.path.abspath(qemu_dir) if qemu_dir else None
-        self.kind = kind or ("dir" if qemu_dir else "system")
-        self.name = name or ("dir" if self.kind == "dir" else "system")
-        self.root = os.path.abspath(root) if root else None
+    name = "?"
+    ident_suffix = ""   # 'qemu-9.2-dir' tells a user's build from the packaged QEMU of the same series
+
+    def __init__(self, problem=None, series_hint=None):
         self.problem = problem
-        self.series_hint = series_hint  # the series a missing root would have, for its column title
-        if self.kind == "dir" and not os.path.isdir(self.qemu_dir):
-            raise UserError("--qemu-dir %s is not a directory" % qemu_dir)
+        self.series_hint = series_hint  # the series a missing QEMU would have, for its column title
+
+    # ---- what a source says about itself ------------------------------------------------------------
+    @property
+    def source(self):
+        raise NotImplementedError
+
+    def _path(self, name):
+        """Where qemu-system-X would be (None: look it up on PATH)."""
+        raise NotImplementedError
+
+    def expected_binary(self, arch):
+        return self._path("qemu-system-" + arch) or "qemu-system-" + arch
+
+    def argv0(self, arch):
+        """The words that start QEMU for arch, or None."""
+        b = self.binary(arch)
+        return [b] if b else None
+
+    def env(self):
+        """Environment additions for this QEMU."""
+        return {}
+
+    def qboot(self):
+        return configs.SYSTEM_QBOOT
+
+    def _title_extra(self):
+        return ""
 
     # ---- identity -------------------------------------------------------------------------------
     def series(self):
@@ -44,73 +69,23 @@ class Qemu:
     @property
     def ident(self):
         """Short id used in classnames, lit features and file names: qemu-7.2, qemu-10.0, qemu-9.2-dir."""
-        s = self.series() or self.series_hint or "unknown"
-        return "qemu-%s%s" % (s, "-dir" if self.kind == "dir" else "")
+        return "qemu-%s%s" % (self.series() or self.series_hint or "unknown", self.ident_suffix)
 
     @property
     def label(self):
         """Column title: 'qemu 7.2', 'qemu 10.0', 'qemu 9.2 (/path)'."""
-        s = self.series() or self.series_hint or "?"
-        if self.kind == "dir":
-            return "qemu %s (%s)" % (s, self.qemu_dir)
-        return "qemu %s" % s
-
-    @property
-    def source(self):
-        if self.kind == "root":
-            return "Debian %s root %s" % (self.name, self.root)
-        return {"system": "host packages (PATH)", "dir": "build directory %s" % self.qemu_dir}[self.kind]
+        return "qemu %s%s" % (self.series() or self.series_hint or "?", self._title_extra())
 
     # ---- files ----------------------------------------------------------------------------------
     def binary(self, arch):
         """Absolute path of qemu-system-<arch>, or None when not found."""
-        name = "qemu-system-" + arch
         if self.problem:
             return None
-        if self.kind == "root":
-            p = os.path.join(self.root, "usr", "bin", name)
-        elif self.kind == "dir":
-            p = os.path.join(self.qemu_dir, name)
-        else:
+        name = "qemu-system-" + arch
+        p = self._path(name)
+        if p is None:
             return shutil.which(name)
         return p if os.path.isfile(p) and os.access(p, os.X_OK) else None
-
-    def expected_binary(self, arch):
-        name = "qemu-system-" + arch
-        if self.kind == "root":
-            return os.path.join(self.root or "<%s root>" % self.name, "usr", "bin", name)
-        return os.path.join(self.qemu_dir, name) if self.qemu_dir else name
-
-    def argv0(self, arch):
-        """The words that start QEMU for arch (a loader prefix for a Debian root), or None."""
-        b = self.binary(arch)
-        if not b:
-            return None
-        if self.kind != "root":
-            return [b]
-        # The root's own loader with the root's libraries: its QEMU never sees the host's libc.
-        # -L points QEMU at the root's firmware and option ROMs (efi-virtio.rom for virtio-*-pci).
-        libdirs = [os.path.join(self.root, d) for d in ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")]
-        return [os.path.join(self.root, "lib64", "ld-linux-x86-64.so.2"), "--library-path", ":".join(libdirs),
-                b, "-L", os.path.join(self.root, "usr", "share", "qemu")]
-
-    def env(self):
-        """Environment additions: the root's QEMU must load its own modules, not the host's."""
-        if self.kind == "root":
-            return {"QEMU_MODULE_DIR": os.path.join(self.root, "usr", "lib", "x86_64-linux-gnu", "qemu")}
-        return {}
-
-    def qboot(self):
-        if self.kind == "root":
-            return os.path.join(self.root or "/nonexistent", "usr", "share", "qemu", "qboot.rom")
-        if self.qemu_dir:
-            # an installed prefix's bin/, a QEMU build tree (pc-bios/, or qemu-bundle/ since 7.x), or DIR itself
-            for rel in (("..", "share", "qemu", "qboot.rom"), ("pc-bios", "qboot.rom"),
-                        ("qemu-bundle", "usr", "local", "share", "qemu", "qboot.rom"), ("qboot.rom",)):
-                p = os.path.normpath(os.path.join(self.qemu_dir, *rel))
-                if os.path.isfile(p):
-                    return p
-        return configs.SYSTEM_QBOOT
 
     def version(self, arch):
         """(full, major.minor) of the QEMU for arch, e.g. ('7.2.22', '7.2'); None when unavailable."""
@@ -136,14 +111,87 @@ class Qemu:
         return probe(argv, self.env(), "machines")
 
 
+class SystemQemu(Qemu):
+    """The host's QEMU, found on PATH."""
+    name = "system"
+    source = "host packages (PATH)"
+
+    def _path(self, name):
+        return None
+
+
+class DirQemu(Qemu):
+    """A user's QEMU build (--qemu-dir): an installed prefix's bin/ or a build tree."""
+    name = "dir"
+    ident_suffix = "-dir"
+
+    def __init__(self, qemu_dir):
+        super().__init__()
+        if not os.path.isdir(qemu_dir):
+            raise UserError("--qemu-dir %s is not a directory" % qemu_dir)
+        self.qemu_dir = os.path.abspath(qemu_dir)
+
+    @property
+    def source(self):
+        return "build directory %s" % self.qemu_dir
+
+    def _path(self, name):
+        return os.path.join(self.qemu_dir, name)
+
+    def _title_extra(self):
+        return " (%s)" % self.qemu_dir
+
+    def qboot(self):
+        # an installed prefix's bin/, a QEMU build tree (pc-bios/, or qemu-bundle/ since 7.x), or DIR itself
+        for rel in (("..", "share", "qemu", "qboot.rom"), ("pc-bios", "qboot.rom"),
+                    ("qemu-bundle", "usr", "local", "share", "qemu", "qboot.rom"), ("qboot.rom",)):
+            p = os.path.normpath(os.path.join(self.qemu_dir, *rel))
+            if os.path.isfile(p):
+                return p
+        return configs.SYSTEM_QBOOT
+
+
+class RootQemu(Qemu):
+    """The QEMU of a Debian root (roots.py), run through the root's own loader with the root's libraries."""
+
+    def __init__(self, name, root=None, problem=None, series_hint=None):
+        super().__init__(problem, series_hint)
+        self.name = name
+        self.root = os.path.abspath(root) if root else None
+
+    @property
+    def source(self):
+        return "Debian %s root %s" % (self.name, self.root)
+
+    def _path(self, name):
+        return os.path.join(self.root or "<%s root>" % self.name, "usr", "bin", name)
+
+    def argv0(self, arch):
+        b = self.binary(arch)
+        if not b:
+            return None
+        # The root's own loader with the root's libraries: its QEMU never sees the host's libc.
+        # -L points QEMU at the root's firmware and option ROMs (efi-virtio.rom for virtio-*-pci).
+        libdirs = [os.path.join(self.root, d) for d in ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")]
+        return [os.path.join(self.root, "lib64", "ld-linux-x86-64.so.2"), "--library-path", ":".join(libdirs),
+                b, "-L", os.path.join(self.root, "usr", "share", "qemu")]
+
+    def env(self):
+        """The root's QEMU must load its own modules, not the host's."""
+        return {"QEMU_MODULE_DIR": os.path.join(self.root, "usr", "lib", "x86_64-linux-gnu", "qemu")}
+
+    def qboot(self):
+        return os.path.join(self.root or "/nonexistent", "usr", "share", "qemu", "qboot.rom")
+
+
 def root_qemu(name):
     """The QEMU of Debian root `name` (roots.py), or an unavailable one saying (loudly) why."""
     from . import roots
     spec = roots.get(name)
     root = roots.find(name)
     if root:
-        return Qemu(kind="root", root=root, name=name, series_hint=spec.series)
-    return Qemu(kind="root", name=name, series_hint=spec.series, problem=roots.missing_reason(name))
+        return RootQemu(name, root=root, series_hint=spec.series)
+    return RootQemu(name, series_hint=spec.series, problem=roots.missing_reason(name))
 
 
 def choices():
@@ -163,12 +211,12 @@ def implementations(qemu_dir=None, choice=None):
         words = [] if qemu_dir else ["all"]
     out = []
     if "all" in words or "system" in words:
-        out.append(Qemu())
+        out.append(SystemQemu())
     for name in roots.NAMES:
         if name in words or ("all" in words and name in roots.DEFAULT):
             out.append(root_qemu(name))
     if qemu_dir:
-        out.append(Qemu(qemu_dir))
+        out.append(DirQemu(qemu_dir))
     return out
 
 

@@ -371,7 +371,7 @@ def merge(src, dst):
 def root_version(root, arch="x86_64"):
     """The version the root's QEMU reports, run through its own loader (None when it does not run)."""
     from . import qemu
-    q = qemu.Qemu(kind="root", name="?", root=root)
+    q = qemu.RootQemu("?", root=root)
     try:
         return q.version(arch)
     except UserError:

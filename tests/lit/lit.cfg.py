@@ -48,11 +48,11 @@ elif impl in roots.NAMES:
 config.substitutions.append(("%viommu", viommu))
 config.substitutions.append(("%python", sys.executable))
 if qemu_dir:
-    q = qemu.Qemu(qemu_dir)
+    q = qemu.DirQemu(qemu_dir)
 elif impl in roots.NAMES:
     q = qemu.root_qemu(impl)
 elif impl == "system":
-    q = qemu.Qemu()
+    q = qemu.SystemQemu()
 else:
     q = plan.Model()
 if q.problem:

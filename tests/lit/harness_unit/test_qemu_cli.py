@@ -93,7 +93,7 @@ class ImplementationTest(unittest.TestCase):
                 p = os.path.join(root, "usr", "bin", "qemu-system-" + a)
                 open(p, "w").close()
                 os.chmod(p, 0o755)
-            q = qemu.Qemu(kind="root", root=root, name="trixie")
+            q = qemu.RootQemu("trixie", root=root)
             argv = q.argv0("aarch64")
             self.assertEqual(argv[0], os.path.join(root, "lib64", "ld-linux-x86-64.so.2"))
             self.assertEqual(argv[3], os.path.join(root, "usr", "bin", "qemu-system-aarch64"))
@@ -114,7 +114,7 @@ class ImplementationTest(unittest.TestCase):
                 self.assertEqual(roots.locations("trixie"), [root])
 
     def test_missing_root_is_reported(self):
-        q = qemu.Qemu(kind="root", name="trixie-backports", series_hint="11.1", problem="not found in /x")
+        q = qemu.RootQemu("trixie-backports", series_hint="11.1", problem="not found in /x")
         self.assertIsNone(q.binary("aarch64"))
         self.assertEqual(q.label, "qemu 11.1")
         self.assertEqual(q.ident, "qemu-11.1")

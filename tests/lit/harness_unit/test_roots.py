@@ -191,7 +191,7 @@ class OptionTest(unittest.TestCase):
             rom = os.path.join(d, "qboot.rom")
             open(rom, "w").close()
             with common.environ(VIOMMU_IMAGE_X86_64=img):
-                q = qemu.Qemu()
+                q = qemu.SystemQemu()
                 q.binary = lambda arch: "/usr/bin/qemu-system-" + arch
                 q.version = lambda arch: ("7.2.22", "7.2")
                 q.qboot = lambda: rom
