@@ -146,13 +146,32 @@ class ImplementationTest(unittest.TestCase):
 
 
 class SummaryParseTest(unittest.TestCase):
-    def test_lit_and_ctest(self):
+    def counts(self, status, xml):
+        import tempfile
         from viommu_lib import cmd_test
-        self.assertEqual(cmd_test.parse_lit(1, "Total Discovered Tests: 6\n  Unsupported: 2 (33.33%)\n"
-                                               "  Passed     : 1 (16.67%)\n  Failed     : 3 (50.00%)\n"), (1, 3))
-        self.assertEqual(cmd_test.parse_lit(2, "lit.py: fatal: bad config\n"), (0, 1))
-        self.assertEqual(cmd_test.parse_ctest(8, "83% tests passed, 2 tests failed out of 12"), (10, 2))
-        self.assertEqual(cmd_test.parse_ctest(0, "No tests were found!!!"), (0, 0))
+        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
+            f.write(xml)
+            f.flush()
+            return cmd_test.junit_counts(status, f.name)
+
+    def test_lit_xunit(self):
+        xml = ('<testsuites><testsuite name="viommu">'
+               '<testcase classname="viommu" name="a.test"/>'
+               '<testcase classname="viommu" name="b.test"><failure><![CDATA[boom]]></failure></testcase>'
+               '<testcase classname="viommu" name="c.test"><skipped message="Unsupported"/></testcase>'
+               '</testsuite></testsuites>')
+        self.assertEqual(self.counts(1, xml), (1, 1))
+
+    def test_ctest_junit(self):
+        xml = ('<testsuite tests="3"><testcase name="A" status="run"/><testcase name="B" status="fail">'
+               '<failure message="Failed"/></testcase><testcase name="C" status="disabled"/></testsuite>')
+        self.assertEqual(self.counts(8, xml), (1, 1))
+
+    def test_a_runner_that_failed_without_a_report_is_a_failure(self):
+        from viommu_lib import cmd_test
+        self.assertEqual(cmd_test.junit_counts(2, "/nonexistent/report.xml"), (0, 1))
+        self.assertEqual(self.counts(2, "<testsuite/>"), (0, 1))
+        self.assertEqual(self.counts(0, "<testsuite/>"), (0, 0))
 
 
 if __name__ == "__main__":
