@@ -2,11 +2,10 @@
 import contextlib
 import fcntl
 import os
-import subprocess
 import sys
 import time
 
-from . import paths
+from . import paths, progress
 from .errors import UserError
 
 # preset name -> build directory under build/ ("hosted" is no preset: hosted/ is a CMake project of its own)
@@ -22,15 +21,14 @@ def _tail(path, n=40):
         return "".join(f.readlines()[-n:])
 
 
-def _step(argv, logfile, what):
-    with open(logfile, "a") as f:
-        f.write("$ %s\n" % " ".join(argv))
-        f.flush()
-        try:
-            r = subprocess.run(argv, cwd=paths.REPO, stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT)
-        except OSError as e:
-            raise UserError("cannot run %s: %s (run scripts/viommu setup)" % (argv[0], e.strerror), status=1) from None
-    if r.returncode != 0:
+def _step(argv, logfile, what, log):
+    """One configure or build command; past a few seconds a progress line every 15 s shows the log's last
+    line (ninja's [n/m], or the newlib build that configuring a guest preset runs once)."""
+    try:
+        rc = progress.run_logged(argv, logfile, what, cwd=paths.REPO, log=log)
+    except OSError as e:
+        raise UserError("cannot run %s: %s (run scripts/viommu setup)" % (argv[0], e.strerror), status=1) from None
+    if rc != 0:
         raise UserError("%s failed (log: %s)" % (what, paths.rel(logfile)), status=1, detail=_tail(logfile))
 
 
@@ -45,7 +43,7 @@ def _lock():
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def build(presets=None, log=sys.stderr):
+def build(presets=None, log=None):
     """Configures (when not configured yet) and builds each preset; output goes to build/logs/."""
     with _lock():
         _build(presets, log)
@@ -59,18 +57,20 @@ def _build(presets, log):
         with open(logfile, "w"):
             pass
         start = time.monotonic()
-        print("viommu: building %s ..." % preset, file=log, end="", flush=True)
+        configured = os.path.isfile(os.path.join(bdir, "build.ninja"))
+        if not configured:
+            progress.say("building %s, configuring first (log: %s)" % (preset, paths.rel(logfile)), log)
         try:
-            if not os.path.isfile(os.path.join(bdir, "build.ninja")):
+            if not configured:
                 if preset == "hosted":
                     _step(["cmake", "-S", paths.HOSTED_DIR, "-B", bdir, "-G", "Ninja",
                            "-DCMAKE_CXX_COMPILER=clang++-19", "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
-                          logfile, "configuring hosted")
+                          logfile, "configuring hosted", log)
                 else:
-                    _step(["cmake", "--preset", preset], logfile, "configuring %s" % preset)
-            _step(["cmake", "--build", bdir, "-j", str(jobs)], logfile, "building %s" % preset)
+                    _step(["cmake", "--preset", preset], logfile, "configuring %s" % preset, log)
+            _step(["cmake", "--build", bdir, "-j", str(jobs)], logfile, "building %s" % preset, log)
         except UserError as e:
-            print(" failed", file=log, flush=True)
+            progress.say("building %s failed (%.1f s)" % (preset, time.monotonic() - start), log)
             if preset == "hosted":
                 # The model column depends on the hosted runner only: its failure must not stop the QEMU
                 # columns. No stale runner survives it; every run then reports the model UNAVAILABLE.
@@ -79,8 +79,10 @@ def _build(presets, log):
                 except OSError:
                     pass
                 if e.detail:
-                    log.write(e.detail if e.detail.endswith("\n") else e.detail + "\n")
-                print("viommu: WARNING: %s; the model column will be UNAVAILABLE" % e, file=log, flush=True)
+                    (log or sys.stderr).write(e.detail if e.detail.endswith("\n") else e.detail + "\n")
+                progress.say("WARNING: %s; the model column will be UNAVAILABLE" % e, log)
                 continue
             raise
-        print(" ok (%.1f s)" % (time.monotonic() - start), file=log, flush=True)
+        took = time.monotonic() - start
+        if not configured or took >= progress.FIRST:  # the progress lines said it was building
+            progress.say("built %s (%.1f s)" % (preset, took), log)

@@ -7,14 +7,18 @@ from .errors import UserError
 USAGE = """scripts/viommu <command> [options]
 
 commands:
-  run     build (first use: install) and run the suite; matrix on the terminal, report/ written
+  run     install, build and create what is missing, then run the suite; verdicts and matrix on the
+          terminal, report/ written
   boot    boot one configuration, guest console on stdout, exit with the guest's status
   list    configurations and test cases
   test    the project's own tests (ctest + lit)
-  setup   install missing Debian packages, then build
+  setup   what run does first: missing Debian packages, Debian roots (QEMU 10.0, 11.1), build
   build   configure and build host tests and guest images
 
 'scripts/viommu <command> --help' shows a command's options."""
+
+
+QEMU_METAVAR = "all|system|trixie|trixie-backports|sid"
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,10 +62,11 @@ def _seconds(text):
 
 
 def _common_qemu(p, many=True):
-    p.add_argument("--qemu", metavar="all|system|trixie" + ("[,..]" if many else ""),
-                   help=("QEMUs to run: system = the host's (PATH), trixie = QEMU 10.0 from the Debian trixie "
-                         "root; default: every one found" if many else
-                         "the QEMU to boot: system (default) or trixie"))
+    p.add_argument("--qemu", metavar=QEMU_METAVAR + ("[,..]" if many else ""),
+                   help=("QEMUs to run: system = the host's (PATH), trixie = QEMU 10.0 and trixie-backports = "
+                         "QEMU 11.1 from Debian roots, sid = QEMU 11.1 from a sid root (only by name); "
+                         "all (default) = system, trixie, trixie-backports" if many else
+                         "the QEMU to boot: system (default), trixie, trixie-backports or sid"))
     p.add_argument("--qemu-dir", metavar="DIR", help="a QEMU build: qemu-system-* from DIR (narrows to it "
                    "unless --qemu names others too)")
     p.add_argument("--accel", choices=("tcg", "kvm"), default="tcg", help="QEMU accelerator (default tcg)")
@@ -92,19 +97,18 @@ def parser():
 
     lst = sub.add_parser("list", prog="viommu list", help="configurations and test cases", allow_abbrev=False)
     lst.add_argument("--config", metavar="C", help="only this configuration")
-    lst.add_argument("--qemu", metavar="all|system|trixie[,..]")
+    lst.add_argument("--qemu", metavar=QEMU_METAVAR + "[,..]")
     lst.add_argument("--qemu-dir", metavar="DIR")
 
     test = sub.add_parser("test", prog="viommu test", help="the project's own tests", allow_abbrev=False)
     test.add_argument("--num-shards", type=_positive_int, metavar="N", help="split ctest and lit into N shards")
     test.add_argument("--run-shard", type=_positive_int, metavar="I", help="run shard I (1..N)")
-    test.add_argument("--qemu", metavar="all|system|trixie[,..]", help="lit runs for these QEMUs (default: every one found)")
-    setup = sub.add_parser("setup", prog="viommu setup", help="install missing packages, then build",
+    test.add_argument("--qemu", metavar=QEMU_METAVAR + "[,..]", help="lit runs for these QEMUs (default: all; "
+                      "missing Debian roots are created first)")
+    setup = sub.add_parser("setup", prog="viommu setup", help="install missing packages, create missing Debian roots, build",
                            allow_abbrev=False)
-    setup.add_argument("--qemu", choices=("trixie",), help="also create the Debian trixie root with QEMU 10.0 "
-                       "(reused when present)")
-    setup.add_argument("--qemu-root", metavar="DIR", help="where to create it (default: %s when writable, "
-                       "else build/qemu-trixie)" % "/var/cache/viommu-conformance/qemu-trixie")
+    setup.add_argument("--qemu", metavar=QEMU_METAVAR + "[,..]", help="the Debian roots to create when missing "
+                       "(default: all = trixie, trixie-backports; sid only by name)")
     sub.add_parser("build", prog="viommu build", help="configure and build", allow_abbrev=False)
     return top
 

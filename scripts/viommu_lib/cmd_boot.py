@@ -36,11 +36,12 @@ def main(args):
 
 
 def _one_qemu(args):
-    """boot runs one QEMU: --qemu-dir, else --qemu trixie, else the host's."""
+    """boot runs one QEMU: --qemu-dir, else --qemu NAME (a Debian root), else the host's."""
+    from . import roots
     if args.qemu_dir:
-        return qemu.Qemu(args.qemu_dir)
+        return qemu.DirQemu(args.qemu_dir)
     if args.qemu in (None, "system", "all"):
-        return qemu.Qemu()
-    if args.qemu == "trixie":
-        return qemu.trixie()
-    raise UserError("boot: --qemu takes one of system, trixie (got '%s')" % args.qemu)
+        return qemu.SystemQemu()
+    if args.qemu in roots.NAMES:
+        return qemu.root_qemu(args.qemu)
+    raise UserError("boot: --qemu takes one of system, %s (got '%s')" % (", ".join(roots.NAMES), args.qemu))

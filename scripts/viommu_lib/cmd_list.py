@@ -7,7 +7,8 @@ LIST_TIMEOUT = 60.0
 
 
 def main(args):
-    chosen, _ = configs.select(args.config)
+    # Every configuration, those that run only by name included.
+    chosen = configs.select(args.config)[0] if args.config else list(configs.CONFIGS)
     targets = plan.targets(chosen, qemu.implementations(args.qemu_dir, args.qemu))
     rows = [("configuration", "machine", "implementation", "status")]
     for t in targets:
@@ -17,7 +18,9 @@ def main(args):
             qtext = "%s: %s" % (t.qemu.label, t.binary or t.qemu.expected_binary(t.config.arch))
             if t.version:
                 qtext += " (%s)" % t.version[0]
-        machine = t.config.machine + "".join(" " + a for a in t.config.iommu_devices if a != "-device")
+        # The machine and the IOMMU device as this QEMU gets them (the first -device; the rest is plumbing).
+        words = configs.with_properties(t.config.iommu_devices, t.uses)
+        machine = t.config.machine + (" " + words[1] if len(words) > 1 and words[0] == "-device" else "")
         rows.append((t.config.name, machine, qtext, "available" if t.available else "unavailable: " + t.problem))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:

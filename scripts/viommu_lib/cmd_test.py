@@ -1,11 +1,12 @@
 """`viommu test`: the project's own tests. Builds, runs ctest (GoogleTest units + fuzz smoke) and lit
-(guest runs + harness tests), then prints 'N passed, M failed' summed over both."""
+(guest runs + harness tests), then prints 'N passed, M failed' summed over both, counted from their JUnit
+and xUnit reports rather than from their text."""
 import os
-import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
-from . import build, paths
+from . import paths
 from .errors import UserError
 
 LIT = "/usr/lib/llvm-19/build/utils/lit/lit.py"
@@ -26,30 +27,23 @@ def _stream(argv):
     return proc.wait(), "".join(lines)
 
 
-def parse_ctest(status, text):
-    """(passed, failed) from ctest's 'N% tests passed, X tests failed out of Y'."""
-    m = re.search(r"(\d+) tests? failed out of (\d+)", text)
-    if m:
-        failed, total = int(m.group(1)), int(m.group(2))
-        return total - failed, failed
-    if "No tests were found" in text:
-        return 0, 0
-    return 0, 1 if status != 0 else 0
-
-
-LIT_PASSED = ("Passed", "Expectedly Failed", "Passed With Retry")
-LIT_FAILED = ("Failed", "Unresolved", "Timed Out", "Unexpectedly Passed")
-
-
-def parse_lit(status, text):
-    """(passed, failed) from lit's summary ('  Passed     : 4 (66.67%)' ...)."""
-    counts = {}
-    for m in re.finditer(r"^\s+([A-Za-z][A-Za-z ]*?)\s*: (\d+) \(", text, re.M):
-        counts[m.group(1)] = int(m.group(2))
-    passed = sum(counts.get(k, 0) for k in LIT_PASSED)
-    failed = sum(counts.get(k, 0) for k in LIT_FAILED)
+def junit_counts(status, path):
+    """(passed, failed) from a runner's JUnit/xUnit XML report (ctest --output-junit, lit --xunit-xml-output):
+    a testcase with <failure> or <error> failed, one with <skipped> (lit's UNSUPPORTED, ctest's disabled)
+    did not run, every other one passed. A runner that exited non-zero without reporting a failure (a bad
+    configuration, a crash before the report) counts as one failure; so does a missing or unreadable report."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return 0, 1 if status != 0 or not os.path.exists(path) else 0
+    passed = failed = 0
+    for tc in root.iter("testcase"):
+        if tc.find("failure") is not None or tc.find("error") is not None or tc.get("status") == "fail":
+            failed += 1
+        elif tc.find("skipped") is None and tc.get("status") not in ("disabled", "notrun"):
+            passed += 1
     if status != 0 and failed == 0:
-        failed = 1  # lit itself failed (bad configuration, ...)
+        failed = 1
     return passed, failed
 
 
@@ -59,16 +53,22 @@ def _has_psutil(python):
 
 
 def main(args):
-    build.build()
+    from . import prepare, qemu
+    qemu.implementations(None, args.qemu)  # validates --qemu first
+    prepare.prepare(None, qemu.root_names(None, args.qemu))
     passed = failed = 0
     shard = (args.run_shard, args.num_shards) if args.num_shards else None
 
     print("viommu: ctest" + (" (shard %d of %d)" % shard if shard else ""), file=sys.stderr, flush=True)
-    argv = ["ctest", "--test-dir", os.path.join(paths.BUILD, "host"), "--output-on-failure"]
+    report = os.path.join(paths.BUILD, "ctest.xml")
+    if os.path.exists(report):
+        os.unlink(report)
+    argv = ["ctest", "--test-dir", os.path.join(paths.BUILD, "host"), "--output-on-failure",
+            "--output-junit", report]
     if shard:
         argv += ["-I", "%d,,%d" % shard]  # start at test I, every N-th test
-    status, text = _stream(argv)
-    p, f = parse_ctest(status, text)
+    status, _ = _stream(argv)
+    p, f = junit_counts(status, report)
     passed, failed = passed + p, failed + f
 
     if not os.path.isfile(LIT):
@@ -91,9 +91,12 @@ def main(args):
             argv += ["--filter-out", "harness-"]
         if shard:
             argv += ["--run-shard", str(shard[0]), "--num-shards", str(shard[1])]
-        argv += ["--xunit-xml-output", os.path.join(paths.BUILD, "lit-%s.xml" % impl.ident), paths.LIT_DIR]
-        status, text = _stream(argv)
-        p, f = parse_lit(status, text)
+        report = os.path.join(paths.BUILD, "lit-%s.xml" % name)
+        if os.path.exists(report):
+            os.unlink(report)
+        argv += ["--xunit-xml-output", report, paths.LIT_DIR]
+        status, _ = _stream(argv)
+        p, f = junit_counts(status, report)
         passed, failed = passed + p, failed + f
         first = False
 
@@ -112,7 +115,7 @@ def lit_implementations(choice=None):
     from . import plan, qemu
     impls = []
     for q in qemu.implementations(None, choice):
-        impls.append((q.kind, q))
+        impls.append((q.name, q))
     if not choice or choice == "all":
         m = plan.Model()
         if not os.path.isfile(paths.HOSTED_RUNNER):

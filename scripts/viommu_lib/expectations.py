@@ -1,7 +1,8 @@
 """Known deviations of a QEMU version: tests/expectations/qemu-<major.minor>.txt, one root cause a line.
 
 Each line:  <config> <case-glob> <check-glob> XFAIL <spec clause> -- <what the device does> [-- fix: <upstream fix>]
-<config> is a configuration name or a glob over them, <case-glob> a glob over case names, <check-glob> a glob
+<config> is a configuration name or a glob over them (a line for a configuration covers its variants, e.g.
+smmuv3 covers smmuv3-virt-9.1), <case-glob> a glob over case names, <check-glob> a glob
 over the check IDs the guest reports inside a case (`event.CLASS`, `status`, `dma.*`). A line starting with
 '#' is a comment; blank lines are ignored.
 
@@ -38,8 +39,14 @@ class Expectation:
         self.fix = fix      # upstream fix, '' when unknown
         self.where = where  # "file:line"
 
+    def matches_config(self, config):
+        """A line names a configuration or a glob over them; it covers that configuration's variants too
+        (smmuv3 covers smmuv3-virt-9.1: a deviation does not go away with a machine type or a granule)."""
+        c = configs.BY_NAME.get(config)
+        return fnmatch.fnmatchcase(config, self.config) or bool(c and fnmatch.fnmatchcase(c.family, self.config))
+
     def matches_case(self, config, case):
-        return fnmatch.fnmatchcase(config, self.config) and fnmatch.fnmatchcase(case, self.case)
+        return self.matches_config(config) and fnmatch.fnmatchcase(case, self.case)
 
     def matches(self, config, case, check):
         return self.matches_case(config, case) and fnmatch.fnmatchcase(check, self.check)
@@ -101,5 +108,5 @@ def not_run(expectations, config, filter_globs):
     """The CRASH lines of `config` whose case a glob of the filter selects: those cases are not run on this
     QEMU. A filter that names the case exactly runs it."""
     globs = (filter_globs or "*").split(",")
-    return [e for e in expectations if e.kind == "CRASH" and fnmatch.fnmatchcase(config, e.config) and
+    return [e for e in expectations if e.kind == "CRASH" and e.matches_config(config) and
             e.case not in globs and any(fnmatch.fnmatchcase(e.case, g) for g in globs)]

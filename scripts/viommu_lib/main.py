@@ -23,27 +23,13 @@ def dispatch(args):
     if args.command == "test":
         from viommu_lib import cmd_test
         return cmd_test.main(args)
-    from viommu_lib import build, packages
+    from viommu_lib import build, prepare, qemu
     if args.command == "setup":
-        packages.install()
-        if args.qemu == "trixie":
-            _setup_trixie(args)
+        qemu.implementations(None, args.qemu)  # validates --qemu
+        prepare.prepare(None, qemu.root_names(None, args.qemu))
+        return 0
     build.build()
     return 0
-
-
-def _setup_trixie(args):
-    """A failure to create the QEMU 10.0 root is loud but not fatal: that column is then reported
-    unavailable by every run (CI keeps going with QEMU 7.2 and the model)."""
-    from viommu_lib import trixie
-    try:
-        trixie.ensure(args.qemu_root)
-    except UserError as e:
-        bar = "!" * 78
-        if e.detail:
-            sys.stderr.write(e.detail if e.detail.endswith("\n") else e.detail + "\n")
-        print("%s\nviommu: WARNING: QEMU 10.0 UNAVAILABLE: %s\nviommu: the qemu 10.0 column will be "
-              "reported unavailable\n%s" % (bar, e, bar), file=sys.stderr, flush=True)
 
 
 def _internal_error():

@@ -13,7 +13,8 @@ PACKAGES = [
     "googletest", "libgtest-dev", "libbenchmark-dev", "gcc-aarch64-linux-gnu", "libclang-rt-19-dev",
     "python3",
     "python3-psutil",  # lit needs it for --timeout
-    "debootstrap",     # setup --qemu trixie: the Debian trixie root with QEMU 10.0
+    "debootstrap",     # the Debian trixie root with QEMU 10.0 (roots.py)
+    "debian-archive-keyring", "gpgv",  # verify the trixie-backports index (QEMU 11.1) as apt does
     "chromium",        # the report's HTML test loads report/index.html headless
 ]
 

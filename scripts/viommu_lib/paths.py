@@ -9,9 +9,9 @@ EXPECTATIONS = os.path.join(REPO, "tests", "expectations")
 LIT_DIR = os.path.join(REPO, "tests", "lit")
 VIOMMU = os.path.join(REPO, "scripts", "viommu")
 ARCHES = ("aarch64", "x86_64")
-# The Debian trixie root holding QEMU 10.0: machine-wide (shared by every clone) or in the build tree.
-TRIXIE_CACHE = "/var/cache/viommu-conformance/qemu-trixie"
-TRIXIE_BUILD = os.path.join(BUILD, "qemu-trixie")
+# The Debian roots holding newer QEMUs (roots.py): machine-wide, shared by every clone, as qemu-<name>
+# (else in the build tree).
+ROOTS_CACHE = "/var/cache/viommu-conformance"
 # The hosted reference-model runner (hosted/: the runner and cases compiled for the host against the model);
 # VIOMMU_HOSTED_RUNNER points the harness at another build of it.
 HOSTED_DIR = os.path.join(REPO, "hosted")

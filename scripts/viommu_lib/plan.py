@@ -12,7 +12,7 @@ from . import configs, qemu
 class Model:
     """The reference model as an implementation: the hosted runner executes the conformance cases on the
     host with the drivers' MMIO and the endpoints' DMA routed into the model. No expectations apply."""
-    kind = "model"
+    name = "model"
     ident = "model"
     label = "model"
     source = "hosted runner"
@@ -27,6 +27,8 @@ class Model:
 
 class Target:
     """One column of the matrix: a configuration on one implementation (a QEMU or the model)."""
+    unsupported = False
+    uses = ()
 
     def __init__(self, config, q, accel="tcg", cpu=None):
         self.config = config
@@ -54,6 +56,19 @@ class Target:
         elif config.arch == "x86_64" and not os.path.isfile(self.qboot):
             self.problem = "x86 firmware %s not found" % self.qboot
         self.version = q.version(config.arch) if self.binary else None
+        # What this QEMU has of the options the configuration needs or uses (asked from the binary).
+        self.uses, self.unsupported = [], False
+        if self.problem is None:
+            for need in config.needs:
+                why = need.missing(q, config.arch)
+                if why:
+                    self.problem = "skipped (not a failure): %s" % why
+                    self.unsupported = True
+                    break
+            for dev, prop, value in config.uses:
+                opts = q.device_options(config.arch, dev)
+                if opts is not None and prop in opts["options"]:
+                    self.uses.append((dev, prop, value))
 
     @property
     def available(self):
@@ -68,7 +83,7 @@ class Target:
             # model=NAME picks the hosted machine (hosted/machine.h): the configuration without "model-".
             return [self.binary, "model=" + self.config.name[len("model-"):]] + list(guest_args)
         return configs.command_line(self.config, self.qemu.argv0(self.config.arch), self.qboot, self.image,
-                                    accel, blk_image, guest_args, self.cpu)
+                                    accel, blk_image, guest_args, self.cpu, self.uses)
 
 
 def targets(chosen, impls, accel="tcg", cpu=None):

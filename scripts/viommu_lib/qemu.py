@@ -1,4 +1,5 @@
 """Finding QEMU, its version, launching one run with a timeout, and mapping its exit status back."""
+import json
 import os
 import re
 import shutil
@@ -15,21 +16,46 @@ _live = set()          # QEMU processes running now (killed all at once on Ctrl-
 _live_lock = threading.Lock()
 
 
-TRIXIE_SERIES = "10.0"   # what Debian trixie ships (FACTS.md); the binary's own --version decides
-
-
 class Qemu:
-    """One QEMU implementation: the host's (PATH), a Debian trixie root (run through that root's own
-    dynamic loader, so no chroot and no root privileges are needed and every path stays a host path),
-    or a user's build directory (--qemu-dir). `problem` says why it cannot run."""
+    """One QEMU implementation (a column of the matrix). The interface every QEMU source implements: the
+    host's packages (SystemQemu), a Debian root run through its own dynamic loader (RootQemu: no chroot,
+    no root privileges, every path a host path) and a user's build directory (DirQemu). `name` is what
+    --qemu calls it (system, trixie, trixie-backports, sid; dir for --qemu-dir); `problem` says why it
+    cannot run. A subclass says where its binaries, firmware and modules are; nothing switches on its kind."""
 
-    def __init__(self, qemu_dir=None, kind=None, root=None, problem=None):
-        self.qemu_dir = os.path.abspath(qemu_dir) if qemu_dir else None
-        self.kind = kind or ("dir" if qemu_dir else "system")
-        self.root = os.path.abspath(root) if root else None
+    name = "?"
+    ident_suffix = ""   # 'qemu-9.2-dir' tells a user's build from the packaged QEMU of the same series
+
+    def __init__(self, problem=None, series_hint=None):
         self.problem = problem
-        if self.kind == "dir" and not os.path.isdir(self.qemu_dir):
-            raise UserError("--qemu-dir %s is not a directory" % qemu_dir)
+        self.series_hint = series_hint  # the series a missing QEMU would have, for its column title
+
+    # ---- what a source says about itself ------------------------------------------------------------
+    @property
+    def source(self):
+        raise NotImplementedError
+
+    def _path(self, name):
+        """Where qemu-system-X would be (None: look it up on PATH)."""
+        raise NotImplementedError
+
+    def expected_binary(self, arch):
+        return self._path("qemu-system-" + arch) or "qemu-system-" + arch
+
+    def argv0(self, arch):
+        """The words that start QEMU for arch, or None."""
+        b = self.binary(arch)
+        return [b] if b else None
+
+    def env(self):
+        """Environment additions for this QEMU."""
+        return {}
+
+    def qboot(self):
+        return configs.SYSTEM_QBOOT
+
+    def _title_extra(self):
+        return ""
 
     # ---- identity -------------------------------------------------------------------------------
     def series(self):
@@ -43,70 +69,23 @@ class Qemu:
     @property
     def ident(self):
         """Short id used in classnames, lit features and file names: qemu-7.2, qemu-10.0, qemu-9.2-dir."""
-        s = self.series() or (TRIXIE_SERIES if self.kind == "trixie" else "unknown")
-        return "qemu-%s%s" % (s, "-dir" if self.kind == "dir" else "")
+        return "qemu-%s%s" % (self.series() or self.series_hint or "unknown", self.ident_suffix)
 
     @property
     def label(self):
         """Column title: 'qemu 7.2', 'qemu 10.0', 'qemu 9.2 (/path)'."""
-        s = self.series() or (TRIXIE_SERIES if self.kind == "trixie" else "?")
-        if self.kind == "dir":
-            return "qemu %s (%s)" % (s, self.qemu_dir)
-        return "qemu %s" % s
-
-    @property
-    def source(self):
-        return {"system": "host packages (PATH)", "trixie": "Debian trixie root %s" % self.root,
-                "dir": "build directory %s" % self.qemu_dir}[self.kind]
+        return "qemu %s%s" % (self.series() or self.series_hint or "?", self._title_extra())
 
     # ---- files ----------------------------------------------------------------------------------
     def binary(self, arch):
         """Absolute path of qemu-system-<arch>, or None when not found."""
-        name = "qemu-system-" + arch
         if self.problem:
             return None
-        if self.kind == "trixie":
-            p = os.path.join(self.root, "usr", "bin", name)
-        elif self.kind == "dir":
-            p = os.path.join(self.qemu_dir, name)
-        else:
+        name = "qemu-system-" + arch
+        p = self._path(name)
+        if p is None:
             return shutil.which(name)
         return p if os.path.isfile(p) and os.access(p, os.X_OK) else None
-
-    def expected_binary(self, arch):
-        name = "qemu-system-" + arch
-        if self.kind == "trixie":
-            return os.path.join(self.root or "<trixie root>", "usr", "bin", name)
-        return os.path.join(self.qemu_dir, name) if self.qemu_dir else name
-
-    def argv0(self, arch):
-        """The words that start QEMU for arch (a loader prefix for a trixie root), or None."""
-        b = self.binary(arch)
-        if not b:
-            return None
-        if self.kind != "trixie":
-            return [b]
-        # The root's own loader with the root's libraries: its QEMU never sees the host's libc.
-        # -L points QEMU at the root's firmware and option ROMs (efi-virtio.rom for virtio-*-pci).
-        libdirs = [os.path.join(self.root, d) for d in ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")]
-        return [os.path.join(self.root, "lib64", "ld-linux-x86-64.so.2"), "--library-path", ":".join(libdirs),
-                b, "-L", os.path.join(self.root, "usr", "share", "qemu")]
-
-    def env(self):
-        """Environment additions: the root's QEMU must load its own modules, not the host's."""
-        if self.kind == "trixie":
-            return {"QEMU_MODULE_DIR": os.path.join(self.root, "usr", "lib", "x86_64-linux-gnu", "qemu")}
-        return {}
-
-    def qboot(self):
-        if self.kind == "trixie":
-            return os.path.join(self.root or "/nonexistent", "usr", "share", "qemu", "qboot.rom")
-        if self.qemu_dir:
-            for rel in (("..", "share", "qemu", "qboot.rom"), ("pc-bios", "qboot.rom"), ("qboot.rom",)):
-                p = os.path.normpath(os.path.join(self.qemu_dir, *rel))
-                if os.path.isfile(p):
-                    return p
-        return configs.SYSTEM_QBOOT
 
     def version(self, arch):
         """(full, major.minor) of the QEMU for arch, e.g. ('7.2.22', '7.2'); None when unavailable."""
@@ -115,54 +94,137 @@ class Qemu:
             return None
         return binary_version(argv, self.env())
 
+    # ---- what this QEMU has (asked from the binary, cached per binary) ----------------------------
+    def device_options(self, arch, device):
+        """The property names `-device DEVICE,help` lists (empty when QEMU has no such device), or None
+        when this QEMU cannot run."""
+        argv = self.argv0(arch)
+        if not argv:
+            return None
+        return probe(argv, self.env(), "device:" + device)
 
-def trixie_roots():
-    """Where a Debian trixie root with QEMU 10.0 is looked for, in order ($VIOMMU_TRIXIE_ROOT: only there)."""
-    if os.environ.get("VIOMMU_TRIXIE_ROOT"):
-        return [os.path.abspath(os.environ["VIOMMU_TRIXIE_ROOT"])]
-    return [paths.TRIXIE_CACHE, paths.TRIXIE_BUILD]
-
-
-def trixie_ready(root):
-    return all(os.path.isfile(os.path.join(root, "usr", "bin", "qemu-system-" + a)) for a in paths.ARCHES)
-
-
-def find_trixie():
-    for r in trixie_roots():
-        if trixie_ready(r):
-            return r
-    return None
+    def machines(self, arch):
+        """The machine types `-machine help` lists, or None when this QEMU cannot run."""
+        argv = self.argv0(arch)
+        if not argv:
+            return None
+        return probe(argv, self.env(), "machines")
 
 
-def trixie():
-    """The trixie QEMU, or an unavailable one saying (loudly) where it was looked for."""
-    root = find_trixie()
+class SystemQemu(Qemu):
+    """The host's QEMU, found on PATH."""
+    name = "system"
+    source = "host packages (PATH)"
+
+    def _path(self, name):
+        return None
+
+
+class DirQemu(Qemu):
+    """A user's QEMU build (--qemu-dir): an installed prefix's bin/ or a build tree."""
+    name = "dir"
+    ident_suffix = "-dir"
+
+    def __init__(self, qemu_dir):
+        super().__init__()
+        if not os.path.isdir(qemu_dir):
+            raise UserError("--qemu-dir %s is not a directory" % qemu_dir)
+        self.qemu_dir = os.path.abspath(qemu_dir)
+
+    @property
+    def source(self):
+        return "build directory %s" % self.qemu_dir
+
+    def _path(self, name):
+        return os.path.join(self.qemu_dir, name)
+
+    def _title_extra(self):
+        return " (%s)" % self.qemu_dir
+
+    def qboot(self):
+        # an installed prefix's bin/, a QEMU build tree (pc-bios/, or qemu-bundle/ since 7.x), or DIR itself
+        for rel in (("..", "share", "qemu", "qboot.rom"), ("pc-bios", "qboot.rom"),
+                    ("qemu-bundle", "usr", "local", "share", "qemu", "qboot.rom"), ("qboot.rom",)):
+            p = os.path.normpath(os.path.join(self.qemu_dir, *rel))
+            if os.path.isfile(p):
+                return p
+        return configs.SYSTEM_QBOOT
+
+
+class RootQemu(Qemu):
+    """The QEMU of a Debian root (roots.py), run through the root's own loader with the root's libraries."""
+
+    def __init__(self, name, root=None, problem=None, series_hint=None):
+        super().__init__(problem, series_hint)
+        self.name = name
+        self.root = os.path.abspath(root) if root else None
+
+    @property
+    def source(self):
+        return "Debian %s root %s" % (self.name, self.root)
+
+    def _path(self, name):
+        return os.path.join(self.root or "<%s root>" % self.name, "usr", "bin", name)
+
+    def argv0(self, arch):
+        b = self.binary(arch)
+        if not b:
+            return None
+        # The root's own loader with the root's libraries: its QEMU never sees the host's libc.
+        # -L points QEMU at the root's firmware and option ROMs (efi-virtio.rom for virtio-*-pci).
+        libdirs = [os.path.join(self.root, d) for d in ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")]
+        return [os.path.join(self.root, "lib64", "ld-linux-x86-64.so.2"), "--library-path", ":".join(libdirs),
+                b, "-L", os.path.join(self.root, "usr", "share", "qemu")]
+
+    def env(self):
+        """The root's QEMU must load its own modules, not the host's."""
+        return {"QEMU_MODULE_DIR": os.path.join(self.root, "usr", "lib", "x86_64-linux-gnu", "qemu")}
+
+    def qboot(self):
+        return os.path.join(self.root or "/nonexistent", "usr", "share", "qemu", "qboot.rom")
+
+
+def root_qemu(name):
+    """The QEMU of Debian root `name` (roots.py), or an unavailable one saying (loudly) why."""
+    from . import roots
+    spec = roots.get(name)
+    root = roots.find(name)
     if root:
-        return Qemu(kind="trixie", root=root)
-    return Qemu(kind="trixie", problem="QEMU %s (Debian trixie root) not found in %s; create it with "
-                "'scripts/viommu setup --qemu trixie'" % (TRIXIE_SERIES, " or ".join(trixie_roots())))
+        return RootQemu(name, root=root, series_hint=spec.series)
+    return RootQemu(name, series_hint=spec.series, problem=roots.missing_reason(name))
 
 
-QEMU_CHOICES = ("all", "system", "trixie")
+def choices():
+    from . import roots
+    return ("all", "system") + tuple(roots.NAMES)
 
 
 def implementations(qemu_dir=None, choice=None):
-    """The QEMUs a run uses: every one found (the host's and the trixie root's, the latter reported
-    unavailable when absent) unless --qemu and/or --qemu-dir narrow the set."""
+    """The QEMUs a run uses: the host's and every default Debian root (trixie, trixie-backports; each
+    reported unavailable when absent) unless --qemu and/or --qemu-dir narrow the set. `sid` only by name."""
+    from . import roots
     words = [w.strip() for w in (choice or "").split(",") if w.strip()]
     for w in words:
-        if w not in QEMU_CHOICES:
-            raise UserError("--qemu: unknown QEMU '%s' (known: %s)" % (w, ", ".join(QEMU_CHOICES)))
+        if w not in choices():
+            raise UserError("--qemu: unknown QEMU '%s' (known: %s)" % (w, ", ".join(choices())))
     if not words:
         words = [] if qemu_dir else ["all"]
     out = []
     if "all" in words or "system" in words:
-        out.append(Qemu())
-    if "all" in words or "trixie" in words:
-        out.append(trixie())
+        out.append(SystemQemu())
+    for name in roots.NAMES:
+        if name in words or ("all" in words and name in roots.DEFAULT):
+            out.append(root_qemu(name))
     if qemu_dir:
-        out.append(Qemu(qemu_dir))
+        out.append(DirQemu(qemu_dir))
     return out
+
+
+def root_names(qemu_dir=None, choice=None):
+    """The Debian roots a selection uses (what `run` creates when missing)."""
+    from . import roots
+    words = [w.strip() for w in (choice or "").split(",") if w.strip()] or ([] if qemu_dir else ["all"])
+    return [n for n in roots.NAMES if n in words or ("all" in words and n in roots.DEFAULT)]
 
 
 def check_accel(accel):
@@ -188,6 +250,86 @@ def binary_version(argv, env=None):
         full = ".".join(g for g in m.groups() if g is not None)
         _versions[key] = (full, "%s.%s" % (m.group(1), m.group(2)))
     return _versions[key]
+
+
+_probe_lock = threading.Lock()
+_probes = None  # the on-disk cache, loaded on first use
+
+
+def _probe_cache_path():
+    return os.path.join(paths.BUILD, "qemu-probes.json")
+
+
+def _binary_key(argv):
+    """Identifies a QEMU binary for the probe cache: its path, size and modification time (a rebuilt or
+    upgraded binary is asked again)."""
+    binary = next((a for a in argv if os.path.basename(a).startswith("qemu-system-")), argv[0])
+    try:
+        st = os.stat(binary)
+    except OSError:
+        return None
+    return "%s|%d|%d" % (os.path.realpath(binary), st.st_size, st.st_mtime_ns)
+
+
+def parse_device_help(text):
+    """Property names of a `-device NAME,help` listing ('  dma-remap=<bool>  - on/off (default: off)')."""
+    return sorted({m.group(1) for m in re.finditer(r"^\s+([A-Za-z0-9_.-]+)=<", text, re.M)})
+
+
+def parse_machine_help(text):
+    """Machine type names of a `-machine help` listing (the first word of every line but the title)."""
+    out = []
+    for line in text.splitlines()[1:]:
+        words = line.split()
+        if words:
+            out.append(words[0])
+    return out
+
+
+def probe(argv, env, what):
+    """What a QEMU binary has, asked once per binary and remembered in build/qemu-probes.json:
+    what = 'device:NAME' -> {'present': bool, 'options': [names]} from `-device NAME,help` (the full
+    `-device help` aborts under a Debian root's loader while loading GL display modules);
+    what = 'machines' -> [machine type names] from `-machine help`."""
+    global _probes
+    key = _binary_key(argv)
+    with _probe_lock:
+        if _probes is None:
+            try:
+                with open(_probe_cache_path()) as f:
+                    _probes = json.load(f)
+            except (OSError, ValueError):
+                _probes = {}
+        if key and what in _probes.get(key, {}):
+            return _probes[key][what]
+    if what.startswith("device:"):
+        words = ["-device", what[len("device:"):] + ",help"]
+    elif what == "machines":
+        words = ["-machine", "help"]
+    else:
+        raise ValueError(what)
+    try:
+        r = subprocess.run(list(argv) + words, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           errors="replace", timeout=60, env=dict(os.environ, **(env or {})))
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise UserError("cannot ask %s for %s: %s" % (" ".join(argv), " ".join(words), e)) from None
+    if what == "machines":
+        value = parse_machine_help(r.stdout)
+    else:
+        value = {"present": r.returncode == 0 and "not found" not in r.stderr,  # 7.2 exits 0 either way
+                 "options": parse_device_help(r.stdout)}
+    with _probe_lock:
+        if key:
+            _probes.setdefault(key, {})[what] = value
+            try:
+                os.makedirs(paths.BUILD, exist_ok=True)
+                tmp = "%s.%d.tmp" % (_probe_cache_path(), os.getpid())
+                with open(tmp, "w") as f:
+                    json.dump(_probes, f, indent=1, sort_keys=True)
+                os.replace(tmp, _probe_cache_path())
+            except OSError:
+                pass  # a cache we cannot write only costs the next run a few probes
+    return value
 
 
 class Outcome:

@@ -47,10 +47,25 @@ def build(all_results, verdict):
             "unavailable": {r.config: r.unavailable_reason for r in rs if not r.available},
             "qemu_version": ran[0].qemu_version if ran else None,
             "counts": matrix.column_totals(all_results, impl), "groups": groups,
+            "checks": check_counts(ran),
             "configs": {r.config: {"counts": r.counts(), "groups": {g: r.counts(g) for g in R.groups([r])}}
                         for r in ran}}
     out["differences"] = [{"config": row, "case": name, "outcomes": dict(seen)}
                           for row, name, seen in R.differences(all_results)]
+    return out
+
+
+def check_counts(results):
+    """How many checks judged the implementation: per case the distinct check IDs that passed ('# checks
+    passed:') plus every failed, warned and noted check instance."""
+    out = {"passed": 0, "fail": 0, "warn": 0, "note": 0}
+    for r in results:
+        for c in r.cases:
+            out["passed"] += len(c.passed)
+            for k in c.checks:
+                if k.result in out:
+                    out[k.result] += 1
+    out["total"] = sum(out.values())
     return out
 
 

@@ -131,7 +131,7 @@ def classify(result, expectations):
     failed without naming a failed check (timeout, crash, exception, suite error, missing result) is never
     expected. A line none of whose checks failed in this run while some of them passed is an unexpected pass:
     every passing case that ran such a check becomes XPASS."""
-    mine = [e for e in expectations if fnmatch.fnmatchcase(result.config, e.config)]
+    mine = [e for e in expectations if e.matches_config(result.config)]
     fired = set()
     for case in result.cases:
         for chk in case.checks:

@@ -12,7 +12,9 @@
 //                and never judges it.
 //
 // The probe needs a staging area: memory the endpoint reaches through a mapping the case keeps valid,
-// used to load the endpoint's storage before a device write and to read it back after a device read.
+// used to load the endpoint's storage before a device write and to read it back after a device read. A case
+// whose translation context blocks every access has none (len 0): a terminated write then writes whatever
+// the device holds, and a terminated read cannot be judged (a suite error).
 #pragma once
 
 #include <cstddef>
@@ -33,9 +35,8 @@ const char* to_string(Direction d);
 // The one byte pattern the kit moves; seeds differ per DMA so stale data never matches.
 constexpr uint8_t pattern(uint8_t seed, size_t i) { return static_cast<uint8_t>(seed + i * 7 + (i >> 8)); }
 
-// Memory the endpoint reaches at `iova` (identity mapped for most cases), `pa` as the CPU sees it. A staging
-// area of length 0 says the endpoint reaches no memory at all (its IOMMU blocks the whole stream): the probe
-// then judges a terminated write with whatever the device holds, and notes a terminated read unobservable.
+// Memory the endpoint reaches at `iova` (identity mapped for most cases), `pa` as the CPU sees it (len 0: none,
+// see above).
 struct Staging {
   uint64_t iova = 0;
   uint64_t pa = 0;

@@ -23,7 +23,7 @@
 
 #include "kernel/test.h"
 
-namespace amdvi_tests {
+namespace amd_vi_tests {
 
 using kernel::Clause;
 using kernel::Strength;
@@ -112,6 +112,11 @@ inline constexpr Clause kEventLogged{Strength::kMust, "AMD 48882 §2.5 (unverifi
 inline constexpr Clause kEventFields{Strength::kMust, "AMD 48882 §2.5 (unverified)",
                                      "paraphrase (event layout, Linux/QEMU/VirtualBox alike): EventCode [63:60], "
                                      "DeviceID [15:0], DomainID [47:32], Address [127:64] of the faulting request"};
+inline constexpr Clause kEventNone{Strength::kMust, "AMD 48882 §2.5 (unverified)",
+                                   "paraphrase (the event definitions, QEMU/Linux/VirtualBox alike): each event "
+                                   "reports an error of a request or command (an illegal DTE, a page fault, a "
+                                   "hardware error, an illegal command...); a request translated without one "
+                                   "writes no event"};
 inline constexpr Clause kEventFlags{Strength::kShould, "AMD 48882 §2.5.3 IO_PAGE_FAULT (unverified)",
                                     "paraphrase (the model's reading of the flag definitions): TR, RZ, PE, RW, PR, "
                                     "I, US, NX, GN describe the request and why it faulted"};
@@ -186,4 +191,4 @@ inline constexpr Clause kIrteBlocked{Strength::kMust, "AMD 48882 §2.2.5.1 (unve
                                      "paraphrase (VirtualBox raises IO_PAGE_FAULT and target-aborts; QEMU drops it): "
                                      "an MSI through an IRTE with RemapEn=0 is not delivered"};
 
-}  // namespace amdvi_tests
+}  // namespace amd_vi_tests

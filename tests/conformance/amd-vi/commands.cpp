@@ -1,13 +1,13 @@
 // amd-vi.cmd.*: the command buffer (48882 §2.4): COMPLETION_WAIT, head/tail, wrap, illegal commands.
-#include "tests/conformance/amd-vi/amdvi_fixture.h"
+#include "tests/conformance/amd-vi/fixture.h"
 
-using namespace amdvi_tests;  // NOLINT
+using namespace amd_vi_tests;  // NOLINT
 
 namespace {
 uint64_t head(AmdVi* v) { return v->read(s::Mmio::kCommandBufferHead) & 0x7fff0; }
 }  // namespace
 
-VIOMMU_TEST(amdvi_cw_store, "amd-vi.cmd.completion_wait_store", "amd-vi") {
+VIOMMU_TEST(amd_vi_cw_store, "amd-vi.cmd.completion_wait_store", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   const uint64_t pa = kernel::DmaMemory::alloc(4096);
@@ -28,7 +28,7 @@ VIOMMU_TEST(amdvi_cw_store, "amd-vi.cmd.completion_wait_store", "amd-vi") {
   kernel::DmaMemory::free(pa, 4096);
 }
 
-VIOMMU_TEST(amdvi_cw_order, "amd-vi.cmd.completion_wait_in_order", "amd-vi") {
+VIOMMU_TEST(amd_vi_cw_order, "amd-vi.cmd.completion_wait_in_order", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   // Two stores to the same word: commands complete in order, so the second value stays.
@@ -46,14 +46,14 @@ VIOMMU_TEST(amdvi_cw_order, "amd-vi.cmd.completion_wait_in_order", "amd-vi") {
   kernel::DmaMemory::free(pa, 4096);
 }
 
-VIOMMU_TEST(amdvi_head_tail, "amd-vi.cmd.head_reaches_tail", "amd-vi") {
+VIOMMU_TEST(amd_vi_head_tail, "amd-vi.cmd.head_reaches_tail", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   t.check("cmd.sync", kCompletionWait, v->sync(), "COMPLETION_WAIT did not complete");
   t.expect_eq("reg.CommandBufferHead", kCommandHead, v->cmd_tail(), head(v));
 }
 
-VIOMMU_TEST(amdvi_cmd_wrap, "amd-vi.cmd.wrap", "amd-vi") {
+VIOMMU_TEST(amd_vi_cmd_wrap, "amd-vi.cmd.wrap", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   // 300 commands through a 256-entry ring: the tail and head wrap; every COMPLETION_WAIT lands.
@@ -64,7 +64,7 @@ VIOMMU_TEST(amdvi_cmd_wrap, "amd-vi.cmd.wrap", "amd-vi") {
   t.expect_eq("reg.CommandBufferHead", kCommandHead, v->cmd_tail(), head(v));
 }
 
-VIOMMU_TEST(amdvi_cmd_all_kinds, "amd-vi.cmd.invalidations_accepted", "amd-vi") {
+VIOMMU_TEST(amd_vi_cmd_all_kinds, "amd-vi.cmd.invalidations_accepted", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   // Every invalidation command the IOMMU advertises, well formed: no ILLEGAL_COMMAND_ERROR, and the
@@ -136,7 +136,7 @@ void illegal_command_case(kernel::Test& t, AmdVi* v, const s::Command& bad) {
 }
 }  // namespace
 
-VIOMMU_TEST(amdvi_illegal_opcode, "amd-vi.cmd.illegal_opcode", "amd-vi") {
+VIOMMU_TEST(amd_vi_illegal_opcode, "amd-vi.cmd.illegal_opcode", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   s::Command bad;
@@ -144,7 +144,7 @@ VIOMMU_TEST(amdvi_illegal_opcode, "amd-vi.cmd.illegal_opcode", "amd-vi") {
   illegal_command_case(t, v, bad);
 }
 
-VIOMMU_TEST(amdvi_illegal_reserved, "amd-vi.cmd.illegal_reserved_bits", "amd-vi") {
+VIOMMU_TEST(amd_vi_illegal_reserved, "amd-vi.cmd.illegal_reserved_bits", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   s::InvalidateIommuAll bad;

@@ -2,11 +2,11 @@
 // numbers unverified, see clauses.h.
 #include "drivers/endpoints/dma_endpoint.h"
 #include "kernel/platform.h"
-#include "tests/conformance/amd-vi/amdvi_fixture.h"
+#include "tests/conformance/amd-vi/fixture.h"
 
-using namespace amdvi_tests;  // NOLINT
+using namespace amd_vi_tests;  // NOLINT
 
-VIOMMU_TEST(amdvi_cap_block, "amd-vi.discovery.capability", "amd-vi") {
+VIOMMU_TEST(amd_vi_cap_block, "amd-vi.discovery.capability", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   s::CapabilityHeader h;
@@ -23,7 +23,7 @@ VIOMMU_TEST(amdvi_cap_block, "amd-vi.discovery.capability", "amd-vi") {
           "MMIO base 0x%llx is zero or not 16 KiB aligned", static_cast<unsigned long long>(v->mmio_base()));
 }
 
-VIOMMU_TEST(amdvi_ivrs_ivhd, "amd-vi.discovery.ivrs_ivhd", "amd-vi") {
+VIOMMU_TEST(amd_vi_ivrs_ivhd, "amd-vi.discovery.ivrs_ivhd", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   const drivers::amd_vi::IvrsInfo& i = v->ivrs();
@@ -34,7 +34,7 @@ VIOMMU_TEST(amdvi_ivrs_ivhd, "amd-vi.discovery.ivrs_ivhd", "amd-vi") {
   t.expect_eq("ivrs.CapabilityOffset", kIvrs, v->cap(), i.capability_offset);
 }
 
-VIOMMU_TEST(amdvi_ivrs_covers, "amd-vi.discovery.ivrs_covers_endpoints", "amd-vi") {
+VIOMMU_TEST(amd_vi_ivrs_covers, "amd-vi.discovery.ivrs_covers_endpoints", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   const size_t n = drivers::endpoint_count();
@@ -48,7 +48,7 @@ VIOMMU_TEST(amdvi_ivrs_covers, "amd-vi.discovery.ivrs_covers_endpoints", "amd-vi
   }
 }
 
-VIOMMU_TEST(amdvi_efr, "amd-vi.discovery.extended_features", "amd-vi") {
+VIOMMU_TEST(amd_vi_efr, "amd-vi.discovery.extended_features", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   s::CapabilityHeader h;
@@ -62,7 +62,7 @@ VIOMMU_TEST(amdvi_efr, "amd-vi.discovery.extended_features", "amd-vi") {
           static_cast<unsigned long long>(efr.raw()));
 }
 
-VIOMMU_TEST(amdvi_efr_ro, "amd-vi.regs.efr_read_only", "amd-vi") {
+VIOMMU_TEST(amd_vi_efr_ro, "amd-vi.regs.efr_read_only", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   // The Extended Feature Register is read-only.

@@ -3,9 +3,9 @@
 // unverified, see clauses.h).
 #include "drivers/iommu/amd-vi/interrupts.h"
 #include "kernel/arch.h"
-#include "tests/conformance/amd-vi/amdvi_fixture.h"
+#include "tests/conformance/amd-vi/fixture.h"
 
-using namespace amdvi_tests;  // NOLINT
+using namespace amd_vi_tests;  // NOLINT
 using drivers::amd_vi::IntRemapTable;
 
 namespace {
@@ -72,9 +72,22 @@ bool completion_wait(AmdVi* v, bool interrupt) {
   return kernel::wait_until([&] { return *word == 0x1c0ffee; }, drivers::amd_vi::kWaitMs);
 }
 
+// The IOMMU's MSI with Control = default | `extra`, then a COMPLETION_WAIT (S=1, I as given): body(v) once
+// it completed.
+template <typename F>
+void after_completion_wait(kernel::Test& t, uint64_t extra, bool interrupt, F body) {
+  AmdVi* v = need_iommu(t);
+  if (!v) return;
+  IommuMsi msi(t, v, extra);
+  if (!msi.ok()) return;
+  if (t.check("cmd.sync", kCompletionWait, completion_wait(v, interrupt), "COMPLETION_WAIT (S=1, I=%d) did not complete",
+              interrupt))
+    body(v);
+}
+
 }  // namespace
 
-VIOMMU_TEST(amdvi_irq_cap, "amd-vi.irq.msi_capability", "amd-vi,irq") {
+VIOMMU_TEST(amd_vi_irq_cap, "amd-vi.irq.msi_capability", "amd-vi,irq") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   // The IOMMU function carries an MSI capability through which it signals its interrupts.
@@ -91,79 +104,60 @@ VIOMMU_TEST(amdvi_irq_cap, "amd-vi.irq.msi_capability", "amd-vi,irq") {
   drivers::amd_vi::disable_msi(v->pci());
 }
 
-VIOMMU_TEST(amdvi_irq_cw, "amd-vi.irq.completion_wait_interrupt", "amd-vi,irq") {
-  AmdVi* v = need_iommu(t);
-  if (!v) return;
-  IommuMsi msi(t, v, control_bits(false, true));
-  if (!msi.ok()) return;
+VIOMMU_TEST(amd_vi_irq_cw, "amd-vi.irq.completion_wait_interrupt", "amd-vi,irq") {
   // With I=1 the IOMMU signals the completion through its MSI when ComWaitIntEn=1.
-  if (!t.check("cmd.sync", kCompletionWait, completion_wait(v, true), "%s", "COMPLETION_WAIT (S=1, I=1) did not complete"))
-    return;
-  const bool delivered = kernel::wait_until([] { return g_count[0] != 0; }, kIrqWaitMs);
-  t.check("irq.delivered", kInterruptEnable, delivered, "no MSI at vector 0x%x within %u ms of the completion",
-          kIommuVector, kIrqWaitMs);
-  kernel::wait_until([] { return false; }, kQuietMs);
-  if (delivered) t.expect_eq("irq.count", kInterruptCount, 1, g_count[0]);
+  after_completion_wait(t, control_bits(false, true), true, [&](AmdVi*) {
+    const bool delivered = kernel::wait_until([] { return g_count[0] != 0; }, kIrqWaitMs);
+    t.check("irq.delivered", kInterruptEnable, delivered, "no MSI at vector 0x%x within %u ms of the completion",
+            kIommuVector, kIrqWaitMs);
+    kernel::wait_until([] { return false; }, kQuietMs);
+    if (delivered) t.expect_eq("irq.count", kInterruptCount, 1, g_count[0]);
+  });
 }
 
-VIOMMU_TEST(amdvi_irq_cw_status, "amd-vi.irq.completion_wait_status", "amd-vi,irq") {
-  AmdVi* v = need_iommu(t);
-  if (!v) return;
-  IommuMsi msi(t, v, control_bits(false, true));
-  if (!msi.ok()) return;
+VIOMMU_TEST(amd_vi_irq_cw_status, "amd-vi.irq.completion_wait_status", "amd-vi,irq") {
   // ComWaitInt is set by a COMPLETION_WAIT with I=1 (whether or not the MSI is enabled).
-  if (!t.check("cmd.sync", kCompletionWait, completion_wait(v, true), "%s", "COMPLETION_WAIT (S=1, I=1) did not complete"))
-    return;
-  s::Status st;
-  st.set_raw(v->read(s::Mmio::kStatus));
-  t.expect_eq("reg.Status.ComWaitInt", kComWaitInt, 1, st.com_wait_int());
+  after_completion_wait(t, control_bits(false, true), true, [&](AmdVi* v) {
+    s::Status st;
+    st.set_raw(v->read(s::Mmio::kStatus));
+    t.expect_eq("reg.Status.ComWaitInt", kComWaitInt, 1, st.com_wait_int());
+  });
 }
 
-VIOMMU_TEST(amdvi_irq_cw_disabled, "amd-vi.irq.completion_wait_int_disabled", "amd-vi,irq") {
-  AmdVi* v = need_iommu(t);
-  if (!v) return;
-  IommuMsi msi(t, v, control_bits(false, false));
-  if (!msi.ok()) return;
+VIOMMU_TEST(amd_vi_irq_cw_disabled, "amd-vi.irq.completion_wait_int_disabled", "amd-vi,irq") {
   // ComWaitIntEn=0: a COMPLETION_WAIT with I=1 sets ComWaitInt but signals no interrupt.
-  if (!t.check("cmd.sync", kCompletionWait, completion_wait(v, true), "%s", "COMPLETION_WAIT (S=1, I=1) did not complete"))
-    return;
-  kernel::wait_until([] { return g_count[0] != 0; }, kQuietMs);
-  t.check("irq.ComWaitIntEn", kInterruptEnable, g_count[0] == 0,
-          "%u MSIs for a COMPLETION_WAIT with I=1 while Control.ComWaitIntEn=0", g_count[0]);
+  after_completion_wait(t, control_bits(false, false), true, [&](AmdVi*) {
+    kernel::wait_until([] { return g_count[0] != 0; }, kQuietMs);
+    t.check("irq.ComWaitIntEn", kInterruptEnable, g_count[0] == 0,
+            "%u MSIs for a COMPLETION_WAIT with I=1 while Control.ComWaitIntEn=0", g_count[0]);
+  });
 }
 
-VIOMMU_TEST(amdvi_irq_cw_no_i, "amd-vi.irq.completion_wait_without_i", "amd-vi,irq") {
-  AmdVi* v = need_iommu(t);
-  if (!v) return;
-  IommuMsi msi(t, v, control_bits(false, true));
-  if (!msi.ok()) return;
+VIOMMU_TEST(amd_vi_irq_cw_no_i, "amd-vi.irq.completion_wait_without_i", "amd-vi,irq") {
   // I=0 asks for no interrupt even with ComWaitIntEn=1.
-  if (!t.check("cmd.sync", kCompletionWait, completion_wait(v, false), "%s", "COMPLETION_WAIT (S=1, I=0) did not complete"))
-    return;
-  kernel::wait_until([] { return g_count[0] != 0; }, kQuietMs);
-  t.check("irq.none", kComWaitInt, g_count[0] == 0, "%u MSIs for a COMPLETION_WAIT with I=0", g_count[0]);
+  after_completion_wait(t, control_bits(false, true), false, [&](AmdVi*) {
+    kernel::wait_until([] { return g_count[0] != 0; }, kQuietMs);
+    t.check("irq.none", kComWaitInt, g_count[0] == 0, "%u MSIs for a COMPLETION_WAIT with I=0", g_count[0]);
+  });
 }
 
 namespace {
 // One IO_PAGE_FAULT from virtio-blk with the IOMMU's MSI enabled as `extra` says; `body` checks.
 template <typename F>
 void with_event(kernel::Test& t, uint64_t extra, uint16_t domain, F body) {
-  AmdVi* v = need_iommu(t);
-  drivers::DmaEndpoint* ep = v ? need_endpoint(t, "virtio-blk") : nullptr;
-  if (!ep) return;
-  Attach a(t, v, ep, 3, domain);
-  if (!a.ok()) return;
-  v->reset_event_log();
-  IommuMsi msi(t, v, extra);
-  if (!msi.ok()) return;
-  ep->read(0x5000, 512);  // unmapped IOVA: IO_PAGE_FAULT
-  const bool logged = kernel::wait_until([&] { return v->pending_events() > 0; }, kIrqWaitMs);
-  body(v, logged);
-  v->reset_event_log();
+  with_domain(t, 3, domain, [&](AmdVi* v, Domain& a) {
+    v->reset_event_log();
+    IommuMsi msi(t, v, extra);
+    if (!msi.ok()) return;
+    a.ep()->read(0x5000, 512);  // unmapped IOVA: IO_PAGE_FAULT
+    const bool logged = kernel::wait_until([&] { return v->pending_events() > 0; }, kIrqWaitMs);
+    body(v, logged);
+    v->reset_event_log();
+  });
 }
 }  // namespace
 
-VIOMMU_TEST(amdvi_irq_event, "amd-vi.irq.event_interrupt", "amd-vi,irq,dma,event") {
+VIOMMU_TEST(amd_vi_irq_event, "amd-vi.irq.event_interrupt", "amd-vi,irq,dma,event") {
   with_event(t, control_bits(true, false), 0x71, [&](AmdVi*, bool logged) {
     // Writing an event-log entry with EventIntEn=1 signals the IOMMU's MSI.
     if (!t.check("event.logged", kEventLogged, logged, "%s", "no event logged for a DMA to an unmapped IOVA")) return;
@@ -173,7 +167,7 @@ VIOMMU_TEST(amdvi_irq_event, "amd-vi.irq.event_interrupt", "amd-vi,irq,dma,event
   });
 }
 
-VIOMMU_TEST(amdvi_irq_event_disabled, "amd-vi.irq.event_int_disabled", "amd-vi,irq,dma,event") {
+VIOMMU_TEST(amd_vi_irq_event_disabled, "amd-vi.irq.event_int_disabled", "amd-vi,irq,dma,event") {
   with_event(t, control_bits(false, true), 0x72, [&](AmdVi*, bool logged) {
     // EventIntEn=0: the event is logged, EventLogInt set, and no interrupt signalled.
     if (!t.check("event.logged", kEventLogged, logged, "%s", "no event logged for a DMA to an unmapped IOVA")) return;

@@ -7,9 +7,9 @@
 #include "drivers/endpoints/edu.h"
 #include "drivers/iommu/amd-vi/interrupts.h"
 #include "kernel/arch.h"
-#include "tests/conformance/amd-vi/amdvi_fixture.h"
+#include "tests/conformance/amd-vi/fixture.h"
 
-using namespace amdvi_tests;  // NOLINT
+using namespace amd_vi_tests;  // NOLINT
 using drivers::amd_vi::IntRemapTable;
 
 namespace {
@@ -103,77 +103,69 @@ bool irte_for_this_cpu(s::Irte32& e) {
   return true;
 }
 
+// edu's MSIs go through a fresh interrupt remapping table whose IRTE `index` delivers kEduVector to this
+// CPU with RemapEn as given, invalidated: then body(v, edu, irte).
+template <typename F>
+void with_irte(kernel::Test& t, unsigned index, bool remap_en, F body) {
+  AmdVi* v = need_iommu(t);
+  if (!v) return;
+  IntRemapTable table(kTableLen);
+  RemappedEdu edu(t, v, table);
+  if (!edu.ok()) return;
+  s::Irte32 e;
+  if (!irte_for_this_cpu(e)) return t.skip("no MSI message for this architecture");
+  e.set_remap_en(remap_en);  // RemapEn=0 -> the interrupt is target aborted
+  table.set(index, e);
+  if (t.check("cmd.sync", kCompletionWait, edu.invalidate(), "%s",
+              "INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT did not complete"))
+    body(v, edu, e);
+}
+
 }  // namespace
 
-VIOMMU_TEST(amdvi_ir_remapped, "amd-vi.ir.edu_msi_remapped", "amd-vi,irq,ir") {
-  AmdVi* v = need_iommu(t);
-  if (!v) return;
-  IntRemapTable table(kTableLen);
-  RemappedEdu edu(t, v, table);
-  if (!edu.ok()) return;
-  s::Irte32 e;
-  if (!irte_for_this_cpu(e)) return t.skip("no MSI message for this architecture");
-  table.set(kGoodIndex, e);
-  if (!t.check("cmd.sync", kCompletionWait, edu.invalidate(), "%s", "INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT did not complete"))
-    return;
-  // What the model says the message becomes.
-  const model::amd_vi::MsiResult want = model_of(v).remap_msi(edu.devid(), kMsiAddress, kGoodIndex);
-  t.check("oracle", kernel::kSuite,
-          want.delivered && want.remapped && want.vector == kEduVector && want.destination == e.destination(),
-          "model: MSI index %u of DeviceID 0x%x %s to vector 0x%x destination 0x%x, the case expects vector 0x%x "
-          "destination 0x%x",
-          kGoodIndex, edu.devid(), want.delivered ? "delivered" : "aborted", static_cast<unsigned>(want.vector),
-          static_cast<unsigned>(want.destination), kEduVector, static_cast<unsigned>(e.destination()));
-  if (!edu.raise(kGoodIndex)) return;
-  const bool delivered = kernel::wait_until([] { return g_edu_irqs != 0; }, kIrqWaitMs);
-  t.check("irq.remapped", kIrte, delivered, "edu's MSI (data %u) did not arrive at vector 0x%x within %u ms",
-          kGoodIndex, static_cast<unsigned>(want.vector), kIrqWaitMs);
-  edu.ack();
+VIOMMU_TEST(amd_vi_ir_remapped, "amd-vi.ir.edu_msi_remapped", "amd-vi,irq,ir") {
+  with_irte(t, kGoodIndex, true, [&](AmdVi* v, RemappedEdu& edu, const s::Irte32& e) {
+    // What the model says the message becomes.
+    const model::amd_vi::MsiResult want = model_of(v).remap_msi(edu.devid(), kMsiAddress, kGoodIndex);
+    t.check("oracle", kernel::kSuite,
+            want.delivered && want.remapped && want.vector == kEduVector && want.destination == e.destination(),
+            "model: MSI index %u of DeviceID 0x%x %s to vector 0x%x destination 0x%x, the case expects vector 0x%x "
+            "destination 0x%x",
+            kGoodIndex, edu.devid(), want.delivered ? "delivered" : "aborted", static_cast<unsigned>(want.vector),
+            static_cast<unsigned>(want.destination), kEduVector, static_cast<unsigned>(e.destination()));
+    if (!edu.raise(kGoodIndex)) return;
+    const bool delivered = kernel::wait_until([] { return g_edu_irqs != 0; }, kIrqWaitMs);
+    t.check("irq.remapped", kIrte, delivered, "edu's MSI (data %u) did not arrive at vector 0x%x within %u ms",
+            kGoodIndex, static_cast<unsigned>(want.vector), kIrqWaitMs);
+    edu.ack();
+  });
 }
 
-VIOMMU_TEST(amdvi_ir_blocked, "amd-vi.ir.irte_not_remapped_blocks", "amd-vi,irq,ir") {
-  AmdVi* v = need_iommu(t);
-  if (!v) return;
-  IntRemapTable table(kTableLen);
-  RemappedEdu edu(t, v, table);
-  if (!edu.ok()) return;
-  s::Irte32 e;
-  if (!irte_for_this_cpu(e)) return t.skip("no MSI message for this architecture");
-  e.set_remap_en(0);  // RemapEn=0 -> the interrupt is target aborted
-  table.set(kBlockedIndex, e);
-  if (!t.check("cmd.sync", kCompletionWait, edu.invalidate(), "%s", "INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT did not complete"))
-    return;
-  const model::amd_vi::MsiResult want = model_of(v).remap_msi(edu.devid(), kMsiAddress, kBlockedIndex);
-  t.check("oracle", kernel::kSuite, !want.delivered, "%s", "model: MSI through an IRTE with RemapEn=0 delivered");
-  if (!edu.raise(kBlockedIndex)) return;
-  kernel::wait_until([] { return g_edu_irqs != 0; }, kQuietMs);
-  t.check("irq.blocked", kIrteBlocked, g_edu_irqs == 0, "%u interrupts through an IRTE with RemapEn=0",
-          static_cast<unsigned>(g_edu_irqs));
-  edu.ack();
+VIOMMU_TEST(amd_vi_ir_blocked, "amd-vi.ir.irte_not_remapped_blocks", "amd-vi,irq,ir") {
+  with_irte(t, kBlockedIndex, false, [&](AmdVi* v, RemappedEdu& edu, const s::Irte32&) {
+    const model::amd_vi::MsiResult want = model_of(v).remap_msi(edu.devid(), kMsiAddress, kBlockedIndex);
+    t.check("oracle", kernel::kSuite, !want.delivered, "%s", "model: MSI through an IRTE with RemapEn=0 delivered");
+    if (!edu.raise(kBlockedIndex)) return;
+    kernel::wait_until([] { return g_edu_irqs != 0; }, kQuietMs);
+    t.check("irq.blocked", kIrteBlocked, g_edu_irqs == 0, "%u interrupts through an IRTE with RemapEn=0",
+            static_cast<unsigned>(g_edu_irqs));
+    edu.ack();
+  });
 }
 
-VIOMMU_TEST(amdvi_ir_blocked_event, "amd-vi.ir.irte_not_remapped_event", "amd-vi,irq,ir,event") {
-  AmdVi* v = need_iommu(t);
-  if (!v) return;
-  IntRemapTable table(kTableLen);
-  RemappedEdu edu(t, v, table);
-  if (!edu.ok()) return;
-  s::Irte32 e;
-  if (!irte_for_this_cpu(e)) return t.skip("no MSI message for this architecture");
-  e.set_remap_en(0);
-  table.set(kBlockedIndex, e);
-  if (!t.check("cmd.sync", kCompletionWait, edu.invalidate(), "%s", "INVALIDATE_INTERRUPT_TABLE + COMPLETION_WAIT did not complete"))
-    return;
-  v->reset_event_log();
-  // A blocked interrupt request is an IO_PAGE_FAULT with I=1 for the MSI address (VirtualBox, the model).
-  const model::amd_vi::MsiResult want = model_of(v).remap_msi(edu.devid(), kMsiAddress, kBlockedIndex);
-  if (!t.check("oracle", kernel::kSuite, want.has_event, "%s", "model: no event for the blocked MSI")) return;
-  if (!edu.raise(kBlockedIndex)) return;
-  s::Event got;
-  if (next_event(t, v, got)) {
-    t.check("event.logged", kEventLogged, true, "%s", "IO_PAGE_FAULT logged for the blocked MSI");
-    expect_event(t, want.event, got);
-  }
-  edu.ack();
-  v->reset_event_log();
+VIOMMU_TEST(amd_vi_ir_blocked_event, "amd-vi.ir.irte_not_remapped_event", "amd-vi,irq,ir,event") {
+  with_irte(t, kBlockedIndex, false, [&](AmdVi* v, RemappedEdu& edu, const s::Irte32&) {
+    v->reset_event_log();
+    // A blocked interrupt request is an IO_PAGE_FAULT with I=1 for the MSI address (VirtualBox, the model).
+    const model::amd_vi::MsiResult want = model_of(v).remap_msi(edu.devid(), kMsiAddress, kBlockedIndex);
+    if (!t.check("oracle", kernel::kSuite, want.has_event, "%s", "model: no event for the blocked MSI")) return;
+    if (!edu.raise(kBlockedIndex)) return;
+    s::Event got;
+    if (next_event(t, v, got)) {
+      t.check("event.logged", kEventLogged, true, "%s", "IO_PAGE_FAULT logged for the blocked MSI");
+      expect_event(t, want.event, got);
+    }
+    edu.ack();
+    v->reset_event_log();
+  });
 }

@@ -1,8 +1,8 @@
 // amd-vi.regs.*: Control/Status semantics (48882 MMIO 0018h Control, 2020h Status; section numbers
 // unverified, see clauses.h) and base register read-back.
-#include "tests/conformance/amd-vi/amdvi_fixture.h"
+#include "tests/conformance/amd-vi/fixture.h"
 
-using namespace amdvi_tests;  // NOLINT
+using namespace amd_vi_tests;  // NOLINT
 
 namespace {
 s::Status status(AmdVi* v) {
@@ -12,7 +12,7 @@ s::Status status(AmdVi* v) {
 }
 }  // namespace
 
-VIOMMU_TEST(amdvi_status_run, "amd-vi.regs.status_run_bits", "amd-vi") {
+VIOMMU_TEST(amd_vi_status_run, "amd-vi.regs.status_run_bits", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   // IommuEn & CmdBufEn & EventLogEn were set by the driver: both Run bits read 1.
@@ -20,7 +20,7 @@ VIOMMU_TEST(amdvi_status_run, "amd-vi.regs.status_run_bits", "amd-vi") {
   t.expect_eq("reg.Status.EventLogRun", kRunBits, 1, status(v).event_log_run());
 }
 
-VIOMMU_TEST(amdvi_cmdbufrun_follows, "amd-vi.regs.cmdbufrun_follows_cmdbufen", "amd-vi") {
+VIOMMU_TEST(amd_vi_cmdbufrun_follows, "amd-vi.regs.cmdbufrun_follows_cmdbufen", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   s::Control c;
@@ -33,7 +33,7 @@ VIOMMU_TEST(amdvi_cmdbufrun_follows, "amd-vi.regs.cmdbufrun_follows_cmdbufen", "
   t.check("cmd.sync", kCompletionWait, v->sync(), "%s", "command buffer does not complete after re-enable");
 }
 
-VIOMMU_TEST(amdvi_evtrun_follows, "amd-vi.regs.eventlogrun_follows_eventlogen", "amd-vi") {
+VIOMMU_TEST(amd_vi_evtrun_follows, "amd-vi.regs.eventlogrun_follows_eventlogen", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   s::Control c;
@@ -45,7 +45,7 @@ VIOMMU_TEST(amdvi_evtrun_follows, "amd-vi.regs.eventlogrun_follows_eventlogen", 
   t.expect_eq("reg.Status.EventLogRun", kRunBits, 1, status(v).event_log_run());
 }
 
-VIOMMU_TEST(amdvi_status_ro, "amd-vi.regs.status_run_bits_read_only", "amd-vi") {
+VIOMMU_TEST(amd_vi_status_ro, "amd-vi.regs.status_run_bits_read_only", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   // Writing 0 to the RO Run bits (and to every RW1C bit) leaves them as they are.
@@ -54,7 +54,7 @@ VIOMMU_TEST(amdvi_status_ro, "amd-vi.regs.status_run_bits_read_only", "amd-vi") 
   t.expect_eq("reg.Status.RO", kRunBits, before, v->read(s::Mmio::kStatus) & s::Status::kRO);
 }
 
-VIOMMU_TEST(amdvi_comwaitint_w1c, "amd-vi.regs.comwaitint_w1c", "amd-vi") {
+VIOMMU_TEST(amd_vi_comwaitint_w1c, "amd-vi.regs.comwaitint_w1c", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   // COMPLETION_WAIT with I=1 sets Status.ComWaitInt; it is RW1C.
@@ -72,13 +72,13 @@ VIOMMU_TEST(amdvi_comwaitint_w1c, "amd-vi.regs.comwaitint_w1c", "amd-vi") {
           "writing 1 to Status.ComWaitInt (bit 2) did not clear it");
 }
 
-VIOMMU_TEST(amdvi_control_readback, "amd-vi.regs.control_readback", "amd-vi") {
+VIOMMU_TEST(amd_vi_control_readback, "amd-vi.regs.control_readback", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   t.expect_eq("reg.Control", kRegister, v->default_control(), v->control());
 }
 
-VIOMMU_TEST(amdvi_devtab_readback, "amd-vi.regs.base_registers_readback", "amd-vi") {
+VIOMMU_TEST(amd_vi_devtab_readback, "amd-vi.regs.base_registers_readback", "amd-vi") {
   AmdVi* v = need_iommu(t);
   if (!v) return;
   s::DeviceTableBase d;

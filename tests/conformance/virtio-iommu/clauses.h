@@ -12,7 +12,7 @@
 
 #include "kernel/test.h"
 
-namespace viommu_tests {
+namespace virtio_iommu_tests {
 
 using kernel::Clause;
 using kernel::Strength;
@@ -254,4 +254,4 @@ inline constexpr Clause kFaultNone{Strength::kOpen, "VIRTIO 1.2 §5.13.6.9",
     "VIRTIO_IOMMU_FAULT_R_MAPPING (2) The endpoint attempted to access address, which wasn't mapped in the domain or "
     "didn't have the correct protection flags."};
 
-}  // namespace viommu_tests
+}  // namespace virtio_iommu_tests

@@ -4,7 +4,7 @@
 
 #include "tests/conformance/virtio-iommu/fixture.h"
 
-using namespace viommu_tests;
+using namespace virtio_iommu_tests;
 
 VIOMMU_TEST(vi_config_page_size_mask, "virtio-iommu.config.page_size_mask", "virtio-iommu,config") {
   Session s(t);
@@ -48,8 +48,7 @@ VIOMMU_TEST(vi_config_bypass_value, "virtio-iommu.config.bypass_value", "virtio-
 
 VIOMMU_TEST(vi_config_bypass_write, "virtio-iommu.config.bypass_write", "virtio-iommu,config") {
   Session s(t);
-  if (!s.begin()) return;
-  if (!(s.dev().negotiated() & sv::feature::kBypassConfig)) return t.skip("VIRTIO_IOMMU_F_BYPASS_CONFIG not negotiated");
+  if (!s.begin() || !s.require(sv::feature::kBypassConfig, "VIRTIO_IOMMU_F_BYPASS_CONFIG")) return;
   s.set_bypass(0);
   s.set_bypass(1);
   s.set_bypass(0);

@@ -6,78 +6,45 @@
 
 #include "tests/conformance/virtio-iommu/fixture.h"
 
-using namespace viommu_tests;
+using namespace virtio_iommu_tests;
 
 VIOMMU_TEST(vi_fault_unmapped_read, "virtio-iommu.fault.unmapped_device_read", "virtio-iommu,fault") {
-  Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
-  if (!blk) return;
-  Buf src, dst;
-  if (!s.alloc({&src, &dst}, s.page())) return;
-  if (!s.attach_with_driver_memory(blk, 1)) return;
+  BlkCase c(t);
+  if (!c.begin()) return;
   // src is mapped nowhere (its address is the IOVA): R_MAPPING, and its bytes must not reach the endpoint.
-  if (s.map(1, kIova + 16 * s.page(), s.page(), dst.pa(), kRW) != kOk) return;
-  s.roundtrip(blk, src.pa(), src, kIova + 16 * s.page(), 512, 0x32);
+  if (c.s.map(1, kIova + 16 * c.pg(), c.pg(), c.dst.pa(), kRW) != kOk) return;
+  c.s.roundtrip(c.blk, c.src.pa(), c.src, kIova + 16 * c.pg(), 512, 0x32);
 }
 
 VIOMMU_TEST(vi_fault_unmapped_write, "virtio-iommu.fault.unmapped_device_write", "virtio-iommu,fault") {
-  Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
-  if (!blk) return;
-  Buf a;
-  if (!s.alloc({&a}, s.page())) return;
-  if (!s.attach_with_driver_memory(blk, 1)) return;
-  memset(a.data(), 0x4c, s.page());
-  s.dma(blk, a.pa(), 512, kDevWrites);
-  s.untouched(kNoMapping, a, 0, 512, 0x4c, "a page written at an unmapped IOVA equal to its address");
-}
-
-VIOMMU_TEST(vi_fault_direction, "virtio-iommu.fault.direction_flags_unmapped", "virtio-iommu,fault") {
-  Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
-  if (!blk || !s.attach_with_driver_memory(blk, 1)) return;
-  // F_READ / F_WRITE are information about the fault context (§5.13.6.9): when present they must name
-  // the access; the model sets them for every fault (C14), a device may set them for permission faults
-  // only, or never.
-  s.dma(blk, kIova, 512, kDevReads);
-  s.dma(blk, kIova, 512, kDevWrites);
+  BlkCase c(t);
+  if (!c.begin()) return;
+  memset(c.dst.data(), 0x4c, c.pg());
+  c.s.dma(c.blk, c.dst.pa(), 512, kDevWrites);
+  c.s.untouched(kNoMapping, c.dst, 0, 512, 0x4c, "a page written at an unmapped IOVA equal to its address");
 }
 
 VIOMMU_TEST(vi_fault_page_cross, "virtio-iommu.fault.page_crossing_address", "virtio-iommu,fault") {
-  Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
-  if (!blk) return;
-  Buf a;
-  if (!s.alloc({&a}, s.page())) return;
-  if (!s.attach_with_driver_memory(blk, 1) || s.map(1, kIova, s.page(), a.pa(), kRW) != kOk) return;
+  BlkCase c(t);
+  if (!c.begin() || c.s.map(1, kIova, c.pg(), c.dst.pa(), kRW) != kOk) return;
   // Two pages from the mapped one into the unmapped next: the fault names the first unmapped byte.
-  s.dma(blk, kIova, 2 * s.page(), kDevWrites);
+  c.s.dma(c.blk, kIova, 2 * c.pg(), kDevWrites);
 }
 
 VIOMMU_TEST(vi_fault_below_mapping, "virtio-iommu.fault.one_byte_below_mapping", "virtio-iommu,fault") {
-  Session s(t);
-  if (!s.begin()) return;
-  Ep blk = s.need("virtio-blk");
-  if (!blk) return;
-  Buf two;
-  if (!s.alloc({&two}, 2 * s.page())) return;
-  if (!s.attach_with_driver_memory(blk, 1)) return;
-  // Only the second page of `two` is mapped, at kIova + page. A DMA starting one byte below the mapping
+  BlkCase c(t);
+  if (!c.begin(2)) return;
+  // Only the second page of dst is mapped, at kIova + page. A DMA starting one byte below the mapping
   // must fault at that byte; the last byte of the first page (just below the mapped PA) must not change.
-  if (s.map(1, kIova + s.page(), s.page(), two.pa() + s.page(), kRW) != kOk) return;
-  memset(two.data(), 0xe7, 2 * s.page());
-  s.dma(blk, kIova + s.page() - 1, 512, kDevWrites);
-  s.untouched(kNoMapping, two, s.page() - 1, 1, 0xe7, "the byte below the mapped page");
+  if (c.s.map(1, kIova + c.pg(), c.pg(), c.dst.pa() + c.pg(), kRW) != kOk) return;
+  memset(c.dst.data(), 0xe7, 2 * c.pg());
+  c.s.dma(c.blk, kIova + c.pg() - 1, 512, kDevWrites);
+  c.s.untouched(kNoMapping, c.dst, c.pg() - 1, 1, 0xe7, "the byte below the mapped page");
 }
 
 VIOMMU_TEST_T(vi_fault_domain, "virtio-iommu.fault.unattached_no_bypass", "virtio-iommu,fault,edu", 20000) {
   Session s(t);
-  if (!s.begin()) return;
-  if (!(s.dev().negotiated() & sv::feature::kBypassConfig)) return t.skip("VIRTIO_IOMMU_F_BYPASS_CONFIG not negotiated");
+  if (!s.begin() || !s.require(sv::feature::kBypassConfig, "VIRTIO_IOMMU_F_BYPASS_CONFIG")) return;
   if (s.dev().read_bypass() != 1) return t.skip("config.bypass is not 1: edu's buffer cannot be loaded first");
   Ep edu = s.need("edu");
   if (!edu) return;

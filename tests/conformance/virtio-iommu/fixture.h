@@ -2,7 +2,8 @@
 // what the device advertises and what the platform says (endpoint IDs, reserved regions), and then sends
 // every request to both, judging the device's answer against the model's with the clause the spec gives
 // for that request (clauses.h). DMA goes through an endpoint and its outcome (completion, data at the
-// translated address, fault report field by field) is judged against model.translate_range().
+// translated address through the kit's DmaProbe, fault report field by field) is judged against
+// model.translate_range(). The kit's property cases reach the same session through adapter.h.
 //
 // Where the spec lets the device choose, a request names what it permits (Permit): an answer in that set
 // passes and, when it differs from the model's, is noted (t.choice); the session then follows the device:
@@ -27,8 +28,9 @@
 #include "model/virtio_iommu/device.h"
 #include "tests/conformance/virtio-iommu/clauses.h"
 #include "tests/conformance/virtio-iommu/verdict.h"
+#include "tests/kit/dma_probe.h"
 
-namespace viommu_tests {
+namespace virtio_iommu_tests {
 
 namespace vi = drivers::virtio_iommu;
 namespace mv = model::virtio_iommu;
@@ -39,8 +41,12 @@ inline constexpr uint64_t kIova = 0x10'0000'0000;
 inline constexpr uint32_t kCaseDomains = 9;
 inline constexpr uint32_t kR = sv::ReqMap::kFlagRead, kW = sv::ReqMap::kFlagWrite, kMmio = sv::ReqMap::kFlagMmio;
 inline constexpr uint32_t kRW = kR | kW;
-inline constexpr mv::Access kDevReads = mv::Access::kRead;    // DmaEndpoint::read: the device reads memory
-inline constexpr mv::Access kDevWrites = mv::Access::kWrite;  // DmaEndpoint::write: the device writes memory
+// The kit's direction type (what the endpoint does to memory), and the model's name for it.
+inline constexpr kit::Direction kDevReads = kit::Direction::kDeviceReads;    // DmaEndpoint::read
+inline constexpr kit::Direction kDevWrites = kit::Direction::kDeviceWrites;  // DmaEndpoint::write
+constexpr mv::Access access(kit::Direction d) {
+  return d == kDevReads ? mv::Access::kRead : mv::Access::kWrite;
+}
 
 // What a request helper returns besides a status byte (verdict.h): kNoStatus, kReset (the driver then
 // reset and re-initialized the device), kLost (never returned within the bound, or not submitted).
@@ -89,7 +95,7 @@ struct Ep {
   explicit operator bool() const { return dma != nullptr; }
 };
 
-// A DMA buffer of whole granules (zeroed at allocation, freed with the object).
+// A DMA buffer of whole granules (zeroed at allocation, freed with the object); fill() writes the kit's pattern.
 class Buf {
  public:
   Buf() = default;
@@ -101,9 +107,6 @@ class Buf {
   size_t len() const { return len_; }
   uint8_t* data() const { return reinterpret_cast<uint8_t*>(pa_); }
   void fill(uint8_t seed) const;
-  // Index of the first byte that differs from fill(seed) within [off, off+n), or -1.
-  long mismatch(uint8_t seed, size_t off, size_t n) const;
-  static uint8_t pattern(uint8_t seed, size_t i) { return static_cast<uint8_t>(seed ^ (i * 37 + (i >> 7))); }
 
  private:
   uint64_t pa_ = 0;
@@ -118,6 +121,8 @@ class Session {
   // Resets and initializes the device with `want` (device-specific features), builds the model. False
   // (after t.skip, a failed check or t.error) when the case cannot go on.
   bool begin(uint64_t want = vi::VirtioIommu::kWanted);
+  // False after t.skip when the driver did not negotiate the device feature `feature` (`name` in the spec).
+  bool require(uint64_t feature, const char* name);
   // The endpoint called `name` (virtio-blk, virtio-rng, edu) with its ID; skips the case when absent.
   Ep need(const char* name);
   // Allocates `bufs` of `len` bytes each; false after t.error when the DMA pool is exhausted.
@@ -144,22 +149,25 @@ class Session {
   // Maps the driver memory of `ep` into `domain` (iova == pa).
   bool map_driver_memory(const Ep& ep, uint32_t domain);
 
-  // One DMA of `len` bytes at iova by `ep`, in direction `a`, judged against the model. Allowed: the
+  // One DMA of `len` bytes at iova by `ep`, in direction `d`, judged against the model. Allowed: the
   // endpoint completes it (dma.status, under `allowed` or the clause of the model's translation: the
   // mapping's, bypass's) and no translation fault names it (fault.none). Blocked: the fault report, which
   // is optional, names the endpoint, address, reason and direction as permitted (fault.*). What must stay
   // untouched is the case's to check (untouched(), roundtrip()). Returns true when the DMA completed.
-  bool dma(const Ep& ep, uint64_t iova, size_t len, mv::Access a, const kernel::Clause* allowed = nullptr);
-  // dma() of a device read of `src` (prefilled with seed) followed by a device write of the same bytes
-  // at dst_iova. Both allowed: the bytes arrive at the model's translation of dst_iova (dma.data). Read
-  // blocked (under `blocked`): whatever arrives, it is not src's bytes (dma.no_leak). Returns true when
-  // the data arrived as the model says.
+  bool dma(const Ep& ep, uint64_t iova, size_t len, kit::Direction d, const kernel::Clause* allowed = nullptr);
+  // A device read of `len` bytes at src_iova, judged by the kit's DmaProbe with dst_iova as its staging
+  // area (the endpoint writes what it read back out there). The model allows the read: it reaches `src`
+  // at src_iova's page offset (oracle), completes (dma.status), delivers the pattern (dma.data) and
+  // leaves the rest of src's pages alone (dma.canary), under `allowed` or the translation's clause; no
+  // fault report names either access (fault.none). The model blocks it: the fault report is judged
+  // (fault.*) and none of src's bytes reach the endpoint (dma.no_leak under `blocked`). A write-back the
+  // model blocks is judged by dma() alone. Returns true when the bytes arrived as the model says.
   bool roundtrip(const Ep& ep, uint64_t src_iova, const Buf& src, uint64_t dst_iova, size_t len, uint8_t seed,
                  const kernel::Clause& blocked = kNoMapping, const kernel::Clause* allowed = nullptr);
   // dma.untouched under `c`: bytes [off, off+n) of `b` still all hold `fill`.
   bool untouched(const kernel::Clause& c, const Buf& b, size_t off, size_t n, uint8_t fill, const char* what);
-  // Judges the next fault report of an access in direction `a` against `expected` (the model's).
-  void expect_fault(const mv::FaultRecord& expected, mv::Access a);
+  // Judges the next fault report of an access in direction `d` against `expected` (the model's).
+  void expect_fault(const mv::FaultRecord& expected, kit::Direction d);
   // fault.none: no translation fault report names the allowed access [iova, iova+len) of `ep`.
   void expect_no_fault(const Ep& ep, uint64_t iova, size_t len, const char* after);
 
@@ -195,8 +203,24 @@ class Session {
   size_t n_needed_ = 0;
 };
 
+// The common start of a case: a session with virtio-blk attached to domain 1 (its driver memory mapped
+// there) and two buffers, src and dst, of `pages` test pages each. begin() is false (after t.skip, a
+// failed check or t.error) when the case cannot go on.
+struct BlkCase {
+  Session s;
+  Ep blk, rng;
+  Buf src, dst;
+  explicit BlkCase(kernel::Test& t) : s(t) {}
+  bool begin(size_t pages = 1);
+  // virtio-rng joins domain 1, its driver memory mapped there. Endpoints sharing a domain are the
+  // device's choice (§5.13.6.3.2: MAY, else UNSUPP): false when it is refused, rng is absent (skipped) or
+  // a request failed.
+  bool join_rng();
+  uint64_t pg() const { return s.page(); }
+};
+
 // Boot value of config.bypass, read once before any case changed it.
 uint8_t boot_bypass();
 const char* answer_name(uint8_t a);
 
-}  // namespace viommu_tests
+}  // namespace virtio_iommu_tests

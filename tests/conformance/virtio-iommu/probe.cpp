@@ -4,7 +4,7 @@
 
 #include "tests/conformance/virtio-iommu/fixture.h"
 
-using namespace viommu_tests;
+using namespace virtio_iommu_tests;
 
 namespace {
 
@@ -18,10 +18,7 @@ uint8_t probe(Session& s, uint32_t ep, const Permit& p) {
 }
 
 bool need_probe(Session& s) {
-  if (!(s.dev().negotiated() & sv::feature::kProbe)) {
-    s.t().skip("VIRTIO_IOMMU_F_PROBE not negotiated");
-    return false;
-  }
+  if (!s.require(sv::feature::kProbe, "VIRTIO_IOMMU_F_PROBE")) return false;
   if (s.dev().read_config().probe_size() + sv::kTailSize > vi::VirtioIommu::kReplySize) {
     s.t().skip("probe_size larger than the driver's reply buffer");
     return false;

@@ -8,7 +8,7 @@
 
 #include "model/virtio_iommu/device.h"
 
-namespace viommu_tests::verdict {
+namespace virtio_iommu_tests::verdict {
 
 namespace mv = model::virtio_iommu;
 namespace sv = spec::virtio_iommu;
@@ -71,4 +71,4 @@ inline FaultJudgement judge_fault(uint8_t reason, uint32_t flags, uint32_t endpo
   return j;
 }
 
-}  // namespace viommu_tests::verdict
+}  // namespace virtio_iommu_tests::verdict

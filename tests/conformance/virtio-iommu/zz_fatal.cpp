@@ -5,12 +5,11 @@
 
 #include "tests/conformance/virtio-iommu/fixture.h"
 
-using namespace viommu_tests;
+using namespace virtio_iommu_tests;
 
 VIOMMU_TEST(vi_probe_short_buffer, "virtio-iommu.zz_fatal.probe_short_buffer", "virtio-iommu,probe,malformed") {
   Session s(t);
-  if (!s.begin()) return;
-  if (!(s.dev().negotiated() & sv::feature::kProbe)) return t.skip("VIRTIO_IOMMU_F_PROBE not negotiated");
+  if (!s.begin() || !s.require(sv::feature::kProbe, "VIRTIO_IOMMU_F_PROBE")) return;
   Ep blk = s.need("virtio-blk");
   if (!blk) return;
   const uint32_t size = static_cast<uint32_t>(s.dev().read_config().probe_size());

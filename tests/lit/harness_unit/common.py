@@ -1,4 +1,5 @@
 """Shared bits of the harness unit tests: puts scripts/ on sys.path and holds canned guest output."""
+import contextlib
 import os
 import sys
 
@@ -41,3 +42,22 @@ def result_for(text, config="noiommu-aarch64", arch="aarch64", status=0, problem
     r.run = ktap.parse(text)
     R.complete(r)
     return r
+
+
+@contextlib.contextmanager
+def environ(**values):
+    """Sets (value) or removes (None) environment variables for the duration of a with block."""
+    old = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -60,7 +60,8 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(argv[2], "-nodefaults")
 
     def test_select(self):
-        self.assertEqual(len(configs.select("all")[0]), 9)  # 6 QEMU configurations + 3 hosted model ones
+        self.assertEqual(len(configs.select("all")[0]), 12)  # 6 QEMU configurations, 3 variants, 3 model ones
+        self.assertIn("virtio-iommu-64k", [c.name for c in configs.select("virtio-iommu-64k")[0]])
         self.assertEqual([c.name for c in configs.select("smmuv3,amd-vi")[0]], ["smmuv3", "amd-vi"])
         with self.assertRaises(UserError) as cm:
             configs.select("smmuv3,foo")
@@ -82,45 +83,59 @@ class CommandLineTest(unittest.TestCase):
 
 
 class ImplementationTest(unittest.TestCase):
-    def test_trixie_root_is_run_through_its_loader(self):
+    def test_root_is_run_through_its_loader(self):
         import os
         import tempfile
-        from viommu_lib import paths
+        from viommu_lib import paths, roots
         with tempfile.TemporaryDirectory() as root:
             for a in paths.ARCHES:
                 os.makedirs(os.path.join(root, "usr", "bin"), exist_ok=True)
                 p = os.path.join(root, "usr", "bin", "qemu-system-" + a)
                 open(p, "w").close()
                 os.chmod(p, 0o755)
-            q = qemu.Qemu(kind="trixie", root=root)
+            q = qemu.RootQemu("trixie", root=root)
             argv = q.argv0("aarch64")
             self.assertEqual(argv[0], os.path.join(root, "lib64", "ld-linux-x86-64.so.2"))
             self.assertEqual(argv[3], os.path.join(root, "usr", "bin", "qemu-system-aarch64"))
             self.assertEqual(argv[4:], ["-L", os.path.join(root, "usr", "share", "qemu")])
             self.assertEqual(q.qboot(), os.path.join(root, "usr", "share", "qemu", "qboot.rom"))
             self.assertIn("QEMU_MODULE_DIR", q.env())
-            self.assertTrue(qemu.trixie_ready(root))
-            old = os.environ.get("VIOMMU_TRIXIE_ROOT")
-            os.environ["VIOMMU_TRIXIE_ROOT"] = root
-            try:
-                self.assertEqual(qemu.trixie_roots()[0], root)
-            finally:
-                if old is None:
-                    del os.environ["VIOMMU_TRIXIE_ROOT"]
-                else:
-                    os.environ["VIOMMU_TRIXIE_ROOT"] = old
+            self.assertFalse(roots.ready(root))  # no loader yet
+            os.makedirs(os.path.join(root, "lib64"))
+            open(os.path.join(root, "lib64", "ld-linux-x86-64.so.2"), "w").close()
+            self.assertTrue(roots.ready(root))
+            with common.environ(VIOMMU_ROOT_TRIXIE_BACKPORTS=root):
+                self.assertEqual(roots.locations("trixie-backports"), [root])
+                self.assertEqual(roots.find("trixie-backports"), root)
+                self.assertEqual(roots.default_location("trixie-backports"), root)
+            with common.environ(VIOMMU_ROOTS_DIR="/x", VIOMMU_ROOT_TRIXIE_BACKPORTS=None):
+                self.assertEqual(roots.locations("sid"), ["/x/qemu-sid"])
+            with common.environ(VIOMMU_TRIXIE_ROOT=root, VIOMMU_ROOT_TRIXIE=None):  # the older name still works
+                self.assertEqual(roots.locations("trixie"), [root])
 
-    def test_missing_trixie_is_reported(self):
-        q = qemu.Qemu(kind="trixie", problem="not found in /x")
+    def test_missing_root_is_reported(self):
+        q = qemu.RootQemu("trixie-backports", series_hint="11.1", problem="not found in /x")
         self.assertIsNone(q.binary("aarch64"))
-        self.assertEqual(q.label, "qemu 10.0")
+        self.assertEqual(q.label, "qemu 11.1")
+        self.assertEqual(q.ident, "qemu-11.1")
         t = __import__("viommu_lib.plan", fromlist=["plan"]).Target(configs.get("smmuv3"), q)
         self.assertFalse(t.available)
         self.assertEqual(t.problem, "not found in /x")
+        with common.environ(VIOMMU_ROOTS_DIR="/nonexistent-roots"):
+            q = qemu.root_qemu("trixie-backports")
+            self.assertIn("QEMU 11.1 (Debian trixie-backports root) not found in /nonexistent-roots/qemu-trixie-backports",
+                          q.problem)
 
     def test_selection(self):
-        self.assertEqual([q.kind for q in qemu.implementations(None, "system")], ["system"])
-        self.assertEqual([q.kind for q in qemu.implementations(None, None)], ["system", "trixie"])
+        self.assertEqual([q.name for q in qemu.implementations(None, "system")], ["system"])
+        self.assertEqual([q.name for q in qemu.implementations(None, None)], ["system", "trixie", "trixie-backports"])
+        self.assertEqual([q.name for q in qemu.implementations(None, "all,sid")],
+                         ["system", "trixie", "trixie-backports", "sid"])
+        self.assertEqual([q.name for q in qemu.implementations(None, "trixie-backports")], ["trixie-backports"])
+        self.assertEqual(qemu.root_names(None, None), ["trixie", "trixie-backports"])
+        self.assertEqual(qemu.root_names(None, "system"), [])
+        self.assertEqual(qemu.root_names("/tmp", None), [])
+        self.assertEqual(qemu.root_names(None, "sid,system"), ["sid"])
         with self.assertRaises(UserError):
             qemu.implementations(None, "bogus")
 
@@ -131,13 +146,32 @@ class ImplementationTest(unittest.TestCase):
 
 
 class SummaryParseTest(unittest.TestCase):
-    def test_lit_and_ctest(self):
+    def counts(self, status, xml):
+        import tempfile
         from viommu_lib import cmd_test
-        self.assertEqual(cmd_test.parse_lit(1, "Total Discovered Tests: 6\n  Unsupported: 2 (33.33%)\n"
-                                               "  Passed     : 1 (16.67%)\n  Failed     : 3 (50.00%)\n"), (1, 3))
-        self.assertEqual(cmd_test.parse_lit(2, "lit.py: fatal: bad config\n"), (0, 1))
-        self.assertEqual(cmd_test.parse_ctest(8, "83% tests passed, 2 tests failed out of 12"), (10, 2))
-        self.assertEqual(cmd_test.parse_ctest(0, "No tests were found!!!"), (0, 0))
+        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
+            f.write(xml)
+            f.flush()
+            return cmd_test.junit_counts(status, f.name)
+
+    def test_lit_xunit(self):
+        xml = ('<testsuites><testsuite name="viommu">'
+               '<testcase classname="viommu" name="a.test"/>'
+               '<testcase classname="viommu" name="b.test"><failure><![CDATA[boom]]></failure></testcase>'
+               '<testcase classname="viommu" name="c.test"><skipped message="Unsupported"/></testcase>'
+               '</testsuite></testsuites>')
+        self.assertEqual(self.counts(1, xml), (1, 1))
+
+    def test_ctest_junit(self):
+        xml = ('<testsuite tests="3"><testcase name="A" status="run"/><testcase name="B" status="fail">'
+               '<failure message="Failed"/></testcase><testcase name="C" status="disabled"/></testsuite>')
+        self.assertEqual(self.counts(8, xml), (1, 1))
+
+    def test_a_runner_that_failed_without_a_report_is_a_failure(self):
+        from viommu_lib import cmd_test
+        self.assertEqual(cmd_test.junit_counts(2, "/nonexistent/report.xml"), (0, 1))
+        self.assertEqual(self.counts(2, "<testsuite/>"), (0, 1))
+        self.assertEqual(self.counts(0, "<testsuite/>"), (0, 0))
 
 
 if __name__ == "__main__":

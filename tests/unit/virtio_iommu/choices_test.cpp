@@ -10,7 +10,7 @@
 namespace viommu_test {
 namespace {
 
-namespace vd = viommu_tests::verdict;
+namespace vd = virtio_iommu_tests::verdict;
 
 constexpr uint32_t kFR = 1, kFW = 2, kFA = 0x100;  // VIRTIO_IOMMU_FAULT_F_READ/WRITE/ADDRESS
 constexpr uint32_t kRW = kR | kW;
