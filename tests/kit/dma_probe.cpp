@@ -55,9 +55,10 @@ bool DmaProbe::read_back(size_t len, drivers::DmaStatus* back) {
 
 bool DmaProbe::expect_translated(Direction d, uint64_t iova, uint64_t pa, size_t len, uint8_t seed) {
   const bool write = d == Direction::kDeviceWrites;
-  // A device read starts from a device holding pattern(~seed) (see expect_terminated), so that bytes an earlier
-  // DMA with the same seed left in the endpoint never pass for the read's data.
-  if (!load(len, write ? seed : static_cast<uint8_t>(~seed))) return false;
+  // With Staging::preload_reads, a device read starts from a device holding pattern(~seed) (see
+  // expect_terminated), so that bytes an earlier DMA with the same seed left in the endpoint never pass for the
+  // read's data.
+  if ((write || staging_.preload_reads) && !load(len, write ? seed : static_cast<uint8_t>(~seed))) return false;
   const Guards g(pa, len);
   uint8_t* m = bytes(pa);
   const size_t before = static_cast<size_t>(pa - g.lo), after = static_cast<size_t>(g.hi - pa - len);

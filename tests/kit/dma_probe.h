@@ -2,8 +2,8 @@
 // at an IO virtual address and judges what the IOMMU did with it, from memory alone.
 //
 //   translated:  the DMA completes (dma.status), the bytes arrive at the translated address or are delivered
-//                to the device from it (dma.data; the device first holds other bytes), and the bytes around the
-//                target are untouched (dma.canary).
+//                to the device from it (dma.data; with Staging::preload_reads the device first holds other
+//                bytes), and the bytes around the target are untouched (dma.canary).
 //   terminated:  a device write leaves the memory it would have reached untouched (dma.untouched); a device
 //                read delivers none of that memory's bytes to the device (dma.no_leak), seen by loading other
 //                bytes into the device first and writing what it holds afterwards back out through the
@@ -41,6 +41,10 @@ struct Staging {
   uint64_t iova = 0;
   uint64_t pa = 0;
   size_t len = 0;
+  // The device may also read the staging area before a translated device read: it is first loaded with other
+  // bytes, so that stale data never passes for what the read delivered (off for a staging area the case maps
+  // write-only).
+  bool preload_reads = false;
 };
 
 // The IOMMU's clauses the probe's checks rest on.

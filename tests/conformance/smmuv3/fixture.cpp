@@ -336,7 +336,7 @@ Outcome Env::predict(uint32_t sid_, uint64_t iova, bool write, const model::smmu
   return model::smmuv3::walk(mem, c, global_state(), txn);
 }
 
-kit::Staging Env::staging_area() const { return kit::Staging{staging_iova, staging, kStagingBytes / 2}; }
+kit::Staging Env::staging_area() const { return kit::Staging{staging_iova, staging, kStagingBytes / 2, true}; }
 
 bool Env::reaches_staging(uint32_t sid_, const model::smmuv3::Config& c) const {
   return predict(sid_, staging_iova, false, c).ok() && predict(sid_, staging_iova, true, c).ok();
