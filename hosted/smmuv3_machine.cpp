@@ -11,6 +11,11 @@
 // - Wired interrupts: the model counts each interrupt it asserts (Counters); after every register access
 //   and every DMA the machine turns a new count into a pending vector, for a source whose IRQ_CFG0 names
 //   no MSI address (§3.18: the MSI replaces the wired output when configured).
+// - Options: `model-options=alt` makes the model take the other reading wherever the specification lets an
+//   implementation choose and model::smmuv3::Config has a choice for it; `model-options=NAME[,NAME]` sets single
+//   choices (kOptions). The cases must pass either way (tests/lit/model-smmuv3-alt.test).
+#include <cstdio>
+#include <cstring>
 #include <new>
 
 #include "hosted/device_bus.h"
@@ -38,6 +43,39 @@ model::smmuv3::Smmu* g_smmu = nullptr;
 model::smmuv3::Smmu::Counters g_seen{};
 
 model::smmuv3::Smmu& smmu() { return *g_smmu; }
+
+// The model's choices (model::smmuv3::Config), by name.
+struct Option {
+  const char* name;
+  bool model::smmuv3::Config::*member;
+};
+constexpr Option kOptions[] = {
+    // IHI 0070 §5.2 STRW: a non-zero STRW with SMMU_IDR0.Hyp == 0 is RES0; the model may deem the STE invalid.
+    {"strw_res0_invalid", &model::smmuv3::Config::strw_res0_nonzero_invalid},
+};
+
+// model-options=alt | NAME[,NAME...]: false (after a KTAP comment) when a name is unknown.
+bool parse_options(const char* spec, model::smmuv3::Config* c) {
+  for (const char* p = spec; *p;) {
+    const char* end = strchr(p, ',');
+    const size_t n = end ? static_cast<size_t>(end - p) : strlen(p);
+    bool known = false;
+    for (const Option& o : kOptions) {
+      if ((n == 3 && strncmp(p, "alt", 3) == 0) || (strlen(o.name) == n && strncmp(p, o.name, n) == 0)) {
+        c->*o.member = true;
+        known = true;
+      }
+    }
+    if (!known) {
+      printf("# hosted: unknown SMMUv3 model option '%.*s' (model-options=alt or:", static_cast<int>(n), p);
+      for (const Option& o : kOptions) printf(" %s", o.name);
+      printf(")\n");
+      return false;
+    }
+    p = end ? end + 1 : p + n;
+  }
+  return true;
+}
 
 uint64_t read(void*, uint64_t off, unsigned size) {
   const uint32_t o = static_cast<uint32_t>(off);
@@ -92,7 +130,15 @@ bool translate(uint16_t rid, uint64_t iova, bool write, uint64_t* pa) {
 }
 
 bool init() {
-  g_smmu = new (g_storage) model::smmuv3::Smmu(ram(), model::smmuv3::Config::full());
+  model::smmuv3::Config config = model::smmuv3::Config::full();
+  if (const char* spec = machine_option("model-options")) {
+    if (!parse_options(spec, &config)) return false;
+    printf("# hosted: SMMUv3 model options:");
+    for (const Option& o : kOptions)
+      if (config.*o.member) printf(" %s", o.name);
+    printf("\n");
+  }
+  g_smmu = new (g_storage) model::smmuv3::Smmu(ram(), config);
   g_seen = g_smmu->counters();
   static FdtBuilder dt;  // the blob outlives init(): the platform keeps pointers into it
   dt.begin_node("");
