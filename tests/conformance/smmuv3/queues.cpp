@@ -147,7 +147,7 @@ VIOMMU_TEST(q_eventq_wrap, "smmuv3.queues.eventq_wraps", "smmuv3,queues,fault") 
   if (!f.ok) return;
   // Five faults one at a time, each consumed: PROD/CONS wrap twice and each record is the right one.
   for (unsigned i = 0; i < 5; ++i) expect_fault(e, e.blk, kIova + i * 0x1000, Dir::kDeviceWrites, EventType::kFTranslation);
-  t.check("eventq.PROD", kQueueWrap, (e.smmu->eventq_cons() & 3) == (e.smmu->eventq_prod() & 3),
+  t.check("eventq.PROD", kQueueWrap, queue_empty(e.smmu->eventq_prod_ptr(), e.smmu->eventq_cons_ptr()),
           "EVENTQ_PROD 0x%x, EVENTQ_CONS 0x%x: not empty after consuming every record", e.smmu->eventq_prod(),
           e.smmu->eventq_cons());
 }
@@ -164,9 +164,10 @@ VIOMMU_TEST(q_eventq_overflow, "smmuv3.queues.eventq_overflow_ovflg", "smmuv3,qu
   // (§7.4). The two records in the queue are the first two faults.
   for (unsigned i = 0; i < 4; ++i) e.blk->write(kIova + i * 0x1000, kLen);
   const uint32_t prod = e.smmu->eventq_prod();
-  t.check("eventq.OVFLG", kEventqOverflow, ((prod ^ prod0) & (1u << 31)) != 0,
+  t.check("eventq.OVFLG", kEventqOverflow, EventqProd{prod}.ovflg() != EventqProd{prod0}.ovflg(),
           "EVENTQ_PROD.OVFLG did not toggle (PROD 0x%x before 0x%x)", prod, prod0);
-  t.check("eventq.PROD", kEventqFull, (prod & 3) == ((e.smmu->eventq_cons() & 3) ^ 2), "queue not full: PROD 0x%x CONS 0x%x",
+  t.check("eventq.PROD", kEventqFull, queue_full(QueuePtr(e.smmu->options().eventq_log2, prod), e.smmu->eventq_cons_ptr()),
+          "queue not full: PROD 0x%x CONS 0x%x",
           prod, e.smmu->eventq_cons());
   // The queue keeps the first records; the later ones are the discarded ones (§7.4). A device may record one
   // DMA more than once (a retried access), so the second record is the first DMA's or the second's.
