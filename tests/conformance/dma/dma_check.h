@@ -47,3 +47,14 @@ bool stale_data_not_reused(kernel::Test& t, drivers::DmaEndpoint* ep, size_t len
 bool random_fill(kernel::Test& t, drivers::DmaEndpoint* ep, size_t len, size_t off, uint8_t seed);
 
 }  // namespace dma_tests
+
+// One case a line: the endpoint called `ep_name` (skipped when absent) round-trips or fills `len` bytes;
+// the remaining arguments are roundtrip()'s or random_fill()'s. `ep` may appear in them (ep->max_len()).
+#define VIOMMU_DMA_ROUNDTRIP(ident, name, tags, ep_name, len, ...)                    \
+  VIOMMU_TEST(ident, name, tags) {                                                     \
+    if (auto* ep = dma_tests::need(t, ep_name)) dma_tests::roundtrip(t, ep, len, __VA_ARGS__); \
+  }
+#define VIOMMU_DMA_RANDOM_FILL(ident, name, tags, ep_name, len, ...)                  \
+  VIOMMU_TEST(ident, name, tags) {                                                     \
+    if (auto* ep = dma_tests::need(t, ep_name)) dma_tests::random_fill(t, ep, len, __VA_ARGS__); \
+  }

@@ -8,21 +8,12 @@ constexpr const char* kEdu = "edu";
 }
 
 // The whole usable device buffer: 4095 bytes (edu.h: QEMU <= 7.2 aborts on a transfer ending at 4096).
-VIOMMU_TEST(dma_edu_roundtrip_max, "dma.edu.roundtrip_max", "dma,edu") {
-  auto* ep = dma_tests::need(t, kEdu);
-  if (!ep) return;
-  dma_tests::roundtrip(t, ep, ep->max_len(), 0, 0, 0x21);
-}
+VIOMMU_DMA_ROUNDTRIP(dma_edu_roundtrip_max, "dma.edu.roundtrip_max", "dma,edu",
+                     kEdu, ep->max_len(), 0, 0, 0x21);
 
-VIOMMU_TEST(dma_edu_roundtrip_unaligned_3_at_7, "dma.edu.roundtrip_unaligned_3_at_7", "dma,edu") {
-  auto* ep = dma_tests::need(t, kEdu);
-  if (!ep) return;
-  dma_tests::roundtrip(t, ep, 3, 7, 7, 0x42);
-}
+VIOMMU_DMA_ROUNDTRIP(dma_edu_roundtrip_unaligned_3_at_7, "dma.edu.roundtrip_unaligned_3_at_7", "dma,edu",
+                     kEdu, 3, 7, 7, 0x42);
 
-VIOMMU_TEST(dma_edu_roundtrip_page_cross, "dma.edu.roundtrip_page_cross", "dma,edu") {
-  auto* ep = dma_tests::need(t, kEdu);
-  if (!ep) return;
-  // 1000 bytes straddling a 4 KiB boundary on both sides, at different offsets within the page.
-  dma_tests::roundtrip(t, ep, 1000, 4096 - 300, 4096 - 701, 0x63);
-}
+// 1000 bytes straddling a 4 KiB boundary on both sides, at different offsets within the page.
+VIOMMU_DMA_ROUNDTRIP(dma_edu_roundtrip_page_cross, "dma.edu.roundtrip_page_cross", "dma,edu",
+                     kEdu, 1000, 4096 - 300, 4096 - 701, 0x63);

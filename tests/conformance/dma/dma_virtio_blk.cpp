@@ -6,37 +6,22 @@ namespace {
 constexpr const char* kBlk = "virtio-blk";
 }
 
-VIOMMU_TEST(dma_blk_roundtrip_4k, "dma.virtio-blk.roundtrip_4k", "dma,virtio-blk") {
-  auto* ep = dma_tests::need(t, kBlk);
-  if (!ep) return;
-  dma_tests::roundtrip(t, ep, 4096, 0, 0, 0x31);
-}
+VIOMMU_DMA_ROUNDTRIP(dma_blk_roundtrip_4k, "dma.virtio-blk.roundtrip_4k", "dma,virtio-blk",
+                     kBlk, 4096, 0, 0, 0x31);
 
-VIOMMU_TEST(dma_blk_roundtrip_1b, "dma.virtio-blk.roundtrip_1b", "dma,virtio-blk") {
-  auto* ep = dma_tests::need(t, kBlk);
-  if (!ep) return;
-  dma_tests::roundtrip(t, ep, 1, 0, 0, 0x32);
-}
+VIOMMU_DMA_ROUNDTRIP(dma_blk_roundtrip_1b, "dma.virtio-blk.roundtrip_1b", "dma,virtio-blk",
+                     kBlk, 1, 0, 0, 0x32);
 
-VIOMMU_TEST(dma_blk_roundtrip_unaligned_3_at_7, "dma.virtio-blk.roundtrip_unaligned_3_at_7", "dma,virtio-blk") {
-  auto* ep = dma_tests::need(t, kBlk);
-  if (!ep) return;
-  dma_tests::roundtrip(t, ep, 3, 7, 7, 0x33);
-}
+VIOMMU_DMA_ROUNDTRIP(dma_blk_roundtrip_unaligned_3_at_7, "dma.virtio-blk.roundtrip_unaligned_3_at_7", "dma,virtio-blk",
+                     kBlk, 3, 7, 7, 0x33);
 
-VIOMMU_TEST(dma_blk_roundtrip_page_cross, "dma.virtio-blk.roundtrip_page_cross", "dma,virtio-blk") {
-  auto* ep = dma_tests::need(t, kBlk);
-  if (!ep) return;
-  // 6000 bytes from 1000 bytes before a page boundary into 4905 after it; the destination is misaligned
-  // differently so source and destination cross at different points.
-  dma_tests::roundtrip(t, ep, 6000, 4096 - 1000, 4096 - 13, 0x34);
-}
+// 6000 bytes from 1000 bytes before a page boundary into 4905 after it; the destination is misaligned
+// differently so source and destination cross at different points.
+VIOMMU_DMA_ROUNDTRIP(dma_blk_roundtrip_page_cross, "dma.virtio-blk.roundtrip_page_cross", "dma,virtio-blk",
+                     kBlk, 6000, 4096 - 1000, 4096 - 13, 0x34);
 
-VIOMMU_TEST(dma_blk_roundtrip_64k, "dma.virtio-blk.roundtrip_64k", "dma,virtio-blk") {
-  auto* ep = dma_tests::need(t, kBlk);
-  if (!ep) return;
-  dma_tests::roundtrip(t, ep, 64 * 1024, 0, 0, 0x35);
-}
+VIOMMU_DMA_ROUNDTRIP(dma_blk_roundtrip_64k, "dma.virtio-blk.roundtrip_64k", "dma,virtio-blk",
+                     kBlk, 64 * 1024, 0, 0, 0x35);
 
 VIOMMU_TEST(dma_blk_roundtrip_max, "dma.virtio-blk.roundtrip_max", "dma,virtio-blk") {
   auto* ep = dma_tests::need(t, kBlk);

@@ -7,35 +7,19 @@ namespace {
 constexpr const char* kRng = "virtio-rng";
 }
 
-VIOMMU_TEST(dma_rng_write_fills, "dma.virtio-rng.write_fills", "dma,virtio-rng") {
-  auto* ep = dma_tests::need(t, kRng);
-  if (!ep) return;
-  dma_tests::random_fill(t, ep, 4096, 0, 0x51);
-}
+VIOMMU_DMA_RANDOM_FILL(dma_rng_write_fills, "dma.virtio-rng.write_fills", "dma,virtio-rng",
+                       kRng, 4096, 0, 0x51);
 
-VIOMMU_TEST(dma_rng_write_1b, "dma.virtio-rng.write_1b", "dma,virtio-rng") {
-  auto* ep = dma_tests::need(t, kRng);
-  if (!ep) return;
-  dma_tests::random_fill(t, ep, 1, 0, 0x52);
-}
+VIOMMU_DMA_RANDOM_FILL(dma_rng_write_1b, "dma.virtio-rng.write_1b", "dma,virtio-rng", kRng, 1, 0, 0x52);
 
-VIOMMU_TEST(dma_rng_write_unaligned_3_at_7, "dma.virtio-rng.write_unaligned_3_at_7", "dma,virtio-rng") {
-  auto* ep = dma_tests::need(t, kRng);
-  if (!ep) return;
-  dma_tests::random_fill(t, ep, 3, 7, 0x53);
-}
+VIOMMU_DMA_RANDOM_FILL(dma_rng_write_unaligned_3_at_7, "dma.virtio-rng.write_unaligned_3_at_7", "dma,virtio-rng",
+                       kRng, 3, 7, 0x53);
 
-VIOMMU_TEST(dma_rng_write_page_cross, "dma.virtio-rng.write_page_cross", "dma,virtio-rng") {
-  auto* ep = dma_tests::need(t, kRng);
-  if (!ep) return;
-  dma_tests::random_fill(t, ep, 6000, 4096 - 1000, 0x54);
-}
+VIOMMU_DMA_RANDOM_FILL(dma_rng_write_page_cross, "dma.virtio-rng.write_page_cross", "dma,virtio-rng",
+                       kRng, 6000, 4096 - 1000, 0x54);
 
-VIOMMU_TEST(dma_rng_write_64k, "dma.virtio-rng.write_64k", "dma,virtio-rng") {
-  auto* ep = dma_tests::need(t, kRng);
-  if (!ep) return;
-  dma_tests::random_fill(t, ep, ep->max_len(), 0, 0x55);
-}
+VIOMMU_DMA_RANDOM_FILL(dma_rng_write_64k, "dma.virtio-rng.write_64k", "dma,virtio-rng",
+                       kRng, ep->max_len(), 0, 0x55);
 
 VIOMMU_TEST(dma_rng_read_unsupported, "dma.virtio-rng.read_unsupported", "dma,virtio-rng") {
   auto* ep = dma_tests::need(t, kRng);
