@@ -71,53 +71,49 @@ VIOMMU_TEST(inval_tlbi_va_64k, "smmuv3.inval.unmap_tlbi_nh_va_64k_granule", "smm
   if (s && !s->idr5().gran64k()) return t.skip("no 64 KiB granule");
   unmap_case(t, 1, [](Env&, Domain& d) { return d.tlbi_va(kIova + 0x8000); }, 16);
 }
-VIOMMU_TEST(inval_range_4, "smmuv3.inval.range_num3_scale0_four_pages", "smmuv3,inval") {
+namespace {
+// CMD_TLBI_NH_VA with a range (RIL): (NUM+1) * 2^SCALE pages from the first unmapped one, TTL as given.
+void range_case(kernel::Test& t, unsigned pages, unsigned num, unsigned scale, unsigned ttl) {
   if (!need_ril(t)) return;
-  unmap_case(t, 4, [](Env& e, Domain& d) { return e.smmu->command(range_va(d.config().asid, 3, 0, 3)); });
+  unmap_case(t, pages, [&](Env& e, Domain& d) { return e.smmu->command(range_va(d.config().asid, num, scale, ttl)); });
 }
+}  // namespace
+VIOMMU_TEST(inval_range_4, "smmuv3.inval.range_num3_scale0_four_pages", "smmuv3,inval") { range_case(t, 4, 3, 0, 3); }
 VIOMMU_TEST(inval_range_scale, "smmuv3.inval.range_num0_scale2_four_pages", "smmuv3,inval") {
-  if (!need_ril(t)) return;
-  // (NUM+1) * 2^SCALE = 1 * 4 pages.
-  unmap_case(t, 4, [](Env& e, Domain& d) { return e.smmu->command(range_va(d.config().asid, 0, 2, 0)); });
+  range_case(t, 4, 0, 2, 0);  // (NUM+1) * 2^SCALE = 1 * 4 pages
 }
-VIOMMU_TEST(inval_range_single, "smmuv3.inval.range_num0_scale0_one_page", "smmuv3,inval") {
-  if (!need_ril(t)) return;
-  unmap_case(t, 1, [](Env& e, Domain& d) { return e.smmu->command(range_va(d.config().asid, 0, 0, 3)); });
-}
+VIOMMU_TEST(inval_range_single, "smmuv3.inval.range_num0_scale0_one_page", "smmuv3,inval") { range_case(t, 1, 0, 0, 3); }
 VIOMMU_TEST(inval_range_odd, "smmuv3.inval.range_num2_scale1_six_pages", "smmuv3,inval") {
-  if (!need_ril(t)) return;
-  // (2+1) * 2^1 = 6 pages: not a power of two.
-  unmap_case(t, 6, [](Env& e, Domain& d) { return e.smmu->command(range_va(d.config().asid, 2, 1, 0)); });
+  range_case(t, 6, 2, 1, 0);  // (2+1) * 2^1 = 6 pages: not a power of two
 }
+namespace {
+// A 2 MiB block around target(0) at kIova, translated, unmapped, invalidated by `inval`: the block is gone.
+template <typename F>
+void block_case(kernel::Test& t, F inval) {
+  Env e(t);
+  if (!e.ready()) return;
+  Domain d;
+  if (!e.init_domain(d, DomainConfig{})) return;
+  const uint64_t base_pa = e.target(0) & ~uint64_t{0x1fffff};
+  if (!e.mapped(d.map_block(kIova, base_pa, 2), "map_block") || !e.attach(d, e.blk)) return;
+  const uint64_t off = e.target(0) - base_pa;
+  expect_ok(e, e.blk, kIova + off, Dir::kDeviceWrites, e.target(0));
+  if (!e.mapped(d.unmap(kIova), "unmap") || !inval(e, d)) return;
+  expect_fault(e, e.blk, kIova + off, Dir::kDeviceWrites, EventType::kFTranslation, e.target(0), kTlbiComplete);
+}
+}  // namespace
+
 VIOMMU_TEST(inval_range_ttl_block, "smmuv3.inval.range_over_2m_block_ttl2", "smmuv3,inval") {
   if (!need_ril(t)) return;
-  Env e(t);
-  if (!e.ready()) return;
-  Domain d;
-  if (!e.init_domain(d, DomainConfig{})) return;
-  const uint64_t base_pa = e.target(0) & ~uint64_t{0x1fffff};
-  if (!e.mapped(d.map_block(kIova, base_pa, 2), "map_block") || !e.attach(d, e.blk)) return;
-  const uint64_t off = e.target(0) - base_pa;
-  expect_ok(e, e.blk, kIova + off, Dir::kDeviceWrites, e.target(0));
-  if (!e.mapped(d.unmap(kIova), "unmap")) return;
   // One 2 MiB block = 512 pages of 4 KiB: NUM = 15, SCALE = 5 gives 16 * 32 = 512; TTL = 2 (leaf at level 2).
-  if (!e.synced(e.smmu->command(range_va(d.config().asid, 15, 5, 2)), "range TLBI")) return;
-  expect_fault(e, e.blk, kIova + off, Dir::kDeviceWrites, EventType::kFTranslation, e.target(0), kTlbiComplete);
+  block_case(t, [](Env& e, Domain& d) {
+    return e.synced(e.smmu->command(range_va(d.config().asid, 15, 5, 2)), "range TLBI");
+  });
 }
 VIOMMU_TEST(inval_block_va, "smmuv3.inval.unmap_2m_block_tlbi_va_inside", "smmuv3,inval") {
-  Env e(t);
-  if (!e.ready()) return;
-  Domain d;
-  if (!e.init_domain(d, DomainConfig{})) return;
-  const uint64_t base_pa = e.target(0) & ~uint64_t{0x1fffff};
-  if (!e.mapped(d.map_block(kIova, base_pa, 2), "map_block") || !e.attach(d, e.blk)) return;
-  const uint64_t off = e.target(0) - base_pa;
-  expect_ok(e, e.blk, kIova + off, Dir::kDeviceWrites, e.target(0));
-  if (!e.mapped(d.unmap(kIova), "unmap")) return;
   // A TLBI by VA anywhere inside a block removes the whole block entry (Armv8-A TLBI semantics, §3.21.1: an
   // invalidation by VA applies to every entry that translates that VA).
-  if (!e.synced(d.tlbi_va(kIova + 0x123000), "TLBI_NH_VA")) return;
-  expect_fault(e, e.blk, kIova + off, Dir::kDeviceWrites, EventType::kFTranslation, e.target(0), kTlbiComplete);
+  block_case(t, [](Env& e, Domain& d) { return e.synced(d.tlbi_va(kIova + 0x123000), "TLBI_NH_VA"); });
 }
 VIOMMU_TEST(inval_remap, "smmuv3.inval.remap_tlbi_va_new_target", "smmuv3,inval") {
   Env e(t);

@@ -13,7 +13,21 @@ using spec::smmuv3::QueuePtr;
 struct Faulting {
   Domain d;
   bool ok = false;
-  explicit Faulting(Env& e) { ok = e.init_domain(d, DomainConfig{}) && e.attach(d, e.blk); }
+  explicit Faulting(Env& e) { ok = e.ready() && e.init_domain(d, DomainConfig{}) && e.attach(d, e.blk); }
+};
+
+// An event queue of two entries and virtio-blk attached to an empty domain (ok false: skip or failure said).
+struct SmallEventq {
+  Options o = small();
+  Env e;
+  Faulting f;
+  bool ok;
+  explicit SmallEventq(kernel::Test& t) : e(t, o), f(e), ok(e.ready() && f.ok) {}
+  static Options small() {
+    Options o;
+    o.eventq_log2 = 1;  // 2 entries
+    return o;
+  }
 };
 
 // An illegal command (`why` says why it is): GERROR.CMDQ_ERR, CONS on it with ERR = CERROR_ILL, recovery.
@@ -139,12 +153,9 @@ VIOMMU_TEST(q_eventq_record, "smmuv3.queues.eventq_record_and_cons", "smmuv3,que
   t.check("eventq.CONS", kQueueWrap, e.smmu->eventq_cons() != cons0, "EVENTQ_CONS did not advance after consuming");
 }
 VIOMMU_TEST(q_eventq_wrap, "smmuv3.queues.eventq_wraps", "smmuv3,queues,fault") {
-  Options o;
-  o.eventq_log2 = 1;  // 2 entries
-  Env e(t, o);
-  if (!e.ready()) return;
-  Faulting f(e);
-  if (!f.ok) return;
+  SmallEventq q(t);
+  if (!q.ok) return;
+  Env& e = q.e;
   // Five faults one at a time, each consumed: PROD/CONS wrap twice and each record is the right one.
   for (unsigned i = 0; i < 5; ++i) expect_fault(e, e.blk, kIova + i * 0x1000, Dir::kDeviceWrites, EventType::kFTranslation);
   t.check("eventq.PROD", kQueueWrap, queue_empty(e.smmu->eventq_prod_ptr(), e.smmu->eventq_cons_ptr()),
@@ -152,12 +163,9 @@ VIOMMU_TEST(q_eventq_wrap, "smmuv3.queues.eventq_wraps", "smmuv3,queues,fault") 
           e.smmu->eventq_cons());
 }
 VIOMMU_TEST(q_eventq_overflow, "smmuv3.queues.eventq_overflow_ovflg", "smmuv3,queues,fault") {
-  Options o;
-  o.eventq_log2 = 1;  // 2 entries
-  Env e(t, o);
-  if (!e.ready()) return;
-  Faulting f(e);
-  if (!f.ok) return;
+  SmallEventq q(t);
+  if (!q.ok) return;
+  Env& e = q.e;
   e.smmu->drain_events();
   const uint32_t prod0 = e.smmu->eventq_prod();
   // Four faults, none consumed: the queue fills after two; later events are lost and PROD.OVFLG toggles

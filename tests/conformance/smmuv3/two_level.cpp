@@ -75,42 +75,43 @@ VIOMMU_TEST(two_level_split8, "smmuv3.two_level.split8_translate", "smmuv3,strta
   o.strtab_log2 = 16;
   translate_case(t, o);
 }
-VIOMMU_TEST(two_level_span0, "smmuv3.two_level.span0_c_bad_streamid", "smmuv3,strtab,fault") {
+// body(e, edu, o) on a 2-level stream table (options o) whose L1STD for edu's StreamID the case edits.
+template <typename F>
+void with_two_level_edu(kernel::Test& t, F body) {
   if (!need_2level(t)) return;
   Options o;
   o.two_level = true;
   Env e(t, o);
   if (!e.ready()) return;
-  DmaEndpoint* edu = need_edu(t);
-  if (!edu) return;
-  // An L1STD with Span = 0 is invalid: the StreamIDs it covers are out of range (§5.1).
-  e.smmu->l1std(e.sid(edu))->words[0] = 0;
-  if (!e.synced(e.smmu->cfgi_ste(e.sid(edu)), "CFGI_STE")) return;
-  expect_fault(e, edu, kIova, Dir::kDeviceWrites, EventType::kCBadStreamid, 0, kL1StdSpan0);
+  if (DmaEndpoint* edu = need_edu(t)) body(e, edu, o);
+}
+
+VIOMMU_TEST(two_level_span0, "smmuv3.two_level.span0_c_bad_streamid", "smmuv3,strtab,fault") {
+  with_two_level_edu(t, [&](Env& e, DmaEndpoint* edu, const Options&) {
+    // An L1STD with Span = 0 is invalid: the StreamIDs it covers are out of range (§5.1).
+    e.smmu->l1std(e.sid(edu))->words[0] = 0;
+    if (!e.synced(e.smmu->cfgi_ste(e.sid(edu)), "CFGI_STE")) return;
+    expect_fault(e, edu, kIova, Dir::kDeviceWrites, EventType::kCBadStreamid, 0, kL1StdSpan0);
+  });
 }
 VIOMMU_TEST(two_level_beyond_span, "smmuv3.two_level.index_beyond_span_c_bad_streamid", "smmuv3,strtab,fault") {
-  if (!need_2level(t)) return;
-  Options o;
-  o.two_level = true;
-  Env e(t, o);
-  if (!e.ready()) return;
-  DmaEndpoint* edu = need_edu(t);
-  if (!edu) return;
-  const uint32_t sid = e.sid(edu);
-  const uint32_t index = sid & ((1u << o.split) - 1);
-  if (index == 0) return t.skip("edu's StreamID is the first of its level-2 table");
-  // Span s gives a level-2 table of 2^(s-1) STEs (§5.1). Make it just too small for this StreamID, and make the
-  // STE beyond it valid, so that an SMMU that reads it anyway (one sizing the table as 2^Span STEs) translates
-  // instead of faulting. Such a StreamID is "deemed invalid" (§5.1.1): C_BAD_STREAMID (§7.3.3 condition 2d).
-  Domain d;
-  if (!e.init_domain(d, DomainConfig{}) || !e.mapped(d.map(kIova, e.target(0), 0x1000), "map")) return;
-  if (!e.write_ste(sid, d.make_ste())) return;
-  const unsigned span = 32 - static_cast<unsigned>(__builtin_clz(index));  // 2^(span-1) <= index
-  auto* l1 = e.smmu->l1std(sid);
-  l1->set_span(span);
-  if (!e.synced(e.smmu->cfgi_ste(sid), "CFGI_STE")) return;
-  t.note("L2 index %u, Span %u: %u STEs", index, span, 1u << (span - 1));
-  expect_fault(e, edu, kIova, Dir::kDeviceWrites, EventType::kCBadStreamid, e.target(0), kL1StdBeyondSpan);
+  with_two_level_edu(t, [&](Env& e, DmaEndpoint* edu, const Options& o) {
+    const uint32_t sid = e.sid(edu);
+    const uint32_t index = sid & ((1u << o.split) - 1);
+    if (index == 0) return t.skip("edu's StreamID is the first of its level-2 table");
+    // Span s gives a level-2 table of 2^(s-1) STEs (§5.1). Make it just too small for this StreamID, and make the
+    // STE beyond it valid, so that an SMMU that reads it anyway (one sizing the table as 2^Span STEs) translates
+    // instead of faulting. Such a StreamID is "deemed invalid" (§5.1.1): C_BAD_STREAMID (§7.3.3 condition 2d).
+    Domain d;
+    if (!e.init_domain(d, DomainConfig{}) || !e.mapped(d.map(kIova, e.target(0), 0x1000), "map")) return;
+    if (!e.write_ste(sid, d.make_ste())) return;
+    const unsigned span = 32 - static_cast<unsigned>(__builtin_clz(index));  // 2^(span-1) <= index
+    auto* l1 = e.smmu->l1std(sid);
+    l1->set_span(span);
+    if (!e.synced(e.smmu->cfgi_ste(sid), "CFGI_STE")) return;
+    t.note("L2 index %u, Span %u: %u STEs", index, span, 1u << (span - 1));
+    expect_fault(e, edu, kIova, Dir::kDeviceWrites, EventType::kCBadStreamid, e.target(0), kL1StdBeyondSpan);
+  });
 }
 // §6.3.25 FMT selects the format of the table STRTAB_BASE points at, each time the SMMU is (re)programmed: a
 // linear table programmed after a 2-level one is walked as linear.
