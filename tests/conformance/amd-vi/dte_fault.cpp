@@ -121,7 +121,6 @@ void reserved_bit_case(kernel::Test& t, uint16_t domain, bool check_event) {
     if (check_event && aborted) {
       s::Event o;
       if (next_event(t, v, o)) {
-        t.check("event.logged", kEventLogged, true, "%s", "ILLEGAL_DEV_TABLE_ENTRY logged");
         expect_event(t, p.event, o, illegal_dte_leeway(kTestIova));
       }
     } else if (check_event) {
