@@ -66,6 +66,18 @@ bool setup(kernel::Test& t, bool ok, const char* what) {
   return ok;
 }
 
+// Domain 0 mapping one read/write page at the test IOVA to pa, ep attached, and a device write through it
+// translated: where every single-page property starts. nullptr when the case cannot go on (reported).
+Domain* one_page(kernel::Test& t, Iommu& io, drivers::DmaEndpoint* ep, uint64_t pa, uint8_t seed) {
+  Domain* d = ep ? io.domain(0) : nullptr;
+  if (!d) return nullptr;
+  const uint64_t iova = io.test_iova();
+  if (!setup(t, d->map(iova, pa, kPage, Perm::kReadWrite) && d->attach(ep) && d->invalidate(iova, kPage),
+             "mapping and attaching"))
+    return nullptr;
+  return translated(t, io, ep, D::kDeviceWrites, iova, pa, seed) ? d : nullptr;
+}
+
 }  // namespace
 
 const char* to_string(Prediction::Kind k) {
@@ -108,13 +120,9 @@ void isolation_same_iova(kernel::Test& t, Iommu& io) {
 
 void unmap_then_dma(kernel::Test& t, Iommu& io) {
   drivers::DmaEndpoint* ep = io.endpoint(0);
-  Domain* d = ep ? io.domain(0) : nullptr;
-  if (!d) return;
   const uint64_t iova = io.test_iova(), pa = io.page(0);
-  if (!setup(t, d->map(iova, pa, kPage, Perm::kReadWrite) && d->attach(ep) && d->invalidate(iova, kPage),
-             "mapping and attaching"))
-    return;
-  if (!translated(t, io, ep, D::kDeviceWrites, iova, pa, 0x11)) return;
+  Domain* d = one_page(t, io, ep, pa, 0x11);
+  if (!d) return;
   if (!setup(t, d->unmap(iova, kPage) && d->invalidate(iova, kPage), "unmapping")) return;
   terminated(t, io, ep, D::kDeviceWrites, iova, pa, io.invalidation_clause(), 0x12);
   terminated(t, io, ep, D::kDeviceReads, iova, pa, io.invalidation_clause(), 0x13);
@@ -122,13 +130,9 @@ void unmap_then_dma(kernel::Test& t, Iommu& io) {
 
 void remap_to_new_page(kernel::Test& t, Iommu& io) {
   drivers::DmaEndpoint* ep = io.endpoint(0);
-  Domain* d = ep ? io.domain(0) : nullptr;
-  if (!d) return;
   const uint64_t iova = io.test_iova(), old_pa = io.page(0), new_pa = io.page(3);
-  if (!setup(t, d->map(iova, old_pa, kPage, Perm::kReadWrite) && d->attach(ep) && d->invalidate(iova, kPage),
-             "mapping and attaching"))
-    return;
-  if (!translated(t, io, ep, D::kDeviceWrites, iova, old_pa, 0x31)) return;
+  Domain* d = one_page(t, io, ep, old_pa, 0x31);
+  if (!d) return;
   if (!setup(t, d->unmap(iova, kPage) && d->invalidate(iova, kPage) &&
                     d->map(iova, new_pa, kPage, Perm::kReadWrite) && d->invalidate(iova, kPage),
              "remapping"))
@@ -144,13 +148,9 @@ void remap_to_new_page(kernel::Test& t, Iommu& io) {
 
 void permission_downgrade(kernel::Test& t, Iommu& io) {
   drivers::DmaEndpoint* ep = io.endpoint(0);
-  Domain* d = ep ? io.domain(0) : nullptr;
-  if (!d) return;
   const uint64_t iova = io.test_iova(), pa = io.page(0);
-  if (!setup(t, d->map(iova, pa, kPage, Perm::kReadWrite) && d->attach(ep) && d->invalidate(iova, kPage),
-             "mapping and attaching"))
-    return;
-  if (!translated(t, io, ep, D::kDeviceWrites, iova, pa, 0x41)) return;
+  Domain* d = one_page(t, io, ep, pa, 0x41);
+  if (!d) return;
   if (!setup(t, d->unmap(iova, kPage) && d->invalidate(iova, kPage) && d->map(iova, pa, kPage, Perm::kRead) &&
                     d->invalidate(iova, kPage),
              "remapping read-only"))
