@@ -19,7 +19,7 @@ struct Machine {
   TranslateFn translate;    // nullptr: endpoints DMA to guest-physical addresses (no IOMMU)
 };
 
-// The machines: one file each (hosted/<iommu>_machine.cpp), each registering itself with
+// The machines: one file each (hosted/<iommu_ns>_machine.cpp), each registering itself with
 //   VIOMMU_HOSTED_MACHINE(kMyMachine);
 // so a new IOMMU's machine needs no edit anywhere else.
 #define VIOMMU_HOSTED_MACHINE(m) \

@@ -1,8 +1,8 @@
 // AMD-Vi MMIO registers and the IOMMU capability block in PCI configuration space
 // (AMD I/O Virtualization Technology (IOMMU) Specification, 48882, §3.1 capability block, §3.4 MMIO).
-// The 48882 section numbers in spec/amd_vi, model/amd_vi and drivers/iommu/amd-vi were recalled, not read
+// The 48882 section numbers in spec/amd_vi, model/amd_vi and drivers/iommu/amd_vi were recalled, not read
 // (the text was not available); the conformance cases cite only what a public source confirms, marking
-// the rest unverified: tests/conformance/amd-vi/clauses.h.
+// the rest unverified: tests/conformance/amd_vi/clauses.h.
 #pragma once
 
 #include <cstdint>

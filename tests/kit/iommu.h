@@ -1,5 +1,5 @@
 // The conformance kit's view of one IOMMU: what the shared property cases (tests/kit/properties.h) need from
-// it, and nothing else. Each IOMMU implements it once, in tests/conformance/<iommu>/adapter.{h,cpp}, over its
+// it, and nothing else. Each IOMMU implements it once, in tests/conformance/<iommu_ns>/adapter.{h,cpp}, over its
 // own driver, its own reference model (the oracle) and its own fault records.
 #pragma once
 

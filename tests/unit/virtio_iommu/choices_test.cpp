@@ -1,10 +1,10 @@
 // Choices (model/virtio_iommu/device.h): the model playing a device that takes the other permitted outcome,
-// and the verdicts of the conformance cases (tests/conformance/virtio-iommu/verdict.h) on such a device.
+// and the verdicts of the conformance cases (tests/conformance/virtio_iommu/verdict.h) on such a device.
 // Each test sends the same stimulus to the suite's oracle (the model with its own choices) and to a
 // "device" (the model with one choice taken the other way, as QEMU takes it where it does), and shows
 // that the answer the case judges is permitted — or, for the SHOULD-level ones, that it is the warning
 // and not a failure. The permitted sets are the ones the cases pass to the fixture (Permit).
-#include "tests/conformance/virtio-iommu/verdict.h"
+#include "tests/conformance/virtio_iommu/verdict.h"
 #include "tests/unit/virtio_iommu/fixture.h"
 
 namespace viommu_test {

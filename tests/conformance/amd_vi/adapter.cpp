@@ -1,0 +1,72 @@
+#include "tests/conformance/amd_vi/adapter.h"
+
+#include <cstring>
+
+namespace amd_vi_tests {
+
+namespace {
+// DomainIDs of the kit's two domains (the other cases use 0x11..0x72).
+constexpr uint16_t kKitDomain0 = 0x81, kKitDomain1 = 0x82;
+// Probe clauses: a translated access reaches the page the v1 table maps; a terminated one (no present
+// entry, no permission) is target aborted.
+constexpr kit::ProbeClauses kProbeClauses{&kTranslate, &kPermission};
+
+}  // namespace
+
+KitAdapter::KitAdapter(kernel::Test& t)
+    : t_(t),
+      v_(need_iommu(t)),
+      dom_{{t, v_ && stage_.pa ? v_ : nullptr, 3, kKitDomain0, stage_.pa},
+           {t, v_ && stage_.pa ? v_ : nullptr, 3, kKitDomain1, stage_.pa}} {
+  if (v_ && (!stage_.pa || !pages_.pa)) t.error("no DMA memory for the staging page and the case's pages");
+  if (pages_.pa) std::memset(kernel::DmaMemory::ptr<uint8_t>(pages_.pa), 0, kPages * kPage);
+}
+
+bool KitAdapter::ready() const { return v_ && stage_.pa && pages_.pa && dom_[0].ready() && dom_[1].ready(); }
+
+drivers::DmaEndpoint* KitAdapter::endpoint(unsigned i) {
+  static constexpr const char* kNames[2] = {"virtio-blk", "edu"};
+  if (i >= 2) {
+    t_.error("no endpoint %u (the adapter has 0 and 1)", i);
+    return nullptr;
+  }
+  if (!eps_[i]) eps_[i] = need_endpoint(t_, kNames[i]);
+  return eps_[i];
+}
+
+kit::Domain* KitAdapter::domain(unsigned i) {
+  if (i >= 2) {
+    t_.error("no domain %u (the adapter has 0 and 1)", i);
+    return nullptr;
+  }
+  return &dom_[i];
+}
+
+uint64_t KitAdapter::page(unsigned i) {
+  if (i < kPages) return pages_.pa + i * kPage;
+  t_.error("page %u: the adapter has %u", i, kPages);
+  return 0;
+}
+
+kit::Prediction KitAdapter::predict(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d) {
+  const auto r = amd_vi_tests::predict(v_, drivers::amd_vi::device_id_of(ep->rid()), iova, d);
+  kit::Prediction p;
+  if (r.ok()) {
+    p.kind = kit::Prediction::Kind::kTranslated;
+    p.pa = r.pa;
+  } else {
+    p.kind = r.has_event ? kit::Prediction::Kind::kFault : kit::Prediction::Kind::kAbort;
+  }
+  return p;
+}
+
+void KitAdapter::drain_faults() { v_->drain_events(); }
+
+void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d, size_t) {
+  // One access, one event (or none): the first event in the log against the model's.
+  expect_event_of(t_, v_, drivers::amd_vi::device_id_of(ep->rid()), iova, d);
+}
+
+const kit::ProbeClauses& KitAdapter::clauses() const { return kProbeClauses; }
+
+}  // namespace amd_vi_tests

@@ -1,0 +1,44 @@
+// The conformance kit's view of AMD-Vi (kit::Iommu, tests/kit/iommu.h), for the shared property cases
+// (properties.cpp): endpoints virtio-blk (0) and edu (1), both on bus 0, so that isolation is judged on
+// DeviceIDs the IOMMU looks up like any other (the bridged endpoint has its own amd-vi.bridge.* cases); two v1
+// Mode-3 domains sharing one staging page; the reference model as the oracle; events compared with the
+// model's field by field (fixture.h: expect_event_of).
+#pragma once
+
+#include "tests/conformance/amd_vi/fixture.h"
+#include "tests/kit/iommu.h"
+
+namespace amd_vi_tests {
+
+class KitAdapter final : public kit::Iommu {
+ public:
+  explicit KitAdapter(kernel::Test& t);
+  KitAdapter(const KitAdapter&) = delete;
+  KitAdapter& operator=(const KitAdapter&) = delete;
+
+  bool ready() const override;
+  drivers::DmaEndpoint* endpoint(unsigned i) override;
+  kit::Domain* domain(unsigned i) override;
+  kit::Staging staging() const override { return {kStageIova, stage_.pa, kPage}; }
+  uint64_t test_iova() const override { return kTestIova; }
+  uint64_t page(unsigned i) override;
+  kit::Prediction predict(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d) override;
+  void drain_faults() override;
+  void expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d, size_t len) override;
+  const kit::ProbeClauses& clauses() const override;
+  const kernel::Clause& invalidation_clause() const override { return kInvalidatePages; }
+  const kernel::Clause& isolation_clause() const override { return kDeviceId; }
+  const kernel::Clause& permission_clause() const override { return kPermission; }
+
+ private:
+  static constexpr unsigned kPages = 8;
+  kernel::Test& t_;
+  AmdVi* v_;
+  // Declared before the domains, so freed after the domains detached the endpoints.
+  DmaBlock stage_{kPage};           // the staging page, mapped at kStageIova in both domains
+  DmaBlock pages_{kPages * kPage};  // the case's pages, contiguous
+  drivers::DmaEndpoint* eps_[2] = {};
+  Domain dom_[2];
+};
+
+}  // namespace amd_vi_tests
