@@ -14,6 +14,7 @@
 #include "kernel/arch.h"
 #include "kernel/cmdline.h"
 #include "kernel/test.h"
+#include "spec/bitfield.h"
 
 extern "C" {
 extern const kernel::TestCase __start_viommu_tests[];
@@ -59,7 +60,11 @@ void Test::record(const char* id, bool ok) {
     ids_[i].failed |= !ok;
     return;
   }
-  if (nids_ < kMaxIds) ids_[nids_++] = IdState{id, !ok};
+  if (nids_ == kMaxIds) return;
+  // A copy: generic comparators compose IDs ("event." + a field's name) in a buffer of their own.
+  IdState& s = ids_[nids_++];
+  snprintf(s.id, sizeof s.id, "%s", id);
+  s.failed = !ok;
 }
 
 void Test::print_passed() const {
@@ -286,3 +291,14 @@ void on_exception(const char* summary) {
 void on_tick() { Runner::tick(); }
 
 }  // namespace kernel
+
+namespace spec {
+// A setter refused a value (spec/bitfield.h): the case's own code is wrong, so the case errors, naming the field.
+void refuse(const char* field, uint64_t value, unsigned width) {
+  static char why[96];
+  snprintf(why, sizeof why, "spec field %s refuses 0x%llx (%u bits wide)", field, static_cast<unsigned long long>(value),
+           width);
+  kernel::on_exception(why);
+  __builtin_unreachable();
+}
+}  // namespace spec

@@ -74,7 +74,7 @@ class Test {
 
   static constexpr unsigned kMaxIds = 96;
   struct IdState {
-    const char* id;
+    char id[40];
     bool failed;
   };
   IdState ids_[kMaxIds] = {};

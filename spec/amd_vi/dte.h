@@ -49,9 +49,9 @@ struct Dte : Words<4> {
     return (gcr3_trp_14_12() << 12) | (gcr3_trp_30_15() << 15) | (gcr3_trp_51_31() << 31);
   }
   Dte& set_gcr3_table_root(uint64_t pa) {
-    set_gcr3_trp_14_12(pa >> 12);
-    set_gcr3_trp_30_15(pa >> 15);
-    set_gcr3_trp_51_31(pa >> 31);
+    set_gcr3_trp_14_12(spec::bits_of(pa, 14, 12));
+    set_gcr3_trp_30_15(spec::bits_of(pa, 30, 15));
+    set_gcr3_trp_51_31(spec::bits_of(pa, 51, 31));
     return *this;
   }
   uint64_t int_table_root() const { return int_table_root_64() << 6; }

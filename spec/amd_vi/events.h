@@ -23,23 +23,28 @@ const char* to_string(EventCode c);
 // [47:32], flags [59:48], EventCode [63:60], Address [127:64] (each event defines which parts apply and
 // how many low address bits are reserved).
 struct Event : Words<2> {
-  VIOMMU_FIELD(15, 0, device_id);
-  VIOMMU_FIELD(19, 16, pasid_19_16);
-  VIOMMU_FIELD(47, 32, domain_or_pasid);
+  VIOMMU_NAMED_FIELD(15, 0, device_id, "DeviceID");
+  VIOMMU_NAMED_FIELD(19, 16, pasid_19_16, "PASID_19_16");
+  VIOMMU_NAMED_FIELD(47, 32, domain_or_pasid, "DomainID");
   // Flags (§2.5.3 IO_PAGE_FAULT, Table 51): GN, NX, US, I, PR, RW, PE, RZ, TR.
-  VIOMMU_BIT(48, gn);
-  VIOMMU_BIT(49, nx);
-  VIOMMU_BIT(50, us);
-  VIOMMU_BIT(51, i);
-  VIOMMU_BIT(52, pr);
-  VIOMMU_BIT(53, rw);
-  VIOMMU_BIT(54, pe);
-  VIOMMU_BIT(55, rz);
-  VIOMMU_BIT(56, tr);
-  VIOMMU_FIELD(58, 57, type);  // hardware errors: 00b/01b/10b master/target abort, data error
-  VIOMMU_FIELD(63, 60, event_code);
-  VIOMMU_FIELD(127, 64, address);
+  VIOMMU_NAMED_BIT(48, gn, "flags.GN");
+  VIOMMU_NAMED_BIT(49, nx, "flags.NX");
+  VIOMMU_NAMED_BIT(50, us, "flags.US");
+  VIOMMU_NAMED_BIT(51, i, "flags.I");
+  VIOMMU_NAMED_BIT(52, pr, "flags.PR");
+  VIOMMU_NAMED_BIT(53, rw, "flags.RW");
+  VIOMMU_NAMED_BIT(54, pe, "flags.PE");
+  VIOMMU_NAMED_BIT(55, rz, "flags.RZ");
+  VIOMMU_NAMED_BIT(56, tr, "flags.TR");
+  VIOMMU_NAMED_FIELD(58, 57, type, "flags.Type");  // hardware errors: 00b/01b/10b master/target abort, data error
+  VIOMMU_NAMED_BIT(59, reserved_59, "flags.reserved");
+  VIOMMU_NAMED_FIELD(63, 60, event_code, "EventCode");
+  VIOMMU_NAMED_FIELD(127, 64, address, "Address");
   EventCode code() const { return static_cast<EventCode>(event_code()); }
+
+  // Every field after EventCode, in the order the comparators judge them.
+  VIOMMU_FIELDS(device_id, pasid_19_16, domain_or_pasid, address, gn, nx, us, i, pr, rw, pe, rz, tr, type,
+                reserved_59);
 };
 static_assert(sizeof(Event) == 16);
 

@@ -198,6 +198,7 @@ struct Fault : Words<3> {
   VIOMMU_FIELD(95, 64, endpoint);
   VIOMMU_FIELD(127, 96, reserved1);
   VIOMMU_FIELD(191, 128, address);  // valid when flags has F_ADDRESS
+  VIOMMU_FIELDS(reason, reserved, flags, endpoint, reserved1, address);
   static constexpr uint8_t kReasonUnknown = 0;  // VIRTIO_IOMMU_FAULT_R_UNKNOWN
   static constexpr uint8_t kReasonDomain = 1;   // VIRTIO_IOMMU_FAULT_R_DOMAIN: endpoint not attached
   static constexpr uint8_t kReasonMapping = 2;  // VIRTIO_IOMMU_FAULT_R_MAPPING: unmapped or wrong flags

@@ -144,6 +144,6 @@ void expect_ok(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa
 void expect_abort(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapped_pa, const kernel::Clause& why,
                   size_t len = kLen);
 
-const char* event_name(uint64_t type);
+using spec::smmuv3::event_name;
 
 }  // namespace smmuv3_tests
