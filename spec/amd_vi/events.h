@@ -40,6 +40,11 @@ struct Event : Words<2> {
   VIOMMU_FIELD(63, 60, event_code);
   VIOMMU_FIELD(127, 64, address);
   EventCode code() const { return static_cast<EventCode>(event_code()); }
+  // A 20-bit PASID (GN=1): PASID[19:16] and PASID[15:0] in their two fields.
+  Event& set_pasid(uint32_t pasid) {
+    set_pasid_19_16(BitRange<19, 16>::get(pasid));
+    return set_domain_or_pasid(BitRange<15, 0>::get(pasid));
+  }
 };
 static_assert(sizeof(Event) == 16);
 
