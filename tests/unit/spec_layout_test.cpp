@@ -283,7 +283,7 @@ TEST(SpecLayout, VmsaNamedBitsAndGeometry) {
   EXPECT_EQ(va_tag(0xab00'0000'0000'1000ull), 0xabu);
   EXPECT_EQ(va_untagged(0xab00'0000'0000'1000ull), 0x1000ull);
   EXPECT_EQ(start_level(48, 12), 0u);
-  EXPECT_EQ(start_level(36, 14), 1u);
+  EXPECT_EQ(start_level(36, 14), 2u);  // 16 KiB: levels 2 and 3 resolve 11 bits each
   EXPECT_EQ(table_index(0x0000'0012'3456'7000ull, level_shift(12, 3), 9), 0x167u);
 }
 
