@@ -33,7 +33,8 @@ namespace model::amd_vi {
 
 namespace {
 
-constexpr uint64_t kAddrMask = ((uint64_t{1} << 52) - 1) & ~uint64_t{0xfff};
+using spec::align_down_to;
+using spec::offset_within;
 
 s::Event make_event(s::EventCode code, uint16_t device_id, uint64_t address) {
   s::Event e;
@@ -102,24 +103,24 @@ uint64_t Iommu::read(s::Mmio r) const {
 }
 
 void Iommu::write(s::Mmio r, uint64_t v) {
-  constexpr uint64_t kPtrMask = 0x7fff0;  // [18:4]
+  auto ptr = s::RingPointer::offset_of;  // head and tail pointers keep only their [18:4] field
   switch (r) {
-    case s::Mmio::kDeviceTableBase: devtab_ = v & (kAddrMask | 0x1ff); return;
-    case s::Mmio::kCommandBufferBase: cmd_base_ = v & (kAddrMask | (uint64_t{0xf} << 56)); return;
-    case s::Mmio::kEventLogBase: evt_base_ = v & (kAddrMask | (uint64_t{0xf} << 56)); return;
+    case s::Mmio::kDeviceTableBase: devtab_ = v & s::DeviceTableBase::kImplemented; return;
+    case s::Mmio::kCommandBufferBase: cmd_base_ = v & s::RingBase::kImplemented; return;
+    case s::Mmio::kEventLogBase: evt_base_ = v & s::RingBase::kImplemented; return;
     case s::Mmio::kExclusionBase: excl_base_ = v; return;
     case s::Mmio::kExclusionLimit: excl_limit_ = v; return;
     case s::Mmio::kExtendedFeature: return;  // read-only (§3.4.6)
     case s::Mmio::kPprLogBase: ppr_base_ = v; return;
-    case s::Mmio::kCommandBufferHead: cmd_head_ = v & kPtrMask; return;
+    case s::Mmio::kCommandBufferHead: cmd_head_ = ptr(v); return;
     case s::Mmio::kCommandBufferTail:
-      cmd_tail_ = v & kPtrMask;
+      cmd_tail_ = ptr(v);
       process_commands();
       return;
-    case s::Mmio::kEventLogHead: evt_head_ = v & kPtrMask; return;
-    case s::Mmio::kEventLogTail: evt_tail_ = v & kPtrMask; return;
-    case s::Mmio::kPprLogHead: ppr_head_ = v & kPtrMask; return;
-    case s::Mmio::kPprLogTail: ppr_tail_ = v & kPtrMask; return;
+    case s::Mmio::kEventLogHead: evt_head_ = ptr(v); return;
+    case s::Mmio::kEventLogTail: evt_tail_ = ptr(v); return;
+    case s::Mmio::kPprLogHead: ppr_head_ = ptr(v); return;
+    case s::Mmio::kPprLogTail: ppr_tail_ = ptr(v); return;
     case s::Mmio::kStatus: status_ &= ~(v & s::Status::kW1C); return;  // RW1C; RO bits ignore writes
     case s::Mmio::kControl: {
       s::Control old, now;
@@ -158,16 +159,16 @@ void Iommu::log_event(const s::Event& e) {
   if (size == 0) return;
   const uint64_t next = (evt_tail_ + 16) % size;
   if (next == evt_head_) {
-    status_ |= uint64_t{1} << 0;  // EventOverflow
+    status_ |= s::Status::event_overflow_mask;
     evt_stopped_ = true;
     if (c.event_int_en()) ++interrupts_;
     return;
   }
   s::RingBase b;
   b.set_raw(evt_base_);
-  mem_.write((b.base_4k() << 12) + evt_tail_, e.words.data(), 16);
+  mem_.write(b.base() + evt_tail_, e.words.data(), 16);
   evt_tail_ = next;
-  status_ |= uint64_t{1} << 1;  // EventLogInt
+  status_ |= s::Status::event_log_int_mask;
   if (c.event_int_en()) ++interrupts_;
 }
 
@@ -181,7 +182,7 @@ bool Iommu::fetch_dte(uint16_t device_id, s::Dte& dte, Result& r, bool use_cache
   }
   s::DeviceTableBase base;
   base.set_raw(devtab_);
-  const uint64_t table = base.base_4k() << 12;
+  const uint64_t table = base.base();
   const uint64_t entries = s::DeviceTableBase::bytes_for(base.size()) / sizeof(s::Dte);
   // §2.2.2: a DeviceID beyond the table's size has no DTE: the request is target aborted and an
   // ILLEGAL_DEV_TABLE_ENTRY is logged for the address the entry would have had.
@@ -216,11 +217,11 @@ bool walk_v1(const GuestMemory& mem, uint64_t root, unsigned mode, uint64_t iova
              uint64_t& size, bool& fault_present, bool& hw_error, uint64_t& hw_addr, bool& reserved) {
   fault_present = hw_error = reserved = false;
   // §2.2.3: with Mode < 6, IOVA bits above the top level's reach must be zero.
-  if (mode < 6 && (iova >> (12 + 9 * mode)) != 0) return false;
+  if (mode < 6 && !spec::fits_bits(iova, s::v1_index_shift(mode + 1))) return false;
   uint64_t table = root;
   unsigned level = mode;
   for (;;) {
-    const uint64_t index = (iova >> s::v1_index_shift(level)) & 0x1ff;
+    const uint64_t index = s::v1_index(iova, level);
     s::V1Pte pte;
     const uint64_t pte_pa = table + index * 8;
     if (!mem.read64(pte_pa, pte.words[0])) {
@@ -246,7 +247,7 @@ bool walk_v1(const GuestMemory& mem, uint64_t root, unsigned mode, uint64_t iova
           return false;
         }
       }
-      pa = (pte.addr() & ~(page - 1)) | (iova & (page - 1));
+      pa = align_down_to(pte.addr(), page) | offset_within(iova, page);
       size = page;
       fault_present = true;
       return true;
@@ -258,7 +259,7 @@ bool walk_v1(const GuestMemory& mem, uint64_t root, unsigned mode, uint64_t iova
     }
     // §2.2.3.1 level skipping: the index bits of every skipped level must be zero.
     for (unsigned skipped = nl + 1; skipped < level; ++skipped)
-      if ((iova >> s::v1_index_shift(skipped)) & 0x1ff) return false;
+      if (s::v1_index(iova, skipped) != 0) return false;
     table = pte.addr();
     level = nl;
   }
@@ -272,7 +273,7 @@ Result Iommu::walk(const Request& req) const {
   s::DeviceTableBase base;
   base.set_raw(devtab_);
   const uint64_t entries = s::DeviceTableBase::bytes_for(base.size()) / sizeof(s::Dte);
-  const uint64_t pa = (base.base_4k() << 12) + uint64_t{req.device_id} * sizeof(s::Dte);
+  const uint64_t pa = base.base() + uint64_t{req.device_id} * sizeof(s::Dte);
   s::Control c;
   c.set_raw(control_);
   if (!c.iommu_en()) {
@@ -295,7 +296,7 @@ Result Iommu::walk_impl(const Request& req, const s::Dte& dte) const {
   Result r;
   s::DeviceTableBase base;
   base.set_raw(devtab_);
-  const uint64_t dte_pa = (base.base_4k() << 12) + uint64_t{req.device_id} * sizeof(s::Dte);
+  const uint64_t dte_pa = base.base() + uint64_t{req.device_id} * sizeof(s::Dte);
   const uint16_t dom = static_cast<uint16_t>(dte.domain_id());
   // §2.2.2.1 Table 7: V=0 -> the DTE is not valid and the request passes untranslated.
   if (!dte.v()) {
@@ -342,7 +343,7 @@ Result Iommu::walk_impl(const Request& req, const s::Dte& dte) const {
     };
     auto gfault = [&](bool present) {
       s::Event e = io_page_fault(req.device_id, 0, req.address, req.write, present);
-      e.set_gn(1).set_domain_or_pasid(pasid & 0xffff).set_pasid_19_16(pasid >> 16).set_us(req.user);
+      e.set_gn(1).set_pasid(pasid).set_us(req.user);
       return abort_with(e);
     };
     // GCR3 table: GLX 00b one level indexed by PASID[8:0]; 01b two levels ([17:9] then [8:0]).
@@ -351,26 +352,26 @@ Result Iommu::walk_impl(const Request& req, const s::Dte& dte) const {
     uint64_t entry_pa = gcr3_table;
     if (dte.glx() == 1) {
       s::Gcr3Entry l1;
-      if (!mem_.read64(gcr3_table + ((pasid >> 9) & 0x1ff) * 8, l1.words[0]) || !l1.gv()) return gfault(false);
+      if (!mem_.read64(gcr3_table + s::gcr3_index(pasid, 2) * 8, l1.words[0]) || !l1.gv()) return gfault(false);
       if (!host(l1.gcr3(), entry_pa)) return gfault(false);
     }
     s::Gcr3Entry g;
-    if (!mem_.read64(entry_pa + (pasid & 0x1ff) * 8, g.words[0]) || !g.gv()) return gfault(false);
+    if (!mem_.read64(entry_pa + s::gcr3_index(pasid, 1) * 8, g.words[0]) || !g.gv()) return gfault(false);
     uint64_t table = 0;
     if (!host(g.gcr3(), table)) return gfault(false);
     // AMD64 4-level walk: bits 47:39, 38:30, 29:21, 20:12; PS at levels 3 and 2.
     bool rw = true, us = true;
     for (unsigned level = 4; level >= 1; --level) {
-      const unsigned shift = 12 + 9 * (level - 1);
+      const unsigned shift = s::v1_index_shift(level);  // the v2 (AMD64) tables have the v1 geometry
       s::V2Pte pte;
-      if (!mem_.read64(table + ((req.address >> shift) & 0x1ff) * 8, pte.words[0])) return gfault(false);
+      if (!mem_.read64(table + s::v1_index(req.address, level) * 8, pte.words[0])) return gfault(false);
       if (!pte.p()) return gfault(false);
       rw = rw && pte.rw();
       us = us && pte.us();
       if (level == 1 || ((level == 2 || level == 3) && pte.ps())) {
         const uint64_t page = uint64_t{1} << shift;
         if ((req.write && !rw) || (req.user && !us)) return gfault(true);
-        gpa = (pte.addr() & ~(page - 1)) | (req.address & (page - 1));
+        gpa = align_down_to(pte.addr(), page) | offset_within(req.address, page);
         size = page;
         break;
       }
@@ -433,7 +434,7 @@ Result Iommu::translate(const Request& req) {
   s::Control c;
   c.set_raw(control_);
   if (!c.iommu_en()) return walk(req);
-  const uint32_t pasid_key = req.has_pasid ? req.pasid & 0xfffff : 0;  // PASIDs are 20 bits (§2.2.6)
+  const uint32_t pasid_key = req.has_pasid ? static_cast<uint32_t>(spec::offset_in(req.pasid, s::kPasidBits)) : 0;
   for (const auto& e : iotlb_) {
     if (!e.valid || e.device_id != req.device_id || e.gn != req.has_pasid || e.pasid != pasid_key) continue;
     if (req.address < e.base || req.address - e.base >= e.size) continue;
@@ -462,7 +463,7 @@ Result Iommu::translate(const Request& req) {
     IotlbEntry& e = iotlb_[iotlb_next_];
     iotlb_next_ = (iotlb_next_ + 1) % kIotlbSize;
     e = IotlbEntry{true, req.device_id, static_cast<uint16_t>(dte.domain_id()), req.has_pasid, pasid_key,
-                   req.address & ~(r.page_size - 1), r.page_size, r.pa & ~(r.page_size - 1), r.readable,
+                   align_down_to(req.address, r.page_size), r.page_size, align_down_to(r.pa, r.page_size), r.readable,
                    r.writable, r.user};
   }
   return r;
@@ -506,7 +507,7 @@ void Iommu::execute(const s::Command& c, uint64_t cmd_pa) {
       // §2.4.1: all prior commands are complete; then the store, then the interrupt.
       if (w.s()) mem_.write64(w.store_addr(), w.store_data());
       if (w.i()) {
-        status_ |= uint64_t{1} << 2;  // ComWaitInt
+        status_ |= s::Status::com_wait_int_mask;
         s::Control ctl;
         ctl.set_raw(control_);
         if (ctl.com_wait_int_en()) ++interrupts_;
@@ -524,7 +525,7 @@ void Iommu::execute(const s::Command& c, uint64_t cmd_pa) {
       s::InvalidateIommuPages p;
       p.words = c.words;
       const uint64_t size = p.s() ? s::s_encoded_size(p.address()) : 4096;
-      const uint64_t base = size == 0 ? 0 : p.address() & ~(size - 1);
+      const uint64_t base = size == 0 ? 0 : align_down_to(p.address(), size);
       invalidate_pages(static_cast<uint16_t>(p.domain_id()), p.gn(), static_cast<uint32_t>(p.pasid()), base, size);
       return;
     }
@@ -552,7 +553,7 @@ void Iommu::process_commands() {
   if (size == 0) return;
   s::RingBase b;
   b.set_raw(cmd_base_);
-  const uint64_t base = b.base_4k() << 12;
+  const uint64_t base = b.base();
   for (unsigned guard = 0; cmd_head_ != cmd_tail_ && guard < 32768; ++guard) {
     if (cmd_head_ >= size || cmd_tail_ >= size) {  // pointer outside the ring: nothing sensible to do
       cmd_halted_ = true;
@@ -601,8 +602,9 @@ MsiResult Iommu::remap_msi(uint16_t device_id, uint64_t address, uint32_t data) 
     m.delivered = true;
     return m;
   }
-  const unsigned delivery = (data >> 8) & 7;
-  if (delivery > 1) {  // only fixed/arbitrated go through IntCtl and the table in this model
+  s::MsiData msi;
+  msi.value = data;
+  if (msi.delivery_mode() > 1) {  // only fixed/arbitrated go through IntCtl and the table in this model
     m.delivered = true;
     return m;
   }
@@ -618,7 +620,7 @@ MsiResult Iommu::remap_msi(uint16_t device_id, uint64_t address, uint32_t data) 
     case s::kIntCtlRemap: break;
     default: return fault();  // 00b target abort, 11b reserved
   }
-  const uint32_t index = data & 0x7ff;
+  const uint32_t index = static_cast<uint32_t>(msi.irte_index());
   if (index >= (1u << dte.int_tab_len())) return fault();
   // §2.2.5.1 / §2.2.5.2: the IRTE format follows Control.GAEn.
   if (!c.ga_en()) {
@@ -635,7 +637,7 @@ MsiResult Iommu::remap_msi(uint16_t device_id, uint64_t address, uint32_t data) 
   if (!mem_.read(dte.int_table_root() + index * 16, irte.words.data(), 16) || !irte.remap_en()) return fault();
   m.delivered = m.remapped = true;
   m.vector = static_cast<uint8_t>(irte.vector());
-  m.destination = static_cast<uint32_t>(irte.destination_23_0() | (irte.destination_31_24() << 24));
+  m.destination = irte.destination();
   m.dest_mode = static_cast<uint8_t>(irte.dm());
   m.int_type = static_cast<uint8_t>(irte.int_type());
   return m;

@@ -10,7 +10,10 @@ using sp::RegOffset;
 
 namespace {
 
-constexpr uint64_t mask(unsigned bits) { return bits >= 64 ? ~uint64_t{0} : ((uint64_t{1} << bits) - 1); }
+using spec::align_down;
+using spec::Halves64;
+using spec::low_bits;
+using spec::offset_in;
 
 using sp::QueuePtr;
 
@@ -65,8 +68,11 @@ constexpr uint32_t kStrtabBaseCfgMask =
 constexpr uint32_t kCr1Mask = sp::Cr1::queue_ic_mask | sp::Cr1::queue_oc_mask | sp::Cr1::queue_sh_mask |
                               sp::Cr1::table_ic_mask | sp::Cr1::table_oc_mask | sp::Cr1::table_sh_mask;
 
-uint64_t set_lo(uint64_t r, uint32_t v) { return (r & ~mask(32)) | v; }
-uint64_t set_hi(uint64_t r, uint32_t v) { return (r & mask(32)) | (uint64_t{v} << 32); }
+// One 32-bit half of a 64-bit register (§6.2).
+uint64_t set_lo(uint64_t r, uint32_t v) { return Halves64::of(r).set_lo(v).raw(); }
+uint64_t set_hi(uint64_t r, uint32_t v) { return Halves64::of(r).set_hi(v).raw(); }
+uint32_t lo(uint64_t r) { return static_cast<uint32_t>(Halves64::of(r).lo()); }
+uint32_t hi(uint64_t r) { return static_cast<uint32_t>(Halves64::of(r).hi()); }
 
 }  // namespace
 
@@ -136,27 +142,27 @@ uint32_t Smmu::mmio_read32(uint32_t off) const {
     case RegOffset::kIrqCtrlAck: return irq_ctrl_;
     case RegOffset::kGerror: return gerror_;
     case RegOffset::kGerrorn: return gerrorn_;
-    case RegOffset::kGerrorIrqCfg0: return static_cast<uint32_t>(gerror_irq_cfg0_);
-    case RegOffset::kGerrorIrqCfg0 + 4: return static_cast<uint32_t>(gerror_irq_cfg0_ >> 32);
+    case RegOffset::kGerrorIrqCfg0: return lo(gerror_irq_cfg0_);
+    case RegOffset::kGerrorIrqCfg0 + 4: return hi(gerror_irq_cfg0_);
     case RegOffset::kGerrorIrqCfg1: return gerror_irq_cfg1_;
     case RegOffset::kGerrorIrqCfg2: return gerror_irq_cfg2_;
-    case RegOffset::kStrtabBase: return static_cast<uint32_t>(strtab_base_);
-    case RegOffset::kStrtabBase + 4: return static_cast<uint32_t>(strtab_base_ >> 32);
+    case RegOffset::kStrtabBase: return lo(strtab_base_);
+    case RegOffset::kStrtabBase + 4: return hi(strtab_base_);
     case RegOffset::kStrtabBaseCfg: return strtab_base_cfg_;
-    case RegOffset::kCmdqBase: return static_cast<uint32_t>(cmdq_base_);
-    case RegOffset::kCmdqBase + 4: return static_cast<uint32_t>(cmdq_base_ >> 32);
+    case RegOffset::kCmdqBase: return lo(cmdq_base_);
+    case RegOffset::kCmdqBase + 4: return hi(cmdq_base_);
     case RegOffset::kCmdqProd: return cmdq_prod_;
     case RegOffset::kCmdqCons: return cmdq_cons_;
-    case RegOffset::kEventqBase: return static_cast<uint32_t>(eventq_base_);
-    case RegOffset::kEventqBase + 4: return static_cast<uint32_t>(eventq_base_ >> 32);
-    case RegOffset::kEventqIrqCfg0: return static_cast<uint32_t>(eventq_irq_cfg0_);
-    case RegOffset::kEventqIrqCfg0 + 4: return static_cast<uint32_t>(eventq_irq_cfg0_ >> 32);
+    case RegOffset::kEventqBase: return lo(eventq_base_);
+    case RegOffset::kEventqBase + 4: return hi(eventq_base_);
+    case RegOffset::kEventqIrqCfg0: return lo(eventq_irq_cfg0_);
+    case RegOffset::kEventqIrqCfg0 + 4: return hi(eventq_irq_cfg0_);
     case RegOffset::kEventqIrqCfg1: return eventq_irq_cfg1_;
     case RegOffset::kEventqIrqCfg2: return eventq_irq_cfg2_;
-    case RegOffset::kPriqBase: return static_cast<uint32_t>(priq_base_);
-    case RegOffset::kPriqBase + 4: return static_cast<uint32_t>(priq_base_ >> 32);
-    case RegOffset::kPriqIrqCfg0: return static_cast<uint32_t>(priq_irq_cfg0_);
-    case RegOffset::kPriqIrqCfg0 + 4: return static_cast<uint32_t>(priq_irq_cfg0_ >> 32);
+    case RegOffset::kPriqBase: return lo(priq_base_);
+    case RegOffset::kPriqBase + 4: return hi(priq_base_);
+    case RegOffset::kPriqIrqCfg0: return lo(priq_irq_cfg0_);
+    case RegOffset::kPriqIrqCfg0 + 4: return hi(priq_irq_cfg0_);
     case RegOffset::kPriqIrqCfg1: return priq_irq_cfg1_;
     case RegOffset::kPriqIrqCfg2: return priq_irq_cfg2_;
     case RegOffset::kEventqProd: return eventq_prod_;
@@ -168,7 +174,7 @@ uint32_t Smmu::mmio_read32(uint32_t off) const {
 }
 
 uint64_t Smmu::mmio_read64(uint32_t off) const {
-  return uint64_t{mmio_read32(off)} | (uint64_t{mmio_read32(off + 4)} << 32);
+  return Halves64::of(mmio_read32(off), mmio_read32(off + 4)).raw();
 }
 
 void Smmu::write_cr0(uint32_t v) {
@@ -261,8 +267,8 @@ void Smmu::mmio_write32(uint32_t off, uint32_t v) {
 }
 
 void Smmu::mmio_write64(uint32_t off, uint64_t v) {
-  mmio_write32(off, static_cast<uint32_t>(v));
-  mmio_write32(off + 4, static_cast<uint32_t>(v >> 32));
+  mmio_write32(off, lo(v));
+  mmio_write32(off + 4, hi(v));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -350,24 +356,23 @@ Outcome Smmu::translate(const Transaction& txn) {
   const ResolvedCfg& rc = ce.cfg;
   if (txn.kind == TxnKind::kUntranslated && !rc.abort && (rc.s1 || rc.s2)) {
     // TLB hit path: no virtual calls, one direct-mapped probe.
-    bool priv = txn.privileged, inst = txn.instruction;
-    if (rc.ste.privcfg & 2) priv = rc.ste.privcfg & 1;
-    if (rc.ste.instcfg & 2) inst = rc.ste.instcfg & 1;
-    const AccessKind acc = txn.write ? kAccWrite : (inst ? kAccExec : kAccRead);
-    const uint64_t top = txn.iova >> 56;
+    const Transaction eff = Walker::effective_attrs(rc.ste, txn);  // STE.PRIVCFG / INSTCFG
+    const bool priv = eff.privileged;
+    const AccessKind acc = txn.write ? kAccWrite : (eff.instruction ? kAccExec : kAccRead);
+    const uint64_t top = spec::vmsa::va_tag(txn.iova);
     bool top_ok = top == 0;
     if (!top_ok && rc.s1) {
-      const unsigned sel = static_cast<unsigned>((txn.iova >> 55) & 1);
-      top_ok = ((rc.cd.tbi >> sel) & 1) != 0 || top == (sel ? 0xffu : 0u);
+      const unsigned sel = spec::vmsa::va_range(txn.iova);
+      top_ok = rc.cd.tbi[sel] || top == (sel ? spec::vmsa::kVaTagAllOnes : 0);
     }
-    const uint64_t va = txn.iova & mask(56);
+    const uint64_t va = spec::vmsa::va_untagged(txn.iova);
     const uint16_t vmid = rc.ste.vmid;
     TlbEntry& e = tlb_[tlb_index(vmid, va)];
     if (top_ok && e.valid && e.vmid == vmid && e.s1 == rc.s1 && e.s2 == rc.s2 &&
         (!rc.s1 || e.global || e.asid == rc.cd.asid) && ((va ^ e.va) >> e.size_shift) == 0 &&
         (e.perms & perm_bit(acc, priv))) {
       ++counters_.tlb_hits;
-      return Outcome{Status::kOk, false, e.pa | (va & mask(e.size_shift)), {}};
+      return Outcome{Status::kOk, false, e.pa | offset_in(va, e.size_shift), {}};
     }
     ++counters_.tlb_misses;
     TlbFill fill;
@@ -443,9 +448,10 @@ void Smmu::invalidate_tlb(Pred pred) {
 //   Leaf only restricts which walk-cache entries go; the model has no walk cache.
 CmdError Smmu::tlbi_by_addr(const sp::Command& c, bool by_asid, bool ipa) {
   const sp::CmdTlbiNhVa& t = static_cast<const sp::CmdTlbiNhVa&>(c);
-  const uint16_t vmid = caps_.s2p ? static_cast<uint16_t>(caps_.vmid16 ? t.vmid() : t.vmid() & 0xff) : 0;
-  const uint16_t asid = static_cast<uint16_t>(caps_.asid16 ? t.asid() : t.asid() & 0xff);
-  const uint64_t addr = t.addr() & (ipa ? mask(52) : mask(56));
+  const uint16_t vmid = caps_.s2p ? sp::vmid_value(t.vmid(), caps_.vmid16) : 0;
+  const uint16_t asid = sp::asid_value(t.asid(), caps_.asid16);
+  // §4.4.12: CMD_TLBI_S2_IPA's Address is IPA[51:12]; a VA's top byte (VA[63:56]) takes no part in the match.
+  const uint64_t addr = ipa ? offset_in(t.addr(), 52) : spec::vmsa::va_untagged(t.addr());
   const unsigned tg = caps_.ril ? static_cast<unsigned>(t.tg()) : 0;
   uint64_t start, end;
   unsigned gshift = 0, ttl = 0;
@@ -453,8 +459,8 @@ CmdError Smmu::tlbi_by_addr(const sp::Command& c, bool by_asid, bool ipa) {
     start = addr;
     end = addr + 1;
   } else {
-    gshift = tg == 1 ? 12 : tg == 2 ? 14 : 16;
-    start = addr & ~mask(gshift);
+    gshift = sp::tlbi_tg_granule_shift(tg);
+    start = align_down(addr, gshift);
     const uint64_t pages = (t.num() + 1) << t.scale();  // at most 32 * 2^31
     const uint64_t len = pages << gshift;               // at most 2^52: no overflow
     end = start + len;
@@ -473,7 +479,7 @@ CmdError Smmu::tlbi_by_addr(const sp::Command& c, bool by_asid, bool ipa) {
     if (gshift != 0 && e.gshift != gshift) return false;
     if (ttl != 0 && e.level != ttl) return false;
     const uint64_t base = ipa ? e.ipa : e.va;
-    const uint64_t last = base + (mask(e.size_shift));
+    const uint64_t last = base + low_bits(e.size_shift);
     return base < end && last >= start;
   });
   return CmdError::kNone;
@@ -484,13 +490,13 @@ CmdError Smmu::tlbi_by_addr(const sp::Command& c, bool by_asid, bool ipa) {
 
 CmdError Smmu::execute(const sp::Command& c) {
   ++counters_.commands;
-  const uint32_t sid = static_cast<uint32_t>(c.words[0] >> 32);
+  // The StreamID and SubstreamID operands, where the command has them (checked per opcode below).
+  const auto& operands = static_cast<const sp::CmdStreamOperands&>(c);
+  const uint32_t sid = static_cast<uint32_t>(operands.streamid());
   const bool sid_ok = caps_.sidsize >= 32 || uint64_t{sid} < (uint64_t{1} << caps_.sidsize);
-  const uint32_t ssid = static_cast<uint32_t>((c.words[0] >> 12) & 0xfffff);
+  const uint32_t ssid = static_cast<uint32_t>(operands.substreamid());
   const bool ssid_ok = uint64_t{ssid} < (uint64_t{1} << caps_.ssidsize);
-  auto vmid_of = [&](uint64_t v) -> uint16_t {
-    return caps_.s2p ? static_cast<uint16_t>(caps_.vmid16 ? v : v & 0xff) : 0;
-  };
+  auto vmid_of = [&](uint64_t v) -> uint16_t { return caps_.s2p ? sp::vmid_value(v, caps_.vmid16) : 0; };
   switch (static_cast<Opcode>(c.opcode())) {
     case Opcode::kPrefetchConfig:
     case Opcode::kPrefetchAddr:
@@ -508,9 +514,7 @@ CmdError Smmu::execute(const sp::Command& c) {
       if (range == 31) {  // CMD_CFGI_ALL
         invalidate_cfg_sid_range(0, 0xffffffffu);
       } else {
-        const uint32_t first = static_cast<uint32_t>(sid & ~mask(range + 1));
-        const uint32_t last = static_cast<uint32_t>(first + mask(range + 1));
-        invalidate_cfg_sid_range(first, last);
+        invalidate_cfg_sid_range(r.first_sid(), r.last_sid());
       }
       return CmdError::kNone;
     }
@@ -532,7 +536,7 @@ CmdError Smmu::execute(const sp::Command& c) {
     case Opcode::kTlbiNhAsid: {
       const auto& t = static_cast<const sp::CmdTlbiNhAsid&>(c);
       const uint16_t vmid = vmid_of(t.vmid());
-      const uint16_t asid = static_cast<uint16_t>(caps_.asid16 ? t.asid() : t.asid() & 0xff);
+      const uint16_t asid = sp::asid_value(t.asid(), caps_.asid16);
       // Global entries are not tagged with an ASID and survive an invalidation by ASID.
       invalidate_tlb([&](const TlbEntry& e) { return e.s1 && !e.global && e.vmid == vmid && e.asid == asid; });
       return CmdError::kNone;

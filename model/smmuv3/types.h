@@ -37,7 +37,9 @@ struct Config {
   // Everything the model implements: stages 1+2, 2-level stream and CD tables, 16-bit SID, 20-bit SSID,
   // MSI, RIL, HAD, XNX, 48-bit OAS, all granules, 2^8-entry queues, SMMUv3.1.
   static constexpr Config full() {
-    return Config{0x0d4c301b, (8u << 21) | (8u << 16) | (20u << 6) | 16u, 0, 0x0414, 0, 0x75, 0, 0x1, 0};
+    constexpr uint32_t idr1 =
+        spec::smmuv3::Idr1{}.set_cmdqs(8).set_eventqs(8).set_ssidsize(20).set_sidsize(16).value;
+    return Config{0x0d4c301b, idr1, 0, 0x0414, 0, 0x75, 0, 0x1, 0};
   }
 };
 

@@ -1,6 +1,7 @@
 // SMMUv3 configuration decode and VMSAv8-64 table walks. See walk.h.
 #include "model/smmuv3/walk.h"
 
+#include "spec/address.h"
 #include "spec/smmuv3/cd.h"
 #include "spec/smmuv3/pte.h"
 #include "spec/smmuv3/ste.h"
@@ -14,35 +15,21 @@ using spec::smmuv3::EventType;
 using spec::smmuv3::L1Cd;
 using spec::smmuv3::L1Std;
 using spec::smmuv3::Ste;
+using spec::vmsa::Descriptor;
+using spec::vmsa::level_shift;
 
 namespace {
 
-constexpr uint64_t mask(unsigned bits) { return bits >= 64 ? ~uint64_t{0} : ((uint64_t{1} << bits) - 1); }
-// Output / next-level address bits [47:12] of a descriptor (48-bit OA formats).
-constexpr uint64_t kOaMask = 0x0000'ffff'ffff'f000ull;
-// Hierarchical attribute bits of a stage-1 table descriptor: PXNTable[59], UXNTable[60], APTable[62:61].
-constexpr uint64_t kTableAttrMask = uint64_t{0xf} << 59;
-
-constexpr unsigned level_shift(unsigned gshift, unsigned level) { return gshift + (gshift - 3) * (3 - level); }
-
-// Stage-1 starting level from the input size (Arm ARM D8.2.x): enough levels to resolve in_bits.
-constexpr uint8_t s1_start_level(unsigned in_bits, unsigned gshift) {
-  const unsigned stride = gshift - 3;
-  const unsigned levels = (in_bits - gshift + stride - 1) / stride;
-  return static_cast<uint8_t>(4 - levels);
-}
+using spec::align_down;
+using spec::fits_bits;
+using spec::offset_in;
 
 // Granule shift of an encoded CD.TG0 / CD.TG1 / STE.S2TG, or 0 when reserved or not supported.
 uint8_t granule_shift(uint64_t enc, int which, const Caps& caps) {
   // which: 0 = TG0 / S2TG encoding, 1 = TG1 encoding
-  uint8_t g = 0;
-  if (which == 0) {
-    g = enc == 0 ? 12 : enc == 1 ? 16 : enc == 2 ? 14 : 0;
-  } else {
-    g = enc == 1 ? 14 : enc == 2 ? 12 : enc == 3 ? 16 : 0;
-  }
+  const unsigned g = which == 0 ? spec::smmuv3::tg0_granule_shift(enc) : spec::smmuv3::tg1_granule_shift(enc);
   if ((g == 12 && !caps.gran4k) || (g == 14 && !caps.gran16k) || (g == 16 && !caps.gran64k)) return 0;
-  return g;
+  return static_cast<uint8_t>(g);
 }
 
 constexpr unsigned min_u(unsigned a, unsigned b) { return a < b ? a : b; }
@@ -88,8 +75,8 @@ bool Walker::fetch_ste(const GlobalState& gs, const Transaction& txn, Ste& ste, 
     const unsigned split = min_u(static_cast<unsigned>(cfg.split()), 31);
     const unsigned l1_log2 = log2size > split ? log2size - split : 0;
     // The L1 table is aligned to its size (2^(LOG2SIZE-SPLIT) descriptors of 8 bytes), at least 64 bytes.
-    base &= ~mask(l1_log2 + 3 > 6 ? l1_log2 + 3 : 6);
-    const uint64_t l1_addr = base + uint64_t{txn.sid >> split} * 8;
+    base = align_down(base, l1_log2 + 3 > 6 ? l1_log2 + 3 : 6);
+    const uint64_t l1_addr = base + uint64_t{spec::smmuv3::strtab_l1_index(txn.sid, split)} * 8;
     L1Std l1;
     if (!mem_.read64(l1_addr, l1.words[0])) {
       EventRecord e = make_event(EventType::kFSteFetch, txn);
@@ -103,17 +90,17 @@ bool Walker::fetch_ste(const GlobalState& gs, const Transaction& txn, Ste& ste, 
       out = Outcome{Status::kFault, gs.recinvsid, 0, make_event(EventType::kCBadStreamid, txn)};
       return false;
     }
-    const uint64_t l2_index = txn.sid & mask(split);
+    const uint64_t l2_index = spec::smmuv3::strtab_l2_index(txn.sid, split);
     // §5.1.1: StreamIDs "that select a valid Level 1 descriptor but are outside of the level 2 range described by
     // Span, are deemed invalid": C_BAD_STREAMID under RECINVSID (§7.3.3 d: StreamID[SPLIT-1:0] >= 2^(Span-1)).
     if (l2_index >= (uint64_t{1} << (span - 1))) {
       out = Outcome{Status::kFault, gs.recinvsid, 0, make_event(EventType::kCBadStreamid, txn)};
       return false;
     }
-    const uint64_t l2 = l1.l2_address() & ~mask(span - 1 + 6);
+    const uint64_t l2 = align_down(l1.l2_address(), span - 1 + 6);
     ste_addr = l2 + l2_index * 64;
   } else {
-    base &= ~mask(log2size + 6);  // a linear table is aligned to its size
+    base = align_down(base, log2size + 6);  // a linear table is aligned to its size
     ste_addr = base + uint64_t{txn.sid} * 64;
   }
   if (!mem_.read(ste_addr, ste.words.data(), sizeof(Ste))) {
@@ -129,22 +116,21 @@ bool Walker::fetch_ste(const GlobalState& gs, const Transaction& txn, Ste& ste, 
 // (-> C_BAD_STE).
 bool Walker::decode_ste(const Ste& ste, StreamCfg& sc) const {
   if (!ste.v()) return false;
-  uint8_t config = static_cast<uint8_t>(ste.config());
   // §5.2 Config: "0b0xx ... Reserved (behaves as 0b000 )": abort, no event, and no other field is checked
   // (SteIllegal(): "if STE.Config == '0xx' then return FALSE").
-  if ((config & 0b100) == 0) config = 0;
+  const uint8_t config = ste.config_2() ? static_cast<uint8_t>(ste.config()) : 0;
   sc.config = config;
   if (config == 0) return true;  // abort
   sc.privcfg = static_cast<uint8_t>(ste.privcfg());
   sc.instcfg = static_cast<uint8_t>(ste.instcfg());
   sc.eats = caps_.ats ? static_cast<uint8_t>(ste.eats()) : 0;  // RES0 without ATS
-  sc.s1 = (config & 1) != 0;
-  sc.s2 = (config & 2) != 0;
+  sc.s1 = ste.config_s1();
+  sc.s2 = ste.config_s2();
   // §5.2: enabling a stage the SMMU does not implement is ILLEGAL.
   if (sc.s1 && !caps_.s1p) return false;
   if (sc.s2 && !caps_.s2p) return false;
   // The VMID tags TLB entries whenever stage 2 is implemented, even for stage-1-only STEs.
-  sc.vmid = caps_.s2p ? static_cast<uint16_t>(caps_.vmid16 ? ste.s2vmid() : (ste.s2vmid() & 0xff)) : 0;
+  sc.vmid = caps_.s2p ? spec::smmuv3::vmid_value(ste.s2vmid(), caps_.vmid16) : 0;
   if (config == static_cast<uint8_t>(spec::smmuv3::SteConfig::kBypass)) return true;
 
   if (sc.s1) {
@@ -184,14 +170,14 @@ bool Walker::decode_ste(const Ste& ste, StreamCfg& sc) const {
     // S2SL0 -> starting level (VTCR_EL2.SL0 encoding); 0b11 reserved without TTST/LPA2.
     const unsigned sl0 = static_cast<unsigned>(ste.s2sl0());
     if (sl0 == 3) return false;
-    s2.start_level = static_cast<uint8_t>(s2.gshift == 12 ? 2 - sl0 : 3 - sl0);
+    s2.start_level = static_cast<uint8_t>(spec::smmuv3::s2_start_level(s2.gshift, sl0));
     // Consistency of S2SL0 with S2T0SZ (Arm ARM S2InconsistentSL): the start level must resolve at least one
     // bit and at most stride + 4 bits (up to 16 concatenated tables).
     const unsigned ls = level_shift(s2.gshift, s2.start_level);
     if (s2.in_bits <= ls) return false;
     if (s2.in_bits - ls > static_cast<unsigned>(s2.gshift - 3) + 4) return false;
     s2.ttb = ste.s2_ttb_address();
-    if (s2.ttb >> s2.ps_bits) return false;  // S2TTB outside the effective S2PS is ILLEGAL
+    if (!fits_bits(s2.ttb, s2.ps_bits)) return false;  // S2TTB outside the effective S2PS is ILLEGAL
     if (caps_.ttendian == spec::smmuv3::kTtEndianLittle && ste.s2endi()) return false;
     if (caps_.ttendian == spec::smmuv3::kTtEndianBig && !ste.s2endi()) return false;
     if (ste.s2s() && caps_.stall_model == spec::smmuv3::kStallModelTerminateOnly) return false;
@@ -211,7 +197,7 @@ bool Walker::decode_cd(const ContextDescriptor& cd, CtxCfg& cc) const {
   if (cd.s() && caps_.stall_model == spec::smmuv3::kStallModelTerminateOnly) return false;
   if (!cd.a() && caps_.term_model) return false;  // TERM_MODEL=1: terminated transactions always abort (A=1)
   cc.ips_bits = static_cast<uint8_t>(min_u(spec::smmuv3::pa_size_bits(cd.ips()), caps_.oas_bits));
-  cc.asid = static_cast<uint16_t>(caps_.asid16 ? cd.asid() : (cd.asid() & 0xff));
+  cc.asid = spec::smmuv3::asid_value(cd.asid(), caps_.asid16);
   cc.two_ranges = true;  // NS-EL1 StreamWorld: TTB0 for VA[55]=0, TTB1 for VA[55]=1
   for (int i = 0; i < 2; ++i) {
     TtCfg& tt = cc.tt[i];
@@ -222,16 +208,17 @@ bool Walker::decode_cd(const ContextDescriptor& cd, CtxCfg& cc) const {
     tt.gshift = granule_shift(i == 0 ? cd.tg0() : cd.tg1(), i, caps_);
     if (tt.gshift == 0) return false;
     tt.ttb = i == 0 ? cd.ttb0_address() : cd.ttb1_address();
-    if (tt.ttb >> cc.ips_bits) return false;  // TTBx outside the effective IPS is ILLEGAL
+    if (!fits_bits(tt.ttb, cc.ips_bits)) return false;  // TTBx outside the effective IPS is ILLEGAL
     tt.had = caps_.had && (i == 0 ? cd.had0() : cd.had1());
     tt.in_bits = static_cast<uint8_t>(64 - tsz);
-    tt.start_level = s1_start_level(tt.in_bits, tt.gshift);
+    tt.start_level = static_cast<uint8_t>(spec::vmsa::start_level(tt.in_bits, tt.gshift));
   }
   cc.affd = cd.affd();
   cc.wxn = cd.wxn();
   cc.pan = cd.pan();
   cc.record = cd.r();
-  cc.tbi = static_cast<uint8_t>(cd.tbi());
+  cc.tbi[0] = cd.tbi0();
+  cc.tbi[1] = cd.tbi1();
   return true;
 }
 
@@ -264,8 +251,9 @@ bool Walker::fetch_cd(const StreamCfg& sc, uint32_t index, const Transaction& tx
   if (sc.s1fmt == static_cast<uint8_t>(spec::smmuv3::S1Fmt::kLinear)) {
     cd_addr = sc.ctx_ptr + uint64_t{index} * 64;
   } else {
-    const unsigned split = sc.s1fmt == static_cast<uint8_t>(spec::smmuv3::S1Fmt::k2Level4K) ? 6 : 10;
-    const uint64_t l1_addr = sc.ctx_ptr + uint64_t{index >> split} * 8;
+    const bool leaf4k = sc.s1fmt == static_cast<uint8_t>(spec::smmuv3::S1Fmt::k2Level4K);
+    const unsigned split = leaf4k ? spec::smmuv3::kCdSplit4K : spec::smmuv3::kCdSplit64K;
+    const uint64_t l1_addr = sc.ctx_ptr + uint64_t{spec::smmuv3::cdtab_l1_index(index, split)} * 8;
     uint64_t l1_pa;
     if (!to_pa(l1_addr, l1_pa)) return false;
     L1Cd l1;
@@ -274,7 +262,7 @@ bool Walker::fetch_cd(const StreamCfg& sc, uint32_t index, const Transaction& tx
       out = Outcome{Status::kFault, true, 0, make_event(EventType::kCBadSubstreamid, txn)};
       return false;
     }
-    cd_addr = l1.l2_address() + (index & mask(split)) * 64;
+    cd_addr = l1.l2_address() + uint64_t{spec::smmuv3::cdtab_l2_index(index, split)} * 64;
   }
   uint64_t cd_pa;
   if (!to_pa(cd_addr, cd_pa)) return false;
@@ -343,41 +331,45 @@ bool Walker::resolve(const GlobalState& gs, const Transaction& txn, ResolvedCfg&
   return true;
 }
 
-bool Walker::table_walk(const Geom& g, uint64_t va, bool stage2, const S2Cfg* s2_tables, bool had, uint64_t& desc,
-                        uint8_t& level, uint64_t& table_attrs, Fault& f) const {
+bool Walker::table_walk(const Geom& g, uint64_t va, bool stage2, const S2Cfg* s2_tables, bool had, Descriptor& desc,
+                        uint8_t& level, Descriptor& table_attrs, Fault& f) const {
   const unsigned stride = g.gshift - 3u;
   level = g.start_level;
   unsigned lshift = level_shift(g.gshift, level);
   unsigned bits = g.in_bits - lshift;
   // The starting table is aligned to its own size (Arm ARM: TTBR bits below the table size are ignored).
-  uint64_t table = g.ttb & ~mask(bits + 3);
-  table_attrs = 0;
+  uint64_t table = align_down(g.ttb, bits + 3);
+  table_attrs = Descriptor{};
   auto fail = [&](EventType t) {
     f.type = t;
     f.s2 = stage2;
     return false;
   };
   for (;;) {
-    const uint64_t desc_addr = table + ((va >> lshift) & mask(bits)) * 8;
+    const uint64_t desc_addr = table + spec::vmsa::table_index(va, lshift, bits) * 8;
     uint64_t desc_pa = desc_addr;
     if (s2_tables) {
       Leaf l;
       if (!s2_translate(*s2_tables, desc_addr, kAccRead, true, EventClass::kTt, l, f)) return false;
       desc_pa = l.pa;
     }
-    if (!mem_.read64(desc_pa, desc)) {
+    if (!mem_.read64(desc_pa, desc.words[0])) {
       f.fetch_addr = desc_pa;
       return fail(EventType::kFWalkEabt);
     }
-    if ((desc & 1) == 0) return fail(EventType::kFTranslation);
+    if (!desc.valid()) return fail(EventType::kFTranslation);
     if (level == 3) {
-      if ((desc & 2) == 0) return fail(EventType::kFTranslation);  // 0b01 at level 3 is reserved
+      if (!desc.type()) return fail(EventType::kFTranslation);  // 0b01 at level 3 is reserved
       break;
     }
-    if (desc & 2) {  // table descriptor
-      const uint64_t next = desc & kOaMask & ~mask(g.gshift);
-      if (next >> g.oa_bits) return fail(EventType::kFAddrSize);
-      if (!stage2 && !had) table_attrs |= desc & kTableAttrMask;
+    if (desc.type()) {  // table descriptor
+      const uint64_t next = align_down(desc.next_table_address(), g.gshift);
+      if (!fits_bits(next, g.oa_bits)) return fail(EventType::kFAddrSize);
+      if (!stage2 && !had) {
+        table_attrs.set_pxn_table(table_attrs.pxn_table() | desc.pxn_table())
+            .set_uxn_table(table_attrs.uxn_table() | desc.uxn_table())
+            .set_ap_table(table_attrs.ap_table() | desc.ap_table());
+      }
       table = next;
       ++level;
       lshift -= stride;
@@ -389,18 +381,18 @@ bool Walker::table_walk(const Geom& g, uint64_t va, bool stage2, const S2Cfg* s2
     if (!block_ok) return fail(EventType::kFTranslation);
     break;
   }
-  if (((desc & kOaMask) & ~mask(lshift)) >> g.oa_bits) return fail(EventType::kFAddrSize);
+  if (!fits_bits(align_down(desc.address(), lshift), g.oa_bits)) return fail(EventType::kFAddrSize);
   return true;
 }
 
 // Stage-1 permissions for an EL1&0 regime (Arm ARM D8.4): AP[2:1], PXN/UXN, hierarchical APTable/XNTable,
 // WXN, PAN, and "EL0-writable memory is never privileged-executable".
-uint8_t Walker::s1_perms(const CtxCfg& cd, uint64_t desc, uint64_t ta) const {
-  bool ap1 = (desc >> 6) & 1, ap2 = (desc >> 7) & 1, pxn = (desc >> 53) & 1, uxn = (desc >> 54) & 1;
-  if (ta & (uint64_t{1} << 61)) ap1 = false;  // APTable[0]: no EL0 access below
-  if (ta & (uint64_t{1} << 62)) ap2 = true;   // APTable[1]: read-only below
-  if (ta & (uint64_t{1} << 59)) pxn = true;
-  if (ta & (uint64_t{1} << 60)) uxn = true;
+uint8_t Walker::s1_perms(const CtxCfg& cd, const Descriptor& desc, const Descriptor& ta) const {
+  bool ap1 = desc.ap_1(), ap2 = desc.ap_2(), pxn = desc.pxn(), uxn = desc.uxn();
+  if (ta.ap_table_0()) ap1 = false;  // APTable[0]: no EL0 access below
+  if (ta.ap_table_1()) ap2 = true;   // APTable[1]: read-only below
+  if (ta.pxn_table()) pxn = true;
+  if (ta.uxn_table()) uxn = true;
   bool rp = true, wp = !ap2, ru = ap1, wu = ap1 && !ap2;
   bool xu = !uxn, xp = !pxn && !wu;
   if (cd.wxn && wp) xu = xp = false;
@@ -411,15 +403,15 @@ uint8_t Walker::s1_perms(const CtxCfg& cd, uint64_t desc, uint64_t ta) const {
 }
 
 // Stage-2 permissions: S2AP[0] read, S2AP[1] write; XN[1:0] with FEAT_XNX (SMMU_IDR3.XNX), else XN = bit 54.
-uint8_t Walker::s2_perms(uint64_t desc) const {
-  const bool r = (desc >> 6) & 1, w = (desc >> 7) & 1;
+uint8_t Walker::s2_perms(const Descriptor& desc) const {
+  const bool r = desc.s2ap_r(), w = desc.s2ap_w();
   bool xp, xu;
   if (caps_.xnx) {
-    const unsigned xn = (desc >> 53) & 3;
+    const uint64_t xn = desc.s2xn();
     xp = xn == 0 || xn == 3;
     xu = xn == 0 || xn == 1;
   } else {
-    xp = xu = ((desc >> 54) & 1) == 0;
+    xp = xu = !desc.s2_xn();
   }
   return static_cast<uint8_t>((r ? perm_bit(kAccRead, false) | perm_bit(kAccRead, true) : 0) |
                               (w ? perm_bit(kAccWrite, false) | perm_bit(kAccWrite, true) : 0) |
@@ -437,19 +429,19 @@ bool Walker::s2_translate(const S2Cfg& s2, uint64_t ipa, AccessKind acc, bool pr
     return false;
   };
   // An IPA beyond the stage-2 input size (64 - S2T0SZ) is a stage-2 Translation fault.
-  if (ipa >> s2.in_bits) return fail(EventType::kFTranslation);
+  if (!fits_bits(ipa, s2.in_bits)) return fail(EventType::kFTranslation);
   const Geom g{s2.ttb, s2.in_bits, s2.gshift, s2.start_level, s2.ps_bits};
-  uint64_t desc, ta;
+  Descriptor desc, ta;
   uint8_t level;
   if (!table_walk(g, ipa, true, nullptr, false, desc, level, ta, f)) return fail(f.type);
-  if (((desc >> 10) & 1) == 0 && !s2.affd) return fail(EventType::kFAccess);
+  if (!desc.af() && !s2.affd) return fail(EventType::kFAccess);
   leaf.size_shift = static_cast<uint8_t>(level_shift(s2.gshift, level));
   leaf.level = level;
-  leaf.pa = (desc & kOaMask & ~mask(leaf.size_shift)) | (ipa & mask(leaf.size_shift));
+  leaf.pa = align_down(desc.address(), leaf.size_shift) | offset_in(ipa, leaf.size_shift);
   leaf.perms = s2_perms(desc);
   leaf.global = false;
   // S2PTW: a stage-1 walk or CD fetch that lands in stage-2 Device memory (MemAttr[3:2] == 0b00) faults.
-  if (s2.ptw && cls != EventClass::kIn && ((desc >> 4) & 3) == 0) return fail(EventType::kFPermission);
+  if (s2.ptw && cls != EventClass::kIn && desc.s2_memattr_3_2() == 0) return fail(EventType::kFPermission);
   if (!(leaf.perms & perm_bit(acc, priv))) return fail(EventType::kFPermission);
   return true;
 }
@@ -488,7 +480,7 @@ Outcome Walker::translate(const ResolvedCfg& cfg, const Transaction& txn_in, Tlb
   const bool priv = t.privileged;
   if (bypass) {
     // Bypass cannot output an address the SMMU cannot emit: beyond the OAS it is an Address Size fault.
-    if (t.iova >> caps_.oas_bits) {
+    if (!fits_bits(t.iova, caps_.oas_bits)) {
       Fault f;
       f.type = EventType::kFAddrSize;
       return fault_outcome(f, t);
@@ -500,7 +492,7 @@ Outcome Walker::translate(const ResolvedCfg& cfg, const Transaction& txn_in, Tlb
   if (cfg.s1) {
     const CtxCfg& cd = cfg.cd;
     const uint64_t va = t.iova;
-    const unsigned sel = cd.two_ranges ? static_cast<unsigned>((va >> 55) & 1) : 0;
+    const unsigned sel = cd.two_ranges ? spec::vmsa::va_range(va) : 0;
     const TtCfg& tt = cd.tt[sel];
     Fault f;
     f.record = cd.record;
@@ -509,15 +501,14 @@ Outcome Walker::translate(const ResolvedCfg& cfg, const Transaction& txn_in, Tlb
       return fault_outcome(f, t);
     }
     // Bits [top:in_bits] must all equal the range selector (top = 55 with TBI, 63 without).
-    const bool tbi = (cd.tbi >> sel) & 1;
-    const unsigned top = tbi ? 56 : 64;
-    const uint64_t hi = (va & mask(top)) >> tt.in_bits;
-    if (hi != (sel ? mask(top - tt.in_bits) : 0)) {
+    const unsigned top = cd.tbi[sel] ? 56 : 64;
+    const uint64_t hi = offset_in(va, top) >> tt.in_bits;
+    if (hi != (sel ? spec::low_bits(top - tt.in_bits) : 0)) {
       f.type = EventType::kFTranslation;
       return fault_outcome(f, t);
     }
     const Geom g{tt.ttb, tt.in_bits, tt.gshift, tt.start_level, cd.ips_bits};
-    uint64_t desc, ta;
+    Descriptor desc, ta;
     uint8_t level;
     if (!table_walk(g, va, false, cfg.s2 ? &cfg.ste.s2c : nullptr, tt.had, desc, level, ta, f)) {
       if (!f.s2) {
@@ -528,7 +519,7 @@ Outcome Walker::translate(const ResolvedCfg& cfg, const Transaction& txn_in, Tlb
       }
       return fault_outcome(f, t);
     }
-    if (((desc >> 10) & 1) == 0 && !cd.affd) {
+    if (!desc.af() && !cd.affd) {
       f.type = EventType::kFAccess;
       return fault_outcome(f, t);
     }
@@ -538,12 +529,12 @@ Outcome Walker::translate(const ResolvedCfg& cfg, const Transaction& txn_in, Tlb
       return fault_outcome(f, t);
     }
     const unsigned shift = level_shift(tt.gshift, level);
-    ipa = (desc & kOaMask & ~mask(shift)) | (va & mask(shift));
+    ipa = align_down(desc.address(), shift) | offset_in(va, shift);
     tf.size_shift = static_cast<uint8_t>(shift);
     tf.level = level;
     tf.gshift = tt.gshift;
     tf.perms = perms;
-    tf.global = ((desc >> 11) & 1) == 0;
+    tf.global = !desc.ng();
     tf.s1 = true;
   } else {
     tf.perms = kPermAll;
@@ -564,9 +555,9 @@ Outcome Walker::translate(const ResolvedCfg& cfg, const Transaction& txn_in, Tlb
     if (l.size_shift < tf.size_shift) tf.size_shift = l.size_shift;
   }
   if (fill) {
-    tf.va = (t.iova & mask(56)) & ~mask(tf.size_shift);
-    tf.ipa = ipa & ~mask(tf.size_shift);
-    tf.pa = pa & ~mask(tf.size_shift);
+    tf.va = align_down(spec::vmsa::va_untagged(t.iova), tf.size_shift);
+    tf.ipa = align_down(ipa, tf.size_shift);
+    tf.pa = align_down(pa, tf.size_shift);
     *fill = tf;
   }
   return Outcome{Status::kOk, false, pa, {}};

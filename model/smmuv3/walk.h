@@ -10,6 +10,7 @@
 #include "model/guest_memory.h"
 #include "model/smmuv3/types.h"
 #include "spec/smmuv3/cd.h"
+#include "spec/smmuv3/pte.h"
 #include "spec/smmuv3/ste.h"
 
 namespace model::smmuv3 {
@@ -44,7 +45,8 @@ struct StreamCfg {
 
 struct CtxCfg {
   TtCfg tt[2];
-  uint8_t ips_bits = 0, tbi = 0;
+  uint8_t ips_bits = 0;
+  bool tbi[2] = {false, false};  // CD.TBI0 / CD.TBI1: Top Byte Ignore for the TTB0 / TTB1 range
   bool affd = false, wxn = false, pan = false, record = false, two_ranges = true;
   uint16_t asid = 0;
 };
@@ -123,12 +125,15 @@ class Walker {
   bool decode_cd(const spec::smmuv3::ContextDescriptor& cd, CtxCfg& cc) const;
 
   // One VMSAv8-64 walk. For a stage-1 walk under nesting, s2_tables translates every table address.
-  bool table_walk(const Geom& g, uint64_t va, bool stage2, const S2Cfg* s2_tables, bool had, uint64_t& desc,
-                  uint8_t& level, uint64_t& table_attrs, Fault& f) const;
+  // `table_attrs` collects the hierarchical attributes (PXNTable, UXNTable, APTable) of the stage-1 table
+  // descriptors on the way.
+  bool table_walk(const Geom& g, uint64_t va, bool stage2, const S2Cfg* s2_tables, bool had,
+                  spec::vmsa::Descriptor& desc, uint8_t& level, spec::vmsa::Descriptor& table_attrs, Fault& f) const;
   bool s2_translate(const S2Cfg& s2, uint64_t ipa, AccessKind acc, bool priv, spec::smmuv3::EventClass cls,
                     Leaf& leaf, Fault& f) const;
-  uint8_t s1_perms(const CtxCfg& cd, uint64_t desc, uint64_t table_attrs) const;
-  uint8_t s2_perms(uint64_t desc) const;
+  uint8_t s1_perms(const CtxCfg& cd, const spec::vmsa::Descriptor& desc,
+                   const spec::vmsa::Descriptor& table_attrs) const;
+  uint8_t s2_perms(const spec::vmsa::Descriptor& desc) const;
   Outcome fault_outcome(const Fault& f, const Transaction& txn) const;
 
   const GuestMemory& mem_;

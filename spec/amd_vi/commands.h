@@ -33,7 +33,8 @@ struct CompletionWait : Command {
   VIOMMU_FIELD(51, 3, store_addr_8);
   VIOMMU_FIELD(127, 64, store_data);
   static constexpr uint64_t kReserved0 = uint64_t{0xff} << 52;  // [59:52]
-  uint64_t store_addr() const { return store_addr_8() << 3; }
+  uint64_t store_addr() const { return store_addr_8() << store_addr_8_lo; }
+  CompletionWait& set_store_addr(uint64_t pa) { return set_store_addr_8(pa >> store_addr_8_lo); }  // 8-byte aligned
 };
 
 // §2.4.2 INVALIDATE_DEVTAB_ENTRY.
@@ -59,6 +60,8 @@ struct InvalidateIommuPages : Command {
   static constexpr uint64_t kReserved1 = uint64_t{0x1ff} << 3;  // [75:67]
   static constexpr uint64_t kAllAddress = 0x7ffffffffffff000ull;  // S=1: every address
   uint64_t address() const { return address_4k() << 12; }
+  // Address bits [63:12]; with S=1 the bits at 12 and above also encode the range's size (s_encoded_size).
+  InvalidateIommuPages& set_address(uint64_t a) { return set_address_4k(a >> 12); }
 };
 
 // §2.4.4 INVALIDATE_IOTLB_PAGES: DeviceID [15:0], PASID[19:16] [19:16], MaxPend [31:24],

@@ -55,6 +55,7 @@ struct Dte : Words<4> {
     return *this;
   }
   uint64_t int_table_root() const { return int_table_root_64() << 6; }
+  Dte& set_int_table_root(uint64_t pa) { return set_int_table_root_64(pa >> 6); }  // pa 128-byte aligned
 
   // Bits the v1-only DTE of 48882 rev 2 reserves (Table 7): [8:7], [63], [106], [183:180], [187],
   // and all of quadword 3. An entry with V=1 that sets one is an ILLEGAL_DEV_TABLE_ENTRY (§2.2.2.1).

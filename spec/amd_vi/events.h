@@ -41,8 +41,13 @@ struct Event : Words<2> {
   VIOMMU_NAMED_FIELD(63, 60, event_code, "EventCode");
   VIOMMU_NAMED_FIELD(127, 64, address, "Address");
   EventCode code() const { return static_cast<EventCode>(event_code()); }
+  // A 20-bit PASID (GN=1): PASID[19:16] and PASID[15:0] in their two fields.
+  Event& set_pasid(uint32_t pasid) {
+    set_pasid_19_16(spec::bits_of(pasid, 19, 16));
+    return set_domain_or_pasid(spec::bits_of(pasid, 15, 0));
+  }
 
-  // Every field after EventCode, in the order the comparators judge them.
+  // Every field but EventCode, in the order the comparators judge them.
   VIOMMU_FIELDS(device_id, pasid_19_16, domain_or_pasid, address, gn, nx, us, i, pr, rw, pe, rz, tr, type,
                 reserved_59);
 };

@@ -30,8 +30,19 @@ struct Irte128 : Words<2> {
   VIOMMU_FIELD(31, 8, destination_23_0);
   VIOMMU_FIELD(71, 64, vector);
   VIOMMU_FIELD(127, 120, destination_31_24);
+  uint32_t destination() const {
+    return static_cast<uint32_t>(destination_23_0() | (destination_31_24() << destination_23_0_width));
+  }
 };
 static_assert(sizeof(Irte128) == 16);
+
+// The MSI data of an interrupt request (x86: Intel SDM Vol. 3 §11.11.2, vector [7:0], delivery mode [10:8]); the
+// IOMMU indexes the interrupt remapping table with data[10:0] (§2.2.5).
+struct MsiData : Reg32 {
+  VIOMMU_FIELD(7, 0, vector);
+  VIOMMU_FIELD(10, 8, delivery_mode);  // 000b fixed, 001b arbitrated (lowest priority), ...
+  VIOMMU_FIELD(10, 0, irte_index);
+};
 
 // The MSI address window the IOMMU intercepts for remapping (§2.2.5: 0xFEE0_0000..0xFEEF_FFFF).
 inline constexpr uint64_t kMsiWindowBase = 0xfee00000, kMsiWindowLast = 0xfeefffff;

@@ -37,6 +37,9 @@ struct DeviceTableBase : Reg64 {
   VIOMMU_FIELD(8, 0, size);
   VIOMMU_FIELD(51, 12, base_4k);
   static constexpr uint64_t bytes_for(uint64_t size_field) { return (size_field + 1) * 4096; }
+  constexpr uint64_t base() const { return base_4k() << base_4k_lo; }
+  constexpr DeviceTableBase& set_base(uint64_t pa) { return set_base_4k(pa >> base_4k_lo); }  // pa 4 KiB aligned
+  static constexpr uint64_t kImplemented = size_mask | base_4k_mask;
 };
 
 // §3.4.2 / §3.4.3 Command Buffer / Event Log Base Address Registers: base [51:12], Len [59:56]
@@ -46,6 +49,9 @@ struct RingBase : Reg64 {
   VIOMMU_FIELD(59, 56, len);
   static constexpr unsigned kMinLen = 8;
   static constexpr unsigned kMaxLen = 15;
+  constexpr uint64_t base() const { return base_4k() << base_4k_lo; }
+  constexpr RingBase& set_base(uint64_t pa) { return set_base_4k(pa >> base_4k_lo); }  // pa 4 KiB aligned
+  static constexpr uint64_t kImplemented = base_4k_mask | len_mask;
 };
 using CommandBufferBase = RingBase;
 using EventLogBase = RingBase;
@@ -53,6 +59,8 @@ using EventLogBase = RingBase;
 // §3.4.9 / §3.4.10 head and tail pointers: byte offset of a 16-byte entry in [18:4].
 struct RingPointer : Reg64 {
   VIOMMU_FIELD(18, 4, index);
+  // The pointer as the byte offset of its entry in the ring (the register value without its reserved bits).
+  static constexpr uint64_t offset_of(uint64_t reg) { return reg & index_mask; }
 };
 
 // §3.4.4 IOMMU Control Register.
@@ -133,6 +141,8 @@ struct CapabilityHeader : Reg32 {  // +00h
 struct CapabilityBaseLow : Reg32 {  // +04h
   VIOMMU_BIT(0, enable);
   VIOMMU_FIELD(31, 14, base_31_14);
+  // Bits [31:0] of the MMIO base address (16 KiB aligned); the +08h register holds bits [63:32].
+  constexpr uint32_t base_low() const { return static_cast<uint32_t>(base_31_14() << base_31_14_lo); }
 };
 struct CapabilityRange : Reg32 {  // +0Ch
   VIOMMU_FIELD(4, 0, unit_id);

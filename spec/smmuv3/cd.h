@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "spec/address.h"
 #include "spec/bitfield.h"
 
 namespace spec::smmuv3 {
@@ -13,6 +14,23 @@ namespace spec::smmuv3 {
 // CD.TG0 and CD.TG1 use different encodings, as TCR_EL1 does.
 enum class Tg0 : uint8_t { k4K = 0b00, k64K = 0b01, k16K = 0b10 };
 enum class Tg1 : uint8_t { k16K = 0b01, k4K = 0b10, k64K = 0b11 };
+
+// Granule shift (12: 4 KiB, 14: 16 KiB, 16: 64 KiB) of a TG0 / TG1 encoding, 0 for a reserved one; and the
+// encoding of a granule shift. STE.S2TG uses the TG0 encoding (VTCR_EL2.TG0).
+constexpr unsigned tg0_granule_shift(uint64_t enc) {
+  return enc == 0b00 ? 12 : enc == 0b01 ? 16 : enc == 0b10 ? 14 : 0;
+}
+constexpr unsigned tg1_granule_shift(uint64_t enc) {
+  return enc == 0b01 ? 14 : enc == 0b10 ? 12 : enc == 0b11 ? 16 : 0;
+}
+constexpr uint64_t tg0_encoding(unsigned gshift) {
+  return static_cast<uint64_t>(gshift == 12 ? Tg0::k4K : gshift == 16 ? Tg0::k64K : Tg0::k16K);
+}
+constexpr uint64_t tg1_encoding(unsigned gshift) {
+  return static_cast<uint64_t>(gshift == 14 ? Tg1::k16K : gshift == 12 ? Tg1::k4K : Tg1::k64K);
+}
+static_assert(tg0_granule_shift(tg0_encoding(14)) == 14 && tg1_granule_shift(tg1_encoding(16)) == 16 &&
+              tg0_granule_shift(0b11) == 0 && tg1_granule_shift(0b00) == 0);
 
 struct ContextDescriptor : Words<8> {
   // Word 0
@@ -35,6 +53,8 @@ struct ContextDescriptor : Words<8> {
   VIOMMU_BIT(36, wxn);
   VIOMMU_BIT(37, uwxn);
   VIOMMU_FIELD(39, 38, tbi);  // bit 38 = TBI0, bit 39 = TBI1
+  VIOMMU_BIT(38, tbi0);
+  VIOMMU_BIT(39, tbi1);
   VIOMMU_BIT(40, pan);
   VIOMMU_BIT(41, aa64);
   VIOMMU_BIT(42, hd);
@@ -68,7 +88,13 @@ static_assert(sizeof(ContextDescriptor) == 64);
 using Cd = ContextDescriptor;
 
 // Level-1 CD table descriptor (§5.3). A 2-level CD table (STE.S1Fmt != 0) indexes it with SSID[..:6]
-// (4 KiB leaf tables of 64 CDs) or SSID[..:10] (64 KiB leaf tables of 1024 CDs).
+// (4 KiB leaf tables of 64 CDs) or SSID[..:10] (64 KiB leaf tables of 1024 CDs), the leaf table with the bits
+// below.
+inline constexpr unsigned kCdSplit4K = 6, kCdSplit64K = 10;
+constexpr uint32_t cdtab_l1_index(uint32_t ssid, unsigned split) { return ssid >> split; }
+constexpr uint32_t cdtab_l2_index(uint32_t ssid, unsigned split) {
+  return static_cast<uint32_t>(offset_in(ssid, split));
+}
 struct L1Cd : Words<1> {
   VIOMMU_BIT(0, v);
   VIOMMU_FIELD(51, 12, l2ptr);  // level-2 CD table address bits [51:12]

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "spec/address.h"
 #include "spec/bitfield.h"
 
 namespace spec::smmuv3 {
@@ -45,6 +46,14 @@ struct Command : Words<2> {
 };
 static_assert(sizeof(Command) == 16);
 
+// The StreamID [63:32] and SubstreamID [31:12] operands, at the same positions in every command that has them
+// (CMD_PREFETCH_*, CMD_CFGI_STE*/CD*, CMD_ATC_INV, CMD_PRI_RESP, CMD_RESUME, CMD_STALL_TERM: §4.2-§4.6), so a
+// command can be read as this before its opcode is looked at.
+struct CmdStreamOperands : Command {
+  VIOMMU_FIELD(31, 12, substreamid);
+  VIOMMU_FIELD(63, 32, streamid);
+};
+
 template <Opcode Op>
 struct CommandOf : Command {
   static constexpr Opcode kOpcode = Op;
@@ -80,6 +89,9 @@ struct CmdCfgiSteRange : CommandOf<Opcode::kCfgiSteRange> {
   VIOMMU_BIT(10, ssec);
   VIOMMU_FIELD(63, 32, streamid);
   VIOMMU_FIELD(68, 64, range);
+  // The first and last StreamID of the range (Range < 31; Range = 31 is CMD_CFGI_ALL).
+  constexpr uint32_t first_sid() const { return static_cast<uint32_t>(align_down(streamid(), range() + 1)); }
+  constexpr uint32_t last_sid() const { return static_cast<uint32_t>(first_sid() + low_bits(range() + 1)); }
 };
 // §4.3.3 CMD_CFGI_CD
 struct CmdCfgiCd : CommandOf<Opcode::kCfgiCd> {
@@ -114,11 +126,16 @@ struct CmdTlbiByAddr : CommandOf<Op> {
   VIOMMU_FIELD(63, 48, asid);
   VIOMMU_BIT(64, leaf);
   VIOMMU_FIELD(73, 72, ttl);
-  VIOMMU_FIELD(75, 74, tg);  // 0b00 not a range, 0b01 4 KiB, 0b10 16 KiB, 0b11 64 KiB
+  VIOMMU_FIELD(75, 74, tg);  // 0b00 not a range, 0b01 4 KiB, 0b10 16 KiB, 0b11 64 KiB: tlbi_tg_granule_shift()
   VIOMMU_FIELD(127, 76, address);  // address bits [63:12]
   constexpr uint64_t addr() const { return this->address() << 12; }
   constexpr auto& set_addr(uint64_t a) { return this->set_address(a >> 12); }
 };
+// Granule shift of a range TLBI's TG (0b01 4 KiB, 0b10 16 KiB, 0b11 64 KiB); 0 for TG = 0b00 (not a range).
+constexpr unsigned tlbi_tg_granule_shift(uint64_t tg) {
+  return tg == 0b01 ? 12 : tg == 0b10 ? 14 : tg == 0b11 ? 16 : 0;
+}
+
 // §4.4.1 CMD_TLBI_NH_ALL
 struct CmdTlbiNhAll : CommandOf<Opcode::kTlbiNhAll> {
   VIOMMU_FIELD(47, 32, vmid);

@@ -88,6 +88,13 @@ struct Idr0 : Reg32 {
 inline constexpr uint64_t kTtfAArch32 = 0b01, kTtfAArch64 = 0b10;
 inline constexpr uint64_t kTtEndianMixed = 0b00, kTtEndianLittle = 0b10, kTtEndianBig = 0b11;
 inline constexpr uint64_t kStallModelBoth = 0b00, kStallModelTerminateOnly = 0b01, kStallModelStallOnly = 0b10;
+// IDR0.VMID16 / ASID16 == 0: "VMID[15:8] is RES0 in command parameters and must be zero in STE.S2VMID" (ASID
+// likewise in CD.ASID): the VMID / ASID a 16-bit field names is then its low 8 bits, the model ignores the rest.
+constexpr uint16_t vmid_value(uint64_t field, bool vmid16) {
+  return static_cast<uint16_t>(vmid16 ? BitRange<15, 0>::get(field) : BitRange<7, 0>::get(field));
+}
+constexpr uint16_t asid_value(uint64_t field, bool asid16) { return vmid_value(field, asid16); }
+static_assert(vmid_value(0x1234, false) == 0x34 && asid_value(0x1234, true) == 0x1234);
 
 // §6.3.2 SMMU_IDR1
 struct Idr1 : Reg32 {

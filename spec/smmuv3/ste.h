@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "spec/address.h"
 #include "spec/bitfield.h"
 
 namespace spec::smmuv3 {
@@ -27,11 +28,21 @@ enum class S1Dss : uint8_t { kTerminate = 0b00, kBypass = 0b01, kSubstream0 = 0b
 enum class Strw : uint8_t { kNsEl1 = 0b00, kEl2 = 0b10 };
 // STE.S2TG / stage-2 granule encoding (same as VTCR_EL2.TG0).
 enum class S2Tg : uint8_t { k4K = 0b00, k64K = 0b01, k16K = 0b10 };
+// STE.S2SL0 (the VTCR_EL2.SL0 encoding, without TTST or LPA2): the starting level of the stage-2 walk for a
+// granule shift, and the encoding of a starting level. 0b11 is reserved.
+constexpr unsigned s2_start_level(unsigned gshift, uint64_t sl0) {
+  return (gshift == 12 ? 2u : 3u) - static_cast<unsigned>(sl0);
+}
+constexpr uint64_t s2_sl0(unsigned gshift, unsigned start_level) { return (gshift == 12 ? 2u : 3u) - start_level; }
+static_assert(s2_start_level(12, 0) == 2 && s2_start_level(16, 2) == 1 && s2_sl0(14, 1) == 2);
 
 struct Ste : Words<8> {
   // Word 0
   VIOMMU_BIT(0, v);
   VIOMMU_FIELD(3, 1, config);
+  VIOMMU_BIT(1, config_s1);  // Config[0]: stage 1 translates (with Config[2])
+  VIOMMU_BIT(2, config_s2);  // Config[1]: stage 2 translates (with Config[2])
+  VIOMMU_BIT(3, config_2);   // Config[2]: 0 = abort (0b0xx), 1 = bypass or translate
   VIOMMU_FIELD(5, 4, s1fmt);
   VIOMMU_FIELD(51, 6, s1contextptr);  // CD table address bits [51:6]
   VIOMMU_FIELD(63, 59, s1cdmax);      // log2 of the number of CDs
@@ -88,6 +99,13 @@ struct Ste : Words<8> {
   constexpr Ste& set_s2_ttb_address(uint64_t a) { return set_s2ttb(a >> 4); }
 };
 static_assert(sizeof(Ste) == 64);
+
+// §3.3.2 2-level Stream table: StreamID[n:SPLIT] indexes the level-1 table of L1STDs, StreamID[SPLIT-1:0] the
+// level-2 table of STEs it points to.
+constexpr uint32_t strtab_l1_index(uint32_t sid, unsigned split) { return sid >> split; }
+constexpr uint32_t strtab_l2_index(uint32_t sid, unsigned split) {
+  return static_cast<uint32_t>(offset_in(sid, split));
+}
 
 // Level-1 Stream Table Descriptor (§5.1). Span: the level-2 table holds 2^(Span-1) STEs; 0 means invalid.
 struct L1Std : Words<1> {

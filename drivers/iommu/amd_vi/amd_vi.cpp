@@ -6,6 +6,7 @@
 #include "kernel/arch.h"
 #include "kernel/dma_memory.h"
 #include "kernel/test.h"
+#include "spec/address.h"
 
 namespace drivers::amd_vi {
 
@@ -39,7 +40,7 @@ bool AmdVi::init() {
   if (!pci_ || !cap_) return false;
   s::CapabilityBaseLow lo;
   lo.value = pci_->cfg_read32(cap_ + s::kCapBaseLow);
-  const uint64_t base = (uint64_t{pci_->cfg_read32(cap_ + s::kCapBaseHigh)} << 32) | (lo.value & 0xffffc000u);
+  const uint64_t base = spec::Halves64::of(lo.base_low(), pci_->cfg_read32(cap_ + s::kCapBaseHigh)).raw();
   parse_ivrs(ivrs_);
   if (base == 0) return false;
   mmio_ = kernel::Mmio(base);
@@ -54,13 +55,13 @@ bool AmdVi::init() {
   // Precondition for changing the bases: the IOMMU and both rings are off.
   set_control(0);
   s::DeviceTableBase dtb;
-  dtb.set_base_4k(devtab_ >> 12).set_size(kDevtabSizeField);
+  dtb.set_base(devtab_).set_size(kDevtabSizeField);
   write(s::Mmio::kDeviceTableBase, dtb.raw());
   s::RingBase cb;
-  cb.set_base_4k(cmd_ >> 12).set_len(kRingLen);
+  cb.set_base(cmd_).set_len(kRingLen);
   write(s::Mmio::kCommandBufferBase, cb.raw());
   s::RingBase eb;
-  eb.set_base_4k(evt_ >> 12).set_len(kRingLen);
+  eb.set_base(evt_).set_len(kRingLen);
   write(s::Mmio::kEventLogBase, eb.raw());
   write(s::Mmio::kCommandBufferHead, 0);
   write(s::Mmio::kCommandBufferTail, 0);
@@ -106,7 +107,7 @@ bool AmdVi::sync() {
   volatile uint64_t* word = reinterpret_cast<volatile uint64_t*>(store_);
   const uint64_t token = 0xc0de000000000000ull | ++token_;
   s::CompletionWait w;
-  w.set_s(1).set_store_addr_8(store_ >> 3).set_store_data(token);
+  w.set_s(1).set_store_addr(store_).set_store_data(token);
   queue(w);
   return kernel::wait_until([&] { return *word == token; }, kWaitMs);
 }
@@ -120,7 +121,7 @@ bool AmdVi::invalidate_devtab(uint16_t devid) {
 
 bool AmdVi::invalidate_pages(uint16_t domain, uint64_t address, bool s_bit) {
   s::InvalidateIommuPages c;
-  c.set_domain_id(domain).set_s(s_bit).set_address_4k(address >> 12);
+  c.set_domain_id(domain).set_s(s_bit).set_address(address);
   queue(c);
   return sync();
 }
@@ -137,7 +138,7 @@ void AmdVi::reset_command_buffer() {
   c.set_cmd_buf_en(0);
   set_control(c.raw());
   s::RingBase cb;
-  cb.set_base_4k(cmd_ >> 12).set_len(kRingLen);
+  cb.set_base(cmd_).set_len(kRingLen);
   write(s::Mmio::kCommandBufferBase, cb.raw());
   write(s::Mmio::kCommandBufferHead, 0);
   write(s::Mmio::kCommandBufferTail, 0);
@@ -146,12 +147,14 @@ void AmdVi::reset_command_buffer() {
 }
 
 size_t AmdVi::pending_events() const {
-  const uint64_t head = read(s::Mmio::kEventLogHead) & 0x7fff0, tail = read(s::Mmio::kEventLogTail) & 0x7fff0;
+  const uint64_t head = s::RingPointer::offset_of(read(s::Mmio::kEventLogHead));
+  const uint64_t tail = s::RingPointer::offset_of(read(s::Mmio::kEventLogTail));
   return ((tail + kRingEntries * 16 - head) % (kRingEntries * 16)) / 16;
 }
 
 bool AmdVi::pop_event(s::Event& e) {
-  const uint64_t head = read(s::Mmio::kEventLogHead) & 0x7fff0, tail = read(s::Mmio::kEventLogTail) & 0x7fff0;
+  const uint64_t head = s::RingPointer::offset_of(read(s::Mmio::kEventLogHead));
+  const uint64_t tail = s::RingPointer::offset_of(read(s::Mmio::kEventLogTail));
   if (head == tail) return false;
   arch::dma_rmb();
   std::memcpy(e.words.data(), reinterpret_cast<const void*>(evt_ + head), 16);

@@ -2,30 +2,39 @@
 
 #include "kernel/arch.h"
 #include "kernel/dma_memory.h"
+#include "spec/address.h"
 
 namespace drivers::amd_vi {
 
+using spec::pci::kMsiAddressHi;
+using spec::pci::kMsiAddressLo;
+using spec::pci::kMsiControl;
+
 namespace {
-constexpr uint16_t kMsiControl = 2, kMsiAddressLo = 4, kMsiAddressHi = 8;
-constexpr uint16_t kMsiEnable = 1u << 0, kMsi64Bit = 1u << 7, kMsiMultipleEnable = 7u << 4;
+spec::pci::MsiControl msi_control(kernel::PciFunction* fn, uint8_t cap) {
+  spec::pci::MsiControl c;
+  c.value = fn->cfg_read16(cap + kMsiControl);
+  return c;
+}
 }  // namespace
 
 bool program_msi(kernel::PciFunction* fn, uint64_t address, uint32_t data) {
   const uint8_t cap = fn->find_capability(kPciCapMsi);
   if (!cap) return false;
   // Precondition: the capability is disabled while its address and data change.
-  uint16_t ctl = fn->cfg_read16(cap + kMsiControl);
-  fn->cfg_write16(cap + kMsiControl, ctl & ~kMsiEnable);
-  fn->cfg_write32(cap + kMsiAddressLo, static_cast<uint32_t>(address));
+  spec::pci::MsiControl ctl = msi_control(fn, cap);
+  fn->cfg_write16(cap + kMsiControl, static_cast<uint16_t>(ctl.set_msi_enable(0).value));
+  const spec::Halves64 addr = spec::Halves64::of(address);
+  fn->cfg_write32(cap + kMsiAddressLo, static_cast<uint32_t>(addr.lo()));
   uint16_t data_off = kMsiAddressHi;
-  if (ctl & kMsi64Bit) {
-    fn->cfg_write32(cap + kMsiAddressHi, static_cast<uint32_t>(address >> 32));
+  if (ctl.addr64()) {
+    fn->cfg_write32(cap + kMsiAddressHi, static_cast<uint32_t>(addr.hi()));
     data_off = kMsiAddressHi + 4;
   }
   fn->cfg_write16(cap + data_off, static_cast<uint16_t>(data));
   // One message (Multiple Message Enable 000b), then enable; the function must master to send it.
-  ctl = static_cast<uint16_t>((ctl & ~kMsiMultipleEnable) | kMsiEnable);
-  fn->cfg_write16(cap + kMsiControl, ctl);
+  ctl.set_multiple_message_enable(0).set_msi_enable(1);
+  fn->cfg_write16(cap + kMsiControl, static_cast<uint16_t>(ctl.value));
   fn->set_bus_master(true);
   return true;
 }
@@ -33,7 +42,7 @@ bool program_msi(kernel::PciFunction* fn, uint64_t address, uint32_t data) {
 void disable_msi(kernel::PciFunction* fn) {
   const uint8_t cap = fn->find_capability(kPciCapMsi);
   if (!cap) return;
-  fn->cfg_write16(cap + kMsiControl, fn->cfg_read16(cap + kMsiControl) & ~kMsiEnable);
+  fn->cfg_write16(cap + kMsiControl, static_cast<uint16_t>(msi_control(fn, cap).set_msi_enable(0).value));
 }
 
 IntRemapTable::IntRemapTable(unsigned len_field) : len_(len_field) {
@@ -51,7 +60,7 @@ void IntRemapTable::set(unsigned index, const spec::amd_vi::Irte32& e) {
 }
 
 void IntRemapTable::attach(spec::amd_vi::Dte& d) const {
-  d.set_iv(1).set_int_tab_len(len_).set_int_ctl(spec::amd_vi::kIntCtlRemap).set_int_table_root_64(pa_ >> 6);
+  d.set_iv(1).set_int_tab_len(len_).set_int_ctl(spec::amd_vi::kIntCtlRemap).set_int_table_root(pa_);
 }
 
 }  // namespace drivers::amd_vi

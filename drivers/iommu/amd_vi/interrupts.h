@@ -8,12 +8,12 @@
 #include "drivers/iommu/amd_vi/amd_vi.h"
 #include "kernel/pci.h"
 #include "spec/amd_vi/irte.h"
+#include "spec/pci.h"
 
 namespace drivers::amd_vi {
 
-// PCI MSI capability (PCI Local Bus 3.0 §6.8.1): Message Control at +2, address at +4 (+8 high when
-// 64-bit capable), data at +8 or +0Ch.
-inline constexpr uint8_t kPciCapMsi = 0x05;
+// PCI MSI capability (PCI Local Bus 3.0 §6.8.1, spec/pci.h).
+inline constexpr uint8_t kPciCapMsi = spec::pci::kCapMsi;
 // Programs function `fn`'s MSI capability with one message and enables it. False without an MSI capability.
 bool program_msi(kernel::PciFunction* fn, uint64_t address, uint32_t data);
 void disable_msi(kernel::PciFunction* fn);

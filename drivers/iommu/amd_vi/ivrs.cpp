@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernel/platform.h"
+#include "spec/acpi.h"
 #include "spec/amd_vi/ivrs.h"
 
 namespace drivers::amd_vi {
@@ -30,7 +31,7 @@ void add_range(IvrsInfo& out, uint16_t first, uint16_t last, bool aliased, uint1
   out.ranges[out.range_count++] = IvrsRange{first, last, alias, aliased};
 }
 
-uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+using spec::acpi::le16;
 
 // §5.2.2.2: walks the device entries of one IVHD block.
 void parse_entries(IvrsInfo& out, const uint8_t* p, const uint8_t* end) {

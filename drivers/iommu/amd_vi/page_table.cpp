@@ -9,7 +9,7 @@ namespace s = ::spec::amd_vi;
 
 uint64_t v1_pte(uint64_t addr, unsigned next_level, bool ir, bool iw) {
   s::V1Pte p;
-  p.set_pr(1).set_next_level(next_level).set_addr_4k(addr >> 12).set_ir(ir).set_iw(iw);
+  p.set_pr(1).set_next_level(next_level).set_addr(addr).set_ir(ir).set_iw(iw);
   return p.words[0];
 }
 
@@ -30,7 +30,7 @@ bool PageTable::init() {
 }
 
 volatile uint64_t* PageTable::slot(uint64_t table, uint64_t iova, unsigned level) const {
-  return reinterpret_cast<volatile uint64_t*>(table + ((iova >> s::v1_index_shift(level)) & 0x1ff) * 8);
+  return reinterpret_cast<volatile uint64_t*>(table + s::v1_index(iova, level) * 8);
 }
 
 uint64_t PageTable::table_at(uint64_t iova, unsigned level, bool create) {
@@ -66,12 +66,12 @@ bool PageTable::map(uint64_t iova, uint64_t pa, unsigned leaf_level, bool ir, bo
 }
 
 bool PageTable::map_sized(uint64_t iova, uint64_t pa, uint64_t size, unsigned level, bool ir, bool iw) {
-  // Address field: page base with bits [log2(size)-2 : 12] set and bit log2(size)-1 clear.
-  const uint64_t encoded = (pa & ~(size - 1)) | ((size >> 1) - 1 - 0xfff);
+  const uint64_t encoded = s::v1_sized_page_address(pa, size);
   const uint64_t t = table_at(iova, level, true);
   if (!t) return false;
   const uint64_t step = s::v1_level_size(level);
-  for (uint64_t off = 0; off < size; off += step) *slot(t, (iova & ~(size - 1)) + off, level) = v1_pte(encoded, 7, ir, iw);
+  for (uint64_t off = 0; off < size; off += step)
+    *slot(t, spec::align_down_to(iova, size) + off, level) = v1_pte(encoded, s::kNextLevelSized, ir, iw);
   arch::dma_wmb();
   return true;
 }

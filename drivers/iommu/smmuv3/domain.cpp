@@ -3,15 +3,13 @@
 #include "drivers/endpoints/driver_dma.h"
 #include "kernel/arch.h"
 #include "kernel/dma_memory.h"
+#include "spec/address.h"
 
 namespace drivers::smmuv3 {
 
 using namespace spec::smmuv3;
 
 namespace {
-// CD.TG0 / CD.TG1 / STE.S2TG encodings of a granule shift (§5.4, TCR_EL1 encodings).
-uint64_t tg0_of(unsigned g) { return g == 12 ? 0b00 : g == 16 ? 0b01 : 0b10; }
-uint64_t tg1_of(unsigned g) { return g == 14 ? 0b01 : g == 12 ? 0b10 : 0b11; }
 // The 3-bit PA size encoding of a bit count (IDR5.OAS / CD.IPS / STE.S2PS).
 uint64_t ps_enc(unsigned bits) {
   for (uint64_t e = 0; e < 7; ++e)
@@ -42,7 +40,7 @@ bool Domain::init(Smmu& smmu, const DomainConfig& c) {
     // maps the whole pool to itself with level-2 blocks (tests that want stage-2 holes punch them).
     if (c.stage2) {
       const uint64_t step = uint64_t{1} << s2_.level_shift(2);
-      const uint64_t first = kernel::DmaMemory::pool_base() & ~(step - 1);
+      const uint64_t first = spec::align_down(kernel::DmaMemory::pool_base(), s2_.level_shift(2));
       const uint64_t end = kernel::DmaMemory::pool_base() + kernel::DmaMemory::pool_size();
       for (uint64_t a = first; a < end; a += step)
         if (!s2_.map(a, a, 2, spec::vmsa::make_s2_leaf(0, false))) return false;
@@ -69,16 +67,16 @@ ContextDescriptor Domain::make_cd() const {
   d.set_affd(cfg_.affd);
   d.set_mair0(0xff);  // attr index 0: Normal, inner/outer WB
   if (cfg_.epd0) {
-    d.set_epd0(1).set_t0sz(cfg_.t0sz).set_tg0(tg0_of(cfg_.gshift0));
+    d.set_epd0(1).set_t0sz(cfg_.t0sz).set_tg0(tg0_encoding(cfg_.gshift0));
   } else {
-    d.set_t0sz(cfg_.t0sz).set_tg0(tg0_of(cfg_.gshift0)).set_ir0(1).set_or0(1).set_sh0(3);
+    d.set_t0sz(cfg_.t0sz).set_tg0(tg0_encoding(cfg_.gshift0)).set_ir0(1).set_or0(1).set_sh0(3);
     d.set_ttb0_address(tt_[0].root());
   }
   if (cfg_.ttb1) {
-    d.set_t1sz(cfg_.t1sz).set_tg1(tg1_of(cfg_.gshift1)).set_ir1(1).set_or1(1).set_sh1(3);
+    d.set_t1sz(cfg_.t1sz).set_tg1(tg1_encoding(cfg_.gshift1)).set_ir1(1).set_or1(1).set_sh1(3);
     d.set_ttb1_address(tt_[1].root());
   } else {
-    d.set_epd1(1).set_t1sz(cfg_.t1sz).set_tg1(tg1_of(12));
+    d.set_epd1(1).set_t1sz(cfg_.t1sz).set_tg1(tg1_encoding(12));
   }
   return d;
 }
@@ -100,9 +98,9 @@ Ste Domain::make_ste() const {
   s.set_s2vmid(cfg_.vmid);
   if (cfg_.stage2) {
     const unsigned start = s2_.start_level();
-    const unsigned sl0 = cfg_.s2_gshift == 12 ? 2 - start : 3 - start;  // VTCR_EL2.SL0 encoding
-    s.set_s2vmid(cfg_.vmid).set_s2t0sz(cfg_.s2_t0sz).set_s2sl0(sl0).set_s2ir0(1).set_s2or0(1).set_s2sh0(3);
-    s.set_s2tg(cfg_.s2_gshift == 12 ? 0b00 : cfg_.s2_gshift == 16 ? 0b01 : 0b10);
+    s.set_s2vmid(cfg_.vmid).set_s2t0sz(cfg_.s2_t0sz).set_s2sl0(s2_sl0(cfg_.s2_gshift, start));
+    s.set_s2ir0(1).set_s2or0(1).set_s2sh0(3);
+    s.set_s2tg(tg0_encoding(cfg_.s2_gshift));  // STE.S2TG uses the TG0 encoding
     s.set_s2ps(ps_enc(smmu_->oas_bits())).set_s2aa64(1).set_s2r(cfg_.record).set_s2_ttb_address(s2_.root());
   }
   return s;
@@ -110,19 +108,19 @@ Ste Domain::make_ste() const {
 
 bool Domain::map(uint64_t iova, uint64_t pa, uint64_t len, spec::vmsa::Descriptor leaf) {
   if (!cfg_.stage1) return s2_.map_range(iova, pa, len, leaf);
-  PageTable& t = tt_[(iova >> 55) & 1];
+  PageTable& t = tt_[spec::vmsa::va_range(iova)];
   if (!t.root()) return false;
   // Nested: the output of stage 1 is an IPA, which stage 2 already maps to itself (the whole DMA pool).
   return t.map_range(iova, pa, len, leaf);
 }
 
 bool Domain::map_block(uint64_t iova, uint64_t pa, unsigned level, spec::vmsa::Descriptor leaf) {
-  PageTable& t = cfg_.stage1 ? tt_[(iova >> 55) & 1] : s2_;
+  PageTable& t = cfg_.stage1 ? tt_[spec::vmsa::va_range(iova)] : s2_;
   return t.map(iova, pa, level, leaf);
 }
 
 bool Domain::unmap(uint64_t iova) {
-  PageTable& t = cfg_.stage1 ? tt_[(iova >> 55) & 1] : s2_;
+  PageTable& t = cfg_.stage1 ? tt_[spec::vmsa::va_range(iova)] : s2_;
   return t.unmap(iova);
 }
 

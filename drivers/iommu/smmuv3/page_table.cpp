@@ -2,6 +2,7 @@
 
 #include "kernel/arch.h"
 #include "kernel/dma_memory.h"
+#include "spec/address.h"
 
 namespace drivers::smmuv3 {
 
@@ -26,9 +27,7 @@ bool PageTable::init(unsigned gshift, unsigned in_bits) {
   gshift_ = gshift;
   in_bits_ = in_bits;
   // D8.2: as many levels as needed to resolve in_bits, each level resolving gshift-3 bits.
-  const unsigned stride = gshift - 3;
-  const unsigned levels = (in_bits - gshift + stride - 1) / stride;
-  start_level_ = 4 - levels;
+  start_level_ = spec::vmsa::start_level(in_bits, gshift);
   root_ = alloc();
   return root_ != 0;
 }
@@ -42,14 +41,15 @@ void PageTable::destroy() {
 volatile uint64_t* PageTable::slot(uint64_t va, unsigned level, bool create) {
   if (!root_ || level < start_level_ || level > 3) return nullptr;
   uint64_t table = root_;
-  const uint64_t index_mask_start = (uint64_t{1} << (in_bits_ - level_shift(start_level_))) - 1;
   for (unsigned l = start_level_;; ++l) {
-    const uint64_t mask = l == start_level_ ? index_mask_start : (uint64_t{1} << (gshift_ - 3)) - 1;
-    volatile uint64_t* d = kernel::DmaMemory::ptr<volatile uint64_t>(table) + ((va >> level_shift(l)) & mask);
+    // The start level resolves what is left of in_bits, every other level a stride of gshift-3 bits.
+    const unsigned index_bits = l == start_level_ ? in_bits_ - level_shift(start_level_) : gshift_ - 3;
+    volatile uint64_t* d =
+        kernel::DmaMemory::ptr<volatile uint64_t>(table) + spec::vmsa::table_index(va, level_shift(l), index_bits);
     if (l == level) return d;
     const Descriptor cur = desc(*d);
     if (cur.valid() && cur.type()) {  // a table descriptor (levels 0-2)
-      table = (cur.next_table() << Descriptor::next_table_lo) & ~((uint64_t{1} << gshift_) - 1);
+      table = spec::align_down(cur.next_table_address(), gshift_);
       continue;
     }
     if (!create || cur.valid()) return nullptr;  // invalid below, or a block in the way
@@ -64,9 +64,8 @@ volatile uint64_t* PageTable::slot(uint64_t va, unsigned level, bool create) {
 bool PageTable::map(uint64_t va, uint64_t pa, unsigned level, spec::vmsa::Descriptor leaf) {
   volatile uint64_t* slot_ptr = slot(va, level, true);
   if (!slot_ptr) return false;
-  const uint64_t size_mask = (uint64_t{1} << level_shift(level)) - 1;
   Descriptor d = leaf;
-  d.set_valid(0).set_type(0).set_output_4k((pa & ~size_mask) >> Descriptor::output_4k_lo);
+  d.set_valid(0).set_type(0).set_output_4k(spec::align_down(pa, level_shift(level)) >> Descriptor::output_4k_lo);
   // An invalid template stays invalid (tests map "holes" that way); a valid one becomes page (level 3: type 1)
   // or block (type 0).
   if (leaf.valid()) d.set_valid(1).set_type(level == 3 ? 1 : 0);
@@ -77,9 +76,9 @@ bool PageTable::map(uint64_t va, uint64_t pa, unsigned level, spec::vmsa::Descri
 
 bool PageTable::map_range(uint64_t va, uint64_t pa, uint64_t len, spec::vmsa::Descriptor leaf) {
   const uint64_t g = granule();
-  const uint64_t start = va & ~(g - 1), end = (va + len + g - 1) & ~(g - 1);
+  const uint64_t start = spec::align_down(va, gshift_), end = spec::align_down(va + len + g - 1, gshift_);
   for (uint64_t a = start; a < end; a += g)
-    if (!map(a, (pa & ~(g - 1)) + (a - start), 3, leaf)) return false;
+    if (!map(a, spec::align_down(pa, gshift_) + (a - start), 3, leaf)) return false;
   return true;
 }
 

@@ -27,7 +27,7 @@ class PageTable {
   unsigned start_level() const { return start_level_; }
   uint64_t granule() const { return uint64_t{1} << gshift_; }
   // log2 of the region one descriptor at `level` covers.
-  unsigned level_shift(unsigned level) const { return gshift_ + (gshift_ - 3) * (3 - level); }
+  unsigned level_shift(unsigned level) const { return spec::vmsa::level_shift(gshift_, level); }
 
   // The descriptor slot for va at `level`, creating table descriptors on the way when `create`.
   // nullptr when a level above is a block or invalid (and !create) or memory ran out.

@@ -278,7 +278,7 @@ bool Smmu::shutdown() {
 Ste* Smmu::ste(uint32_t sid) {
   if (!strtab_ || (log2size_ < 32 && (uint64_t{sid} >> log2size_) != 0)) return nullptr;
   if (!opt_.two_level) return kernel::DmaMemory::ptr<Ste>(strtab_ + uint64_t{sid} * 64);
-  const uint32_t l1 = sid >> opt_.split;
+  const uint32_t l1 = strtab_l1_index(sid, opt_.split);
   if (l1 >= 64) return nullptr;
   L1Std* d = l1std(sid);
   if (!l2_[l1]) {
@@ -292,12 +292,12 @@ Ste* Smmu::ste(uint32_t sid) {
     // The L1 descriptor may be cached: CFGI_STE of any StreamID it covers refetches it (§4.3.1).
     if (!cfgi_ste(sid)) return nullptr;
   }
-  return kernel::DmaMemory::ptr<Ste>(l2_[l1] + uint64_t{sid & ((1u << opt_.split) - 1)} * 64);
+  return kernel::DmaMemory::ptr<Ste>(l2_[l1] + uint64_t{strtab_l2_index(sid, opt_.split)} * 64);
 }
 
 L1Std* Smmu::l1std(uint32_t sid) {
   if (!strtab_ || !opt_.two_level) return nullptr;
-  return kernel::DmaMemory::ptr<L1Std>(strtab_ + uint64_t{sid >> opt_.split} * 8);
+  return kernel::DmaMemory::ptr<L1Std>(strtab_ + uint64_t{strtab_l1_index(sid, opt_.split)} * 8);
 }
 
 bool Smmu::write_ste(uint32_t sid, const Ste& s) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernel/platform.h"
+#include "spec/acpi.h"
 
 namespace drivers::virtio_iommu {
 
@@ -18,23 +19,23 @@ constexpr uint8_t kViotVirtioPciIommu = 3;
 // BDF End @14, Output Node (2) @16, reserved (6): 24 bytes.
 // virtio-pci IOMMU node: PCI Segment (2) @4, BDF (2) @6, reserved (8): 16 bytes.
 
-uint16_t rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
-uint32_t rd32(const uint8_t* p) { return rd16(p) | uint32_t{rd16(p + 2)} << 16; }
+using spec::acpi::le16;
+using spec::acpi::le32;
 
 bool from_viot(uint16_t rid, uint16_t iommu_rid, EndpointId* out, bool* described) {
   const kernel::AcpiTableRef* t = kernel::platform().find_acpi("VIOT");
   if (!t || t->length < 48) return false;
   const auto* base = reinterpret_cast<const uint8_t*>(t->address);
-  const uint16_t count = rd16(base + kViotNodeCountOff);
-  const uint16_t first = rd16(base + kViotNodeOffsetOff);
+  const uint16_t count = le16(base + kViotNodeCountOff);
+  const uint16_t first = le16(base + kViotNodeOffsetOff);
   // Pass 1: the offset of the IOMMU node describing this virtio-iommu (segment 0, its BDF).
   uint32_t iommu_node = 0;
   uint32_t off = first;
   for (uint16_t i = 0; i < count && off + 4 <= t->length; ++i) {
     const uint8_t* n = base + off;
-    const uint16_t len = rd16(n + 2);
+    const uint16_t len = le16(n + 2);
     if (len < 4 || off + len > t->length) break;
-    if (n[0] == kViotVirtioPciIommu && len >= 16 && rd16(n + 4) == 0 && rd16(n + 6) == iommu_rid) iommu_node = off;
+    if (n[0] == kViotVirtioPciIommu && len >= 16 && le16(n + 4) == 0 && le16(n + 6) == iommu_rid) iommu_node = off;
     off += len;
   }
   if (iommu_node == 0) return false;
@@ -43,11 +44,11 @@ bool from_viot(uint16_t rid, uint16_t iommu_rid, EndpointId* out, bool* describe
   off = first;
   for (uint16_t i = 0; i < count && off + 4 <= t->length; ++i) {
     const uint8_t* n = base + off;
-    const uint16_t len = rd16(n + 2);
+    const uint16_t len = le16(n + 2);
     if (len < 4 || off + len > t->length) break;
-    if (n[0] == kViotPciRange && len >= 24 && rd16(n + 16) == iommu_node && rd16(n + 8) == 0 &&
-        rid >= rd16(n + 12) && rid <= rd16(n + 14)) {
-      out->id = rd32(n + 4) + (rid - rd16(n + 12));
+    if (n[0] == kViotPciRange && len >= 24 && le16(n + 16) == iommu_node && le16(n + 8) == 0 &&
+        rid >= le16(n + 12) && rid <= le16(n + 14)) {
+      out->id = le32(n + 4) + (rid - le16(n + 12));
       out->source = IdSource::kAcpiViot;
       return true;
     }

@@ -79,5 +79,29 @@ TEST(AmdViLayout, Irte32Fields) {
   EXPECT_EQ(i.value, 0x00410301u);
 }
 
+TEST(AmdViLayout, NamedAddressesAndIndices) {
+  // §2.2.3.2: a NextLevel=7 PTE for 2 MiB at 4 MiB carries bits [19:12] set; its size decodes back.
+  EXPECT_EQ(v1_sized_page_address(0x400000, 0x200000), 0x4ff000ull);
+  // Level L's 9-bit index starts at bit 12 + 9(L-1); GCR3 levels take PASID[8:0] and PASID[17:9].
+  EXPECT_EQ(v1_index(0x0000'0040'2060'3000ull, 2), 0x103u);
+  EXPECT_EQ(gcr3_index(0x2'0601, 1), 0x001u);
+  EXPECT_EQ(gcr3_index(0x2'0601, 2), 0x103u);
+  // §2.5: a 20-bit PASID goes to PASID[19:16] [19:16] and PASID[15:0] [47:32].
+  Event e;
+  e.set_pasid(0xa'bcde);
+  EXPECT_EQ(e.pasid_19_16(), 0xau);
+  EXPECT_EQ(e.domain_or_pasid(), 0xbcdeu);
+  // MSI data[10:0] indexes the IRTEs; delivery mode is data[10:8].
+  MsiData m;
+  m.value = 0x5f1;
+  EXPECT_EQ(m.irte_index(), 0x5f1u);
+  EXPECT_EQ(m.delivery_mode(), 0b101u);
+  Irte128 i;
+  i.set_destination_23_0(0x12'3456).set_destination_31_24(0x78);
+  EXPECT_EQ(i.destination(), 0x7812'3456u);
+  // §3.4.9: head/tail pointers keep only bits [18:4].
+  EXPECT_EQ(RingPointer::offset_of(0xffff'ffff'ffff'fff5ull), 0x7fff0ull);
+}
+
 }  // namespace
 }  // namespace amd_vi_test

@@ -264,3 +264,50 @@ TEST(SpecLayout, VmsaDescriptors) {
   EXPECT_EQ(k16K.level_shift(2), 25u);
   EXPECT_EQ(k64K.level_shift(2), 29u);
 }
+
+TEST(SpecLayout, VmsaNamedBitsAndGeometry) {
+  using namespace spec::vmsa;  // NOLINT
+  // D8.3: AP[1] bit 6, AP[2] bit 7 (stage 2: S2AP[0] read, S2AP[1] write), MemAttr[3:2] bits 5:4, nG bit 11,
+  // XN bit 54, PXNTable 59, UXNTable 60, APTable[0] 61, APTable[1] 62.
+  Descriptor d;
+  d.words[0] = (1ull << 6) | (1ull << 11) | (1ull << 54) | (1ull << 61);
+  EXPECT_TRUE(d.ap_1() && d.s2ap_r() && d.ng() && d.s2_xn() && d.ap_table_0());
+  EXPECT_FALSE(d.ap_2() || d.s2ap_w() || d.ap_table_1() || d.pxn_table());
+  EXPECT_EQ(Descriptor::kTableAttrs, 0xfull << 59);
+  d.words[0] = 0x0000'1234'5678'9000ull | (0b10ull << 4) | 3;
+  EXPECT_EQ(d.s2_memattr_3_2(), 0b10u);
+  EXPECT_EQ(d.address(), 0x0000'1234'5678'9000ull);
+  EXPECT_EQ(d.next_table_address(), 0x0000'1234'5678'9000ull);
+  // TTB0 / TTB1 by VA[55]; the top byte is the TBI tag.
+  EXPECT_EQ(va_range(0x0080'0000'0000'0000ull), 1u);
+  EXPECT_EQ(va_tag(0xab00'0000'0000'1000ull), 0xabu);
+  EXPECT_EQ(va_untagged(0xab00'0000'0000'1000ull), 0x1000ull);
+  EXPECT_EQ(start_level(48, 12), 0u);
+  EXPECT_EQ(start_level(36, 14), 2u);  // 16 KiB: levels 2 and 3 resolve 11 bits each
+  EXPECT_EQ(table_index(0x0000'0012'3456'7000ull, level_shift(12, 3), 9), 0x167u);
+}
+
+TEST(SpecLayout, CommandOperandsAndEncodings) {
+  // §4.3.2: Range = 3 covers the 16 StreamIDs around StreamID 0x1234.
+  CmdCfgiSteRange r;
+  r.set_streamid(0x1234).set_range(3);
+  EXPECT_EQ(r.first_sid(), 0x1230u);
+  EXPECT_EQ(r.last_sid(), 0x123fu);
+  // StreamID [63:32] and SubstreamID [31:12] at the same place in every command that has them.
+  CmdCfgiCd c;
+  c.set_streamid(0xabcd).set_substreamid(0x12345);
+  const auto& ops = static_cast<const CmdStreamOperands&>(static_cast<const Command&>(c));
+  EXPECT_EQ(ops.streamid(), 0xabcdu);
+  EXPECT_EQ(ops.substreamid(), 0x12345u);
+  EXPECT_EQ(tlbi_tg_granule_shift(0b10), 14u);
+  // TG0 and TG1 encode granules differently (CD, §5.4); STE.S2SL0 counts levels back from the last.
+  EXPECT_EQ(tg0_encoding(16), 0b01u);
+  EXPECT_EQ(tg1_encoding(16), 0b11u);
+  EXPECT_EQ(s2_start_level(12, 0b01), 1u);
+  Ste s;
+  s.set_config(0b110);
+  EXPECT_TRUE(s.config_2() && s.config_s2() && !s.config_s1());
+  EXPECT_EQ(strtab_l1_index(0x1234, 8), 0x12u);
+  EXPECT_EQ(strtab_l2_index(0x1234, 8), 0x34u);
+  EXPECT_EQ(vmid_value(0xbeef, false), 0xefu);
+}
