@@ -104,9 +104,10 @@ bool KitAdapter::prepare_move(drivers::DmaEndpoint* ep, kit::Domain&, kit::Domai
 }
 
 const kit::MoveClauses& KitAdapter::move_clauses() const {
-  // One request: nothing between two steps. After it the endpoint is attached to the new domain (MUST) and,
-  // detached from the old one first, reaches nothing of it (SHOULD).
-  static const kit::MoveClauses c{kAttachMove, kAttachMustAttach, kAttachMove};
+  // One request, nothing between two steps (`between` is never asked). Answered OK, the endpoint is in the new
+  // domain and only there (MUST); how the device gets there (detach first, §5.13.6.3.2) is a SHOULD the DMA
+  // cannot see, and a device that cannot move it answers UNSUPP (permitted, the case is then skipped).
+  static const kit::MoveClauses c{kAttachMove, kAttachMoved, kAttachMoved};
   return c;
 }
 
