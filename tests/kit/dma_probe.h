@@ -47,10 +47,10 @@ struct Staging {
   bool preload_reads = false;
 };
 
-// The IOMMU's clauses the probe's checks rest on.
+// The IOMMU's clauses the probe's checks rest on (references: every check names a real clause).
 struct ProbeClauses {
-  const kernel::Clause* translated;  // a translated access reaches the output address
-  const kernel::Clause* terminated;  // a terminated access has no effect on memory and returns no data
+  const kernel::Clause& translated;  // a translated access reaches the output address
+  const kernel::Clause& terminated;  // a terminated access has no effect on memory and returns no data
 };
 
 class DmaProbe {
@@ -65,6 +65,13 @@ class DmaProbe {
   // rest of the 4 KiB pages around the target keep their bytes: those pages belong to the case, and the probe
   // restores them afterwards). False when a check failed.
   bool expect_translated(Direction d, uint64_t iova, uint64_t pa, size_t len, uint8_t seed);
+
+  // The IOMMU may translate [iova, iova+len) to either of two targets (e.g. an old and a new translation
+  // before an invalidation), each inside one 4 KiB page of its own: checks dma.status, dma.data (the DMA
+  // reached exactly one of them) and dma.canary (the rest of both pages, the other target included, keeps its
+  // bytes), all under `translated`. For a device read the two targets hold different patterns, so the bytes
+  // read back name the one read. Returns 0 or 1, the target reached, or -1 (a check failed).
+  int expect_translated_either(Direction d, uint64_t iova, uint64_t pa0, uint64_t pa1, size_t len, uint8_t seed);
 
   // The IOMMU terminates the access at iova. `victim_pa` is the memory the access would reach were it not
   // terminated (0 when none: there is then nothing the access could change or leak, and the case judges

@@ -28,6 +28,18 @@ struct Prediction {
 };
 const char* to_string(Prediction::Kind k);
 
+// The clauses of a live move (kit::hitless_move), each a real clause of the IOMMU's.
+struct MoveClauses {
+  // After a step but the last: the device uses the old or the new translation (the structure it reads is valid
+  // between single-copy-atomic stores; before the invalidation either entry may be cached). An OPEN clause
+  // (the check fails outside {old, new}), or SHOULD where no sentence of the spec says so.
+  const kernel::Clause& between;
+  // After the last step: the new translation is used.
+  const kernel::Clause& after;
+  // After the last step: the old translation is not (the old page untouched).
+  const kernel::Clause& old_gone;
+};
+
 // A translation context endpoints are attached to.
 class Domain {
  public:
@@ -71,6 +83,21 @@ class Iommu {
   // A device write through a mapping that does not permit writes is terminated (by default the
   // invalidation clause: the read/write entry it replaced is gone).
   virtual const kernel::Clause& permission_clause() const { return invalidation_clause(); }
+
+  // A live move (kit::hitless_move): `ep`, attached to `from` and translating, is attached to `to` the way the
+  // IOMMU's architecture lets software do it without a state in which ep's DMA faults. prepare_move makes `to`
+  // ready for ep (what ep's own driver needs mapped, the staging area) without changing what the device uses;
+  // then move_steps() steps in order, move_step(i, ...) each: one single-copy-atomic store, one request, or
+  // the invalidation that ends the move. move_step_name(i) says which, for diagnostics. Default: one step,
+  // to.attach(ep), for an IOMMU where attaching is itself one atomic change. A step the device may refuse
+  // (a permitted answer) ends the case as skipped, with the reason, and returns false.
+  [[nodiscard]] virtual bool prepare_move(drivers::DmaEndpoint*, Domain&, Domain&) { return true; }
+  virtual unsigned move_steps() const { return 1; }
+  [[nodiscard]] virtual bool move_step(unsigned, drivers::DmaEndpoint* ep, Domain&, Domain& to) {
+    return to.attach(ep);
+  }
+  virtual const char* move_step_name(unsigned) const { return "attach"; }
+  virtual const MoveClauses& move_clauses() const = 0;
 
  protected:
   ~Iommu() = default;

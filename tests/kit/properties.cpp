@@ -25,11 +25,12 @@ void oracle(kernel::Test& t, Iommu& io, drivers::DmaEndpoint* ep, D d, uint64_t 
           ull(iova), to_string(p.kind), ull(p.pa), translated ? "translated to" : "terminated", ull(pa));
 }
 
+// `why`: the clause that makes the translation required here (default: the IOMMU's own translation clause).
 bool translated(kernel::Test& t, Iommu& io, drivers::DmaEndpoint* ep, D d, uint64_t iova, uint64_t pa,
-                uint8_t seed) {
+                uint8_t seed, const kernel::Clause* why = nullptr) {
   oracle(t, io, ep, d, iova, true, pa);
   io.drain_faults();
-  DmaProbe probe(t, ep, io.staging(), io.clauses());
+  DmaProbe probe(t, ep, io.staging(), why ? ProbeClauses{*why, io.clauses().terminated} : io.clauses());
   const bool ok = probe.expect_translated(d, iova, pa, kLen, seed);
   io.expect_fault_record(ep, iova, d, kLen);
   return ok;
@@ -40,7 +41,7 @@ void terminated(kernel::Test& t, Iommu& io, drivers::DmaEndpoint* ep, D d, uint6
                 const kernel::Clause& why, uint8_t seed) {
   oracle(t, io, ep, d, iova, false, 0);
   io.drain_faults();
-  DmaProbe probe(t, ep, io.staging(), ProbeClauses{io.clauses().translated, &why});
+  DmaProbe probe(t, ep, io.staging(), ProbeClauses{io.clauses().translated, why});
   probe.expect_terminated(d, iova, victim, kLen, seed);
   io.expect_fault_record(ep, iova, d, kLen);
 }
@@ -60,9 +61,10 @@ bool holds(uint64_t pa, uint8_t v) {
 }
 
 // The setup steps go through the domain interface; a refusal is the driver's (or out of memory), so it
-// ends the case as a suite error rather than a verdict on the device.
+// ends the case as a suite error rather than a verdict on the device (unless the adapter skipped the case:
+// a machine without the second endpoint, a permitted refusal).
 bool setup(kernel::Test& t, bool ok, const char* what) {
-  if (!ok) t.error("setup: %s failed", what);
+  if (!ok && !t.skipped()) t.error("setup: %s failed", what);
   return ok;
 }
 
@@ -170,11 +172,67 @@ void neighbour_page(kernel::Test& t, Iommu& io) {
              "mapping and attaching"))
     return;
   translated(t, io, ep, D::kDeviceWrites, iova + kPage - kLen, pa + kPage - kLen, 0x51);
-  const kernel::Clause& why = io.clauses().terminated ? *io.clauses().terminated : kernel::kSuite;
+  const kernel::Clause& why = io.clauses().terminated;
   terminated(t, io, ep, D::kDeviceWrites, iova + kPage, io.page(2), why, 0x52);
   terminated(t, io, ep, D::kDeviceReads, iova + kPage, io.page(2), why, 0x53);
   terminated(t, io, ep, D::kDeviceWrites, iova - kLen, io.page(0) + kPage - kLen, why, 0x54);
   terminated(t, io, ep, D::kDeviceReads, iova - kLen, io.page(0) + kPage - kLen, why, 0x55);
+}
+
+void hitless_move(kernel::Test& t, Iommu& io) {
+  drivers::DmaEndpoint* ep = io.endpoint(0);
+  // Two IOVAs, each mapped to an old page in `from` and a new one in `to`: the first translated before the move
+  // (a device may hold it cached), the second first used after the first step (a device must walk what is in
+  // memory then).
+  const uint64_t iova[2] = {io.test_iova(), io.test_iova() + kPage};
+  const uint64_t old_pa[2] = {io.page(0), io.page(1)}, new_pa[2] = {io.page(3), io.page(4)};
+  Domain* from = one_page(t, io, ep, old_pa[0], 0x61);
+  Domain* to = from ? io.domain(1) : nullptr;
+  if (!to) return;
+  if (!setup(t, from->map(iova[1], old_pa[1], kPage, Perm::kReadWrite) && from->invalidate(iova[1], kPage),
+             "mapping the second IOVA in the first domain") ||
+      !setup(t, to->map(iova[0], new_pa[0], kPage, Perm::kReadWrite) &&
+                    to->map(iova[1], new_pa[1], kPage, Perm::kReadWrite) && to->invalidate(iova[0], 2 * kPage),
+             "mapping the IOVAs in the second domain") ||
+      !setup(t, io.prepare_move(ep, *from, *to), "preparing the second domain for the endpoint"))
+    return;
+  const MoveClauses& c = io.move_clauses();
+  const unsigned n = io.move_steps();
+  uint8_t seed = 0x62;
+  for (unsigned i = 0; i < n; ++i) {
+    if (!setup(t, io.move_step(i, ep, *from, *to), io.move_step_name(i))) return;
+    if (i + 1 == n) break;
+    // Between two steps: the old page or the new one, nothing else, and no fault record.
+    for (unsigned k = 0; k < 2; ++k)
+      for (D dir : {D::kDeviceWrites, D::kDeviceReads}) {
+        const Prediction p = io.predict(ep, iova[k], dir);
+        t.check("oracle", kernel::kSuite, p.translated() && (p.pa == old_pa[k] || p.pa == new_pa[k]),
+                "oracle: after step %u (%s) the %s at iova 0x%llx is %s 0x%llx; the case expects the old page "
+                "0x%llx or the new 0x%llx", i + 1, io.move_step_name(i), to_string(dir), ull(iova[k]),
+                to_string(p.kind), ull(p.pa), ull(old_pa[k]), ull(new_pa[k]));
+        io.drain_faults();
+        DmaProbe probe(t, ep, io.staging(), ProbeClauses{c.between, c.between});
+        const int got = probe.expect_translated_either(dir, iova[k], old_pa[k], new_pa[k], kLen, seed++);
+        if (got < 0) {
+          io.drain_faults();  // no page reached: the failed check above is the verdict, at the clause's strength
+          continue;
+        }
+        t.choice("move.page", c.between, (got == 1) == (p.pa == new_pa[k]),
+                 "after step %u of %u (%s) the %s at iova 0x%llx reached the %s page, the model the %s one", i + 1,
+                 n, io.move_step_name(i), to_string(dir), ull(iova[k]), got ? "new" : "old",
+                 p.pa == new_pa[k] ? "new" : "old");
+        io.expect_fault_record(ep, iova[k], dir, kLen);
+      }
+  }
+  // After the last step only the new translations are used.
+  for (unsigned k = 0; k < 2; ++k)
+    for (D dir : {D::kDeviceWrites, D::kDeviceReads}) {
+      fill(old_pa[k], kFill);
+      translated(t, io, ep, dir, iova[k], new_pa[k], seed++, &c.after);
+      t.check("dma.stale", c.old_gone, holds(old_pa[k], kFill),
+              "%s at 0x%llx after the move touched the old domain's page 0x%llx", to_string(dir), ull(iova[k]),
+              ull(old_pa[k]));
+    }
 }
 
 }  // namespace kit

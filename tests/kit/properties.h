@@ -21,6 +21,11 @@ void remap_to_new_page(kernel::Test& t, Iommu& io);
 void permission_downgrade(kernel::Test& t, Iommu& io);
 // Only the mapped page translates: the page after it and the bytes just below it are terminated.
 void neighbour_page(kernel::Test& t, Iommu& io);
+// Hitless change of a live translation: an endpoint translating through domain A (IOVA -> old page) is
+// attached to domain B (the same IOVA -> new page) by the IOMMU's own atomic steps (Iommu::move_step). After
+// every step but the last each DMA reaches the old page or the new one (the device's pick noted against the
+// model's), never another and without a fault record; after the last step the new page only.
+void hitless_move(kernel::Test& t, Iommu& io);
 
 }  // namespace kit
 
@@ -35,4 +40,5 @@ void neighbour_page(kernel::Test& t, Iommu& io);
   VIOMMU_KIT_CASE(ident, prefix, tags, Adapter, unmap_then_dma)                 \
   VIOMMU_KIT_CASE(ident, prefix, tags, Adapter, remap_to_new_page)              \
   VIOMMU_KIT_CASE(ident, prefix, tags, Adapter, permission_downgrade)           \
-  VIOMMU_KIT_CASE(ident, prefix, tags, Adapter, neighbour_page)
+  VIOMMU_KIT_CASE(ident, prefix, tags, Adapter, neighbour_page)                 \
+  VIOMMU_KIT_CASE(ident, prefix, tags, Adapter, hitless_move)

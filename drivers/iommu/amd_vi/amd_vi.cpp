@@ -88,6 +88,12 @@ void AmdVi::write_dte_raw(uint16_t devid, const s::Dte& d) {
   arch::dma_wmb();
 }
 
+void AmdVi::write_dte_qword(uint16_t devid, unsigned i, uint64_t v) {
+  if (devid >= kDevtabEntries || i >= 4) return;
+  reinterpret_cast<volatile uint64_t*>(devtab_ + devid * 32ull)[i] = v;
+  arch::dma_wmb();
+}
+
 bool AmdVi::set_dte(uint16_t devid, const s::Dte& d) {
   if (devid >= kDevtabEntries) return false;
   write_dte_raw(devid, d);

@@ -47,6 +47,8 @@ class AmdVi {
   // completion wait. False when the command buffer does not complete.
   bool set_dte(uint16_t devid, const s::Dte& d);
   void write_dte_raw(uint16_t devid, const s::Dte& d);
+  // One quadword of a DTE in one 64-bit store (a live change made quadword by quadword; no invalidation).
+  void write_dte_qword(uint16_t devid, unsigned i, uint64_t v);
 
   // Command buffer.
   uint64_t cmd_pa() const { return cmd_; }

@@ -136,13 +136,15 @@ bool Domain::map_identity(uint64_t pa, uint64_t len) {
 
 bool Domain::attach(uint32_t sid) { return smmu_->write_ste(sid, make_ste()); }
 
-bool Domain::attach(DmaEndpoint* ep) {
+bool Domain::map_driver_memory(DmaEndpoint* ep) {
   DmaRange r[8];
   const size_t n = driver_dma_ranges(ep, r, 8);
   for (size_t i = 0; i < n && i < 8; ++i)
     if (!map_identity(r[i].pa, r[i].len)) return false;
-  return attach(smmu_->sid_of(ep->rid()));
+  return true;
 }
+
+bool Domain::attach(DmaEndpoint* ep) { return map_driver_memory(ep) && attach(smmu_->sid_of(ep->rid())); }
 
 bool Domain::tlbi_va(uint64_t iova, bool leaf) {
   if (!cfg_.stage1) {

@@ -78,7 +78,9 @@ class Domain {
 
   // Writes the STE of sid (CFGI_STE + CMD_SYNC included).
   [[nodiscard]] bool attach(uint32_t sid);
-  // attach(sid_of(rid)) after identity-mapping the endpoint driver's own DMA memory (rings, headers).
+  // Identity-maps the endpoint driver's own DMA memory (rings, headers).
+  [[nodiscard]] bool map_driver_memory(DmaEndpoint* ep);
+  // attach(sid_of(rid)) after map_driver_memory(ep).
   [[nodiscard]] bool attach(DmaEndpoint* ep);
 
   [[nodiscard]] bool tlbi_va(uint64_t iova, bool leaf = true);  // CMD_TLBI_NH_VA (ASID) or CMD_TLBI_S2_IPA, + CMD_SYNC

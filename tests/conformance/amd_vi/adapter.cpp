@@ -9,7 +9,7 @@ namespace {
 constexpr uint16_t kKitDomain0 = 0x81, kKitDomain1 = 0x82;
 // Probe clauses: a translated access reaches the page the v1 table maps; a terminated one (no present
 // entry, no permission) is target aborted.
-constexpr kit::ProbeClauses kProbeClauses{&kTranslate, &kPermission};
+constexpr kit::ProbeClauses kProbeClauses{kTranslate, kPermission};
 
 }  // namespace
 
@@ -68,5 +68,53 @@ void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, ki
 }
 
 const kit::ProbeClauses& KitAdapter::clauses() const { return kProbeClauses; }
+
+bool KitAdapter::prepare_move(drivers::DmaEndpoint* ep, kit::Domain&, kit::Domain& to) {
+  return static_cast<Domain&>(to).map_driver_memory(ep);
+}
+
+bool KitAdapter::move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) {
+  Domain& a = static_cast<Domain&>(from);
+  Domain& b = static_cast<Domain&>(to);
+  const uint16_t devid = drivers::amd_vi::device_id_of(ep->rid());
+  const s::Dte next = b.base_dte();
+  if (i == 0) {
+    // The two DTEs must differ in quadwords 0 and 1 only (translation fields; DomainID), or two stores do not
+    // make the change.
+    const s::Dte cur = v_->dte(devid);
+    for (unsigned k = 2; k < 4; ++k)
+      if (cur.words[k] != next.words[k]) {
+        t_.error("the move is not two stores: DTE quadword %u differs (0x%llx, 0x%llx)", k,
+                 static_cast<unsigned long long>(cur.words[k]), static_cast<unsigned long long>(next.words[k]));
+        return false;
+      }
+  }
+  if (i < 2) {
+    v_->write_dte_qword(devid, i, next.words[i]);
+    return true;
+  }
+  const bool done = v_->invalidate_devtab(devid) &&
+                    v_->invalidate_pages(a.id(), s::InvalidateIommuPages::kAllAddress, true);
+  if (!t_.check("cmd.sync", kCompletionWait, done,
+                "INVALIDATE_DEVTAB_ENTRY (DeviceID 0x%04x) / INVALIDATE_IOMMU_PAGES (DomainID 0x%x) + "
+                "COMPLETION_WAIT store missing",
+                devid, a.id()))
+    return false;
+  b.take_over(a);
+  return true;
+}
+
+const char* KitAdapter::move_step_name(unsigned i) const {
+  static constexpr const char* kNames[3] = {
+      "DTE quadword 0 stored: the new Page Table Root, DomainID still the old",
+      "DTE quadword 1 stored: the new DomainID",
+      "INVALIDATE_DEVTAB_ENTRY + INVALIDATE_IOMMU_PAGES (old DomainID) + COMPLETION_WAIT"};
+  return i < 3 ? kNames[i] : "?";
+}
+
+const kit::MoveClauses& KitAdapter::move_clauses() const {
+  static constexpr kit::MoveClauses c{kDteLiveStep, kDteChange, kDteChange};
+  return c;
+}
 
 }  // namespace amd_vi_tests

@@ -29,6 +29,14 @@ class KitAdapter final : public kit::Iommu {
   const kernel::Clause& invalidation_clause() const override { return kInvalidatePages; }
   const kernel::Clause& isolation_clause() const override { return kDeviceId; }
   const kernel::Clause& permission_clause() const override { return kPermission; }
+  // The live move: DTE quadword 0 (Page Table Root, under the old DomainID), quadword 1 (DomainID), then
+  // INVALIDATE_DEVTAB_ENTRY, INVALIDATE_IOMMU_PAGES of the old DomainID (it cached walks of the new table
+  // between the two stores) and COMPLETION_WAIT.
+  bool prepare_move(drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) override;
+  unsigned move_steps() const override { return 3; }
+  bool move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) override;
+  const char* move_step_name(unsigned i) const override;
+  const kit::MoveClauses& move_clauses() const override;
 
  private:
   static constexpr unsigned kPages = 8;

@@ -85,6 +85,19 @@ inline constexpr Clause kInvalidatePages{Strength::kMust, "AMD 48882 §2.4.3, §
                                          "paraphrase (command definitions): after INVALIDATE_IOMMU_PAGES or "
                                          "INVALIDATE_IOMMU_ALL and a COMPLETION_WAIT no cached translation of the "
                                          "invalidated range is used"};
+// A live DTE changed quadword by quadword (Page Table Root in quadword 0, DomainID in quadword 1), before its
+// INVALIDATE_DEVTAB_ENTRY: the IOMMU uses a cached copy of the old DTE or the DTE now in memory, and the order
+// of the stores (root first, under the old DomainID; then the DomainID) makes every DTE in memory a valid one.
+// No sentence of 48882 found: AMD's own Linux driver says the IOMMU reads the whole entry at once, and (commit
+// message) that the spec wants the DTE written 128 bits at a time, a size that changes both quadwords in one
+// store; so a 64-bit intermediate is the suite's reading, a SHOULD.
+inline constexpr Clause kDteLiveStep{Strength::kShould, "AMD 48882 §2.2.2 (unverified)",
+                                     "paraphrase (Linux commit 'iommu/amd: Introduce helper function to update "
+                                     "256-bit DTE', by AMD: 'IOMMU reads the entire Device Table entry in a single "
+                                     "256-bit transaction'; '128-bit write requirement to update DTE as specified "
+                                     "in the AMD I/O Virtualization Technology (IOMMU) Specification'): a request "
+                                     "between two quadword stores of a valid-to-valid DTE change uses the old DTE "
+                                     "or the new one"};
 // Endpoint DMA reaches the page the table maps, not the page at the IOVA taken as a physical address.
 inline constexpr Clause kTranslated = kTranslate;
 

@@ -108,15 +108,7 @@ bool Domain::attach(drivers::DmaEndpoint* ep) {
   }
   ep_ = ep;
   devid_ = drivers::amd_vi::device_id_of(ep->rid());
-  nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < nranges_ && i < 8; ++i)
-    for (uint64_t off = 0; off < ranges_[i].len; off += kPage, iova += kPage)
-      if (!pt_.map_4k(iova, ranges_[i].pa + off)) {
-        t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
-        return false;
-      }
-  if (!set_dte(base_dte())) return false;
+  if (!map_driver_memory(ep) || !set_dte(base_dte())) return false;
   drivers::set_driver_iova(ep, driver_iova, this);
   if (!t_.check("dma.status", kTranslate, drivers::reset_endpoint(ep),
                 "%s did not re-initialise behind the IOMMU (its rings mapped from IOVA 0x%llx in domain 0x%x)",
@@ -125,6 +117,27 @@ bool Domain::attach(drivers::DmaEndpoint* ep) {
   iommu_->drain_events();
   attached_ = true;
   return true;
+}
+
+bool Domain::map_driver_memory(drivers::DmaEndpoint* ep) {
+  nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
+  uint64_t iova = kDriverIova;
+  for (size_t i = 0; i < nranges_ && i < 8; ++i)
+    for (uint64_t off = 0; off < ranges_[i].len; off += kPage, iova += kPage)
+      if (!pt_.map_4k(iova, ranges_[i].pa + off)) {
+        t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
+        return false;
+      }
+  return true;
+}
+
+void Domain::take_over(Domain& from) {
+  ep_ = from.ep_;
+  devid_ = from.devid_;
+  attached_ = ep_ != nullptr;
+  if (ep_) drivers::set_driver_iova(ep_, driver_iova, this);
+  from.ep_ = nullptr;
+  from.attached_ = false;
 }
 
 bool Domain::map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) {
@@ -180,7 +193,7 @@ bool expect_translated(kernel::Test& t, AmdVi* iommu, const Requester& r, uint64
                        uint64_t dst_iova, uint64_t dst_pa, size_t len, const kernel::Clause& c) {
   bool ok = oracle_translated(t, iommu, r.devid, src_iova, kDeviceReads, src_pa);
   ok &= oracle_translated(t, iommu, r.devid, dst_iova, kDeviceWrites, dst_pa);
-  kit::DmaProbe probe(t, r.ep, r.staging, kit::ProbeClauses{&c, &c});
+  kit::DmaProbe probe(t, r.ep, r.staging, kit::ProbeClauses{c, c});
   ok &= probe.expect_translated(kDeviceReads, src_iova, src_pa, len, next_seed());
   ok &= probe.expect_translated(kDeviceWrites, dst_iova, dst_pa, len, next_seed());
   return ok;
@@ -194,7 +207,7 @@ void expect_blocked(kernel::Test& t, AmdVi* iommu, const Requester& r, uint64_t 
           model::amd_vi::to_string(p.outcome));
   const size_t off = iova & (kPage - 1);
   const size_t len = 512 < kPage - off ? 512 : kPage - off;
-  kit::DmaProbe probe(t, r.ep, r.staging, kit::ProbeClauses{&kTranslate, &c});
+  kit::DmaProbe probe(t, r.ep, r.staging, kit::ProbeClauses{kTranslate, c});
   probe.expect_terminated(d, iova, victim_page + off, len, next_seed());
 }
 

@@ -97,6 +97,12 @@ class Domain final : public kit::Domain {
   [[nodiscard]] bool unmap(uint64_t iova, uint64_t len) override;
   [[nodiscard]] bool invalidate(uint64_t iova, uint64_t len) override;
 
+  // A live move to this domain (kit::hitless_move): first the endpoint driver's memory mapped at the IOVAs
+  // every domain gives it (kDriverIova on), nothing attached; once the DTE points here, this domain takes the
+  // endpoint over from `from` (which then releases nothing).
+  [[nodiscard]] bool map_driver_memory(drivers::DmaEndpoint* ep);
+  void take_over(Domain& from);
+
  private:
   kernel::Test& t_;
   AmdVi* iommu_;

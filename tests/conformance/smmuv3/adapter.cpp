@@ -1,6 +1,7 @@
 #include "tests/conformance/smmuv3/adapter.h"
 
 #include "drivers/endpoints/driver_dma.h"
+#include "kernel/arch.h"
 
 namespace smmuv3_tests {
 
@@ -55,7 +56,37 @@ void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, ki
 }
 
 const kit::ProbeClauses& KitAdapter::clauses() const {
-  static const kit::ProbeClauses c{&kTranslate, &kInvalidDesc};
+  static const kit::ProbeClauses c{kTranslate, kInvalidDesc};
+  return c;
+}
+
+bool KitAdapter::prepare_move(drivers::DmaEndpoint* ep, kit::Domain&, kit::Domain& to) {
+  return e_.prepare(static_cast<Dom&>(to).d_, ep);
+}
+
+bool KitAdapter::move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain&, kit::Domain& to) {
+  const uint32_t sid = e_.sid(ep);
+  if (i == 1) return e_.synced(e_.smmu->cfgi_ste(sid), "CMD_CFGI_STE after the STE store");
+  // Every field the two domains' STEs differ in must lie in word 0, or one store cannot make the change.
+  const spec::smmuv3::Ste next = static_cast<Dom&>(to).d_.make_ste();
+  volatile uint64_t* w = e_.smmu->ste(sid)->words.data();
+  for (unsigned k = 1; k < next.words.size(); ++k)
+    if (w[k] != next.words[k]) {
+      e_.t.error("the move is not one store: STE word %u differs (0x%llx, 0x%llx)", k,
+                 static_cast<unsigned long long>(w[k]), static_cast<unsigned long long>(next.words[k]));
+      return false;
+    }
+  w[0] = next.words[0];
+  arch::dma_wmb();
+  return true;
+}
+
+const char* KitAdapter::move_step_name(unsigned i) const {
+  return i == 0 ? "STE word 0 stored (S1ContextPtr)" : "CMD_CFGI_STE + CMD_SYNC";
+}
+
+const kit::MoveClauses& KitAdapter::move_clauses() const {
+  static const kit::MoveClauses c{kStePending, kHitless, kHitless};
   return c;
 }
 

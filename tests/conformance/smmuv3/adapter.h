@@ -8,6 +8,8 @@
 //   map:         4 KiB pages, nG; read/write (AP = 0b01) or read-only (AP = 0b11); stage 1 has no write-only
 //   invalidate:  CMD_TLBI_NH_VA (Leaf = 1) per page + CMD_SYNC; a CMD_SYNC that does not complete is a
 //                failed `cmdq.sync` check
+//   live move:   STE word 0 (S1ContextPtr of the other domain's CD) in one 64-bit store, then CMD_CFGI_STE +
+//                CMD_SYNC
 #pragma once
 
 #include <cstddef>
@@ -37,6 +39,13 @@ class KitAdapter final : public kit::Iommu {
   const kernel::Clause& permission_clause() const override {
     return fault_clause(spec::smmuv3::EventType::kFPermission);
   }
+  // The live move: both domains' STEs differ in STE word 0 only (S1ContextPtr), so the move is one 64-bit
+  // store of that word (§3.21.3), then CMD_CFGI_STE + CMD_SYNC.
+  bool prepare_move(drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) override;
+  unsigned move_steps() const override { return 2; }
+  bool move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) override;
+  const char* move_step_name(unsigned i) const override;
+  const kit::MoveClauses& move_clauses() const override;
 
  private:
   class Dom final : public kit::Domain {

@@ -142,6 +142,12 @@ inline constexpr Clause kCfgiSteRange{Strength::kMust, SMMU_REF "§4.3.2",
 inline constexpr Clause kHitless{Strength::kMust, SMMU_REF "§3.21.3",
     "to change the ASID in a CD, the ASID field can be written directly, followed by CMD_CFGI_CD and CMD_SYNC. "
     "However, if there are two fields separated so that one single-copy atomic write cannot atomically alter both"};
+// A live STE changed by one single-copy-atomic store, before its CMD_CFGI_STE + CMD_SYNC: the SMMU may read the
+// new STE at any time or keep using a cached copy of the old one, and each is a valid STE.
+inline constexpr Clause kStePending{Strength::kOpen, SMMU_REF "§3.21.3",
+    "An SMMU might read any entry at any time, for any reason. ... An implementation is permitted to cache any "
+    "successfully fetched or prefetched configuration structure ... any single field within an aligned span of that "
+    "size can be altered without first making the structure invalid."};
 
 // ---- command queue --------------------------------------------------------------------------------------------
 inline constexpr Clause kCmdSync{Strength::kMust, SMMU_REF "§4.7.3",

@@ -40,7 +40,7 @@ bool recorded(const Outcome& o) { return o.status == Status::kFault && o.record;
 void judge(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, const Outcome& o, uint64_t victim_pa, bool staging,
            const kernel::Clause& why, size_t len, uint8_t seed) {
   e.smmu->drain_events();
-  kit::DmaProbe probe(e.t, ep, staging ? e.staging_area() : kit::Staging{}, kit::ProbeClauses{&why, &why});
+  kit::DmaProbe probe(e.t, ep, staging ? e.staging_area() : kit::Staging{}, kit::ProbeClauses{why, why});
   if (o.ok()) {
     probe.expect_translated(d, iova, o.pa, len, seed);
   } else {
@@ -232,9 +232,13 @@ bool Env::mapped(bool ok, const char* what) {
   return ok;
 }
 
+bool Env::prepare(Domain& d, DmaEndpoint* ep) {
+  return mapped(d.map_identity(staging, kStagingBytes), "identity-mapping the staging block") &&
+         mapped(d.map_driver_memory(ep), "identity-mapping the endpoint driver's memory");
+}
+
 bool Env::attach(Domain& d, DmaEndpoint* ep) {
-  if (!mapped(d.map_identity(staging, kStagingBytes), "identity-mapping the staging block")) return false;
-  return synced(d.attach(ep), "attaching the endpoint (STE + CFGI_STE)");
+  return prepare(d, ep) && synced(d.attach(smmu->sid_of(ep->rid())), "attaching the endpoint (STE + CFGI_STE)");
 }
 
 bool Env::write_ste(uint32_t sid_, const spec::smmuv3::Ste& s) { return synced(smmu->write_ste(sid_, s), "writing the STE"); }

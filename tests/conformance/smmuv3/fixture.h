@@ -67,7 +67,10 @@ class Env {
   // case blocks the whole stream: the probe then has no staging area).
   bool reaches_staging(uint32_t sid, const model::smmuv3::Config& c) const;
 
-  // Attaches ep to d with the endpoint driver's memory and the staging block identity mapped.
+  // Identity-maps in d what ep needs before its STE may point there: the endpoint driver's memory and the
+  // staging block.
+  bool prepare(Domain& d, DmaEndpoint* ep);
+  // Attaches ep to d after prepare(d, ep).
   bool attach(Domain& d, DmaEndpoint* ep);
   bool init_domain(Domain& d, const DomainConfig& c);
   // Writes an STE (CFGI_STE + CMD_SYNC); a CMD_SYNC that does not complete is a failed `cmdq.sync` check.

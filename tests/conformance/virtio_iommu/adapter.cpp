@@ -81,16 +81,50 @@ void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, ki
 }
 
 const kit::ProbeClauses& KitAdapter::clauses() const {
-  static const kit::ProbeClauses c{&kMapPa, &kNoMapping};
+  static const kit::ProbeClauses c{kMapPa, kNoMapping};
   return c;
 }
 
 // ---- Dom ----
 
+bool KitAdapter::map_driver_memory(Dom& d, const Ep& e) {
+  const unsigned bit = &e == &ep_[0] ? 1u : 2u;
+  if (d.driver_mapped_ & bit) return true;
+  if (!s_.map_driver_memory(e, d.id_)) return false;
+  d.driver_mapped_ |= bit;
+  return true;
+}
+
+bool KitAdapter::prepare_move(drivers::DmaEndpoint* ep, kit::Domain&, kit::Domain& to) {
+  // The domain exists, with its mappings, only once an endpoint is attached to it: endpoint 1 first.
+  Dom& d = static_cast<Dom&>(to);
+  drivers::DmaEndpoint* other = endpoint(1);
+  const Ep* e = ep_of(ep);
+  return other && e && (d.exists_ || d.attach(other)) && map_driver_memory(d, *e);
+}
+
+const kit::MoveClauses& KitAdapter::move_clauses() const {
+  // One request, nothing between two steps (`between` is never asked). Answered OK, the endpoint is in the new
+  // domain and only there (MUST); how the device gets there (detach first, §5.13.6.3.2) is a SHOULD the DMA
+  // cannot see, and a device that cannot move it answers UNSUPP (permitted, the case is then skipped).
+  static const kit::MoveClauses c{kAttachMove, kAttachMoved, kAttachMoved};
+  return c;
+}
+
 bool KitAdapter::Dom::attach(drivers::DmaEndpoint* dma) {
   const Ep* e = io_->ep_of(dma);
   Session& s = io_->s_;
-  if (!e || s.attach(id_, e->id) != kOk || !s.map_driver_memory(*e, id_)) return false;
+  if (!e) return false;
+  // A second endpoint in a domain: the device MAY attach it, or answer UNSUPP (§5.13.6.3.2).
+  const Permit p = shared_ ? Permit(kAttachShared).also(bit(sv::Status::kUnsupp)) : Permit(kStatusOk);
+  const uint8_t st = s.attach(id_, e->id, 0, p);
+  if (st == static_cast<uint8_t>(sv::Status::kUnsupp) && shared_) {
+    s.t().skip("the device does not attach a second endpoint to domain %u (S_UNSUPP, permitted: %s)", id_,
+               kAttachShared.ref);
+    return false;
+  }
+  if (st != kOk || !io_->map_driver_memory(*this, *e)) return false;
+  shared_ = true;
   if (exists_) return true;
   exists_ = true;
   if (s.map(id_, kStagingIova, io_->staging_.len(), io_->staging_.pa(), kRW) != kOk) return false;

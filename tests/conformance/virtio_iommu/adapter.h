@@ -9,6 +9,9 @@
 //                endpoint driver's own memory)
 //   invalidate:  nothing to do: a MAP or UNMAP is in force once the device has answered it (§5.13.6.5,
 //                §5.13.6.6)
+//   live move:   one ATTACH of the attached endpoint to the other domain (§5.13.6.3.2), which must exist
+//                with its mappings first: prepare_move attaches endpoint 1 (edu) to it, so the ATTACH shares
+//                the domain (the device MAY answer UNSUPP: the case is then skipped with that reason)
 #pragma once
 
 #include <cstddef>
@@ -36,6 +39,8 @@ class KitAdapter final : public kit::Iommu {
   const kernel::Clause& invalidation_clause() const override { return kUnmapRemoves; }
   const kernel::Clause& isolation_clause() const override { return kIsolation; }
   const kernel::Clause& permission_clause() const override { return kMapNoWrite; }
+  bool prepare_move(drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) override;
+  const kit::MoveClauses& move_clauses() const override;
 
  private:
   class Dom final : public kit::Domain {
@@ -55,11 +60,15 @@ class KitAdapter final : public kit::Iommu {
     KitAdapter* io_ = nullptr;
     uint32_t id_ = 0;
     bool exists_ = false;  // attached at least once: MAP/UNMAP go to the device
+    bool shared_ = false;  // an endpoint is attached: another ATTACH shares the domain
+    unsigned driver_mapped_ = 0;  // bit i: endpoint(i)'s driver memory is mapped here
     Pending pending_[kMaxPending] = {};
     size_t n_pending_ = 0;
   };
 
   const Ep* ep_of(drivers::DmaEndpoint* dma);
+  // Maps e's driver memory in domain d once.
+  bool map_driver_memory(Dom& d, const Ep& e);
 
   Session s_;
   bool ready_ = false;

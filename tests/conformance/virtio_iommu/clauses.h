@@ -118,6 +118,10 @@ inline constexpr Clause kAttachBypassMismatch{Strength::kShould, "VIRTIO 1.2 §5
 inline constexpr Clause kAttachDetachFirst{Strength::kOpen, "VIRTIO 1.2 §5.13.6.3.2",
     "In that case the device SHOULD behave as if the driver issued a DETACH request with this endpoint, followed by "
     "the ATTACH request."};
+// An ATTACH that moves an endpoint and is answered OK: the endpoint is in the new domain, and in no other.
+inline constexpr Clause kAttachMoved{Strength::kMust, "VIRTIO 1.2 §5.13.6.3, §5.13.6.3.2",
+    "An endpoint can be attached to a single domain at a time. ... A device that does not reject the request MUST "
+    "attach the endpoint."};
 inline constexpr Clause kAttachMustAttach{Strength::kMust, "VIRTIO 1.2 §5.13.6.3.2",
     "A device that does not reject the request MUST attach the endpoint."};
 inline constexpr Clause kBypassDomain{Strength::kMust, "VIRTIO 1.2 §5.13.6.3",

@@ -36,7 +36,7 @@ VIOMMU_TEST(vi_translation_dma_is_translated, "virtio-iommu.translation.dma_is_t
   t.check("oracle", kernel::kSuite, o.ok && o.pa == b,
           "the model translates 0x%lx to 0x%lx, the case mapped it to 0x%lx", static_cast<unsigned long>(a),
           static_cast<unsigned long>(o.pa), static_cast<unsigned long>(b));
-  kit::DmaProbe probe(t, c.blk.dma, kit::Staging{kIova, staging.pa(), kLen}, kit::ProbeClauses{&kMapPa, &kNoMapping});
+  kit::DmaProbe probe(t, c.blk.dma, kit::Staging{kIova, staging.pa(), kLen}, kit::ProbeClauses{kMapPa, kNoMapping});
   if (!probe.load(kLen, kSeed)) return;
   memset(c.src.data(), kCanaryA, kLen);
   memset(c.dst.data(), kCanaryB, kLen);
