@@ -108,7 +108,7 @@ VIOMMU_TEST(amd_vi_irq_cw, "amd-vi.irq.completion_wait_interrupt", "amd-vi,irq")
   // With I=1 the IOMMU signals the completion through its MSI when ComWaitIntEn=1.
   after_completion_wait(t, control_bits(false, true), true, [&](AmdVi*) {
     const bool delivered = kernel::wait_until([] { return g_count[0] != 0; }, kIrqWaitMs);
-    t.check("irq.delivered", kInterruptEnable, delivered, "no MSI at vector 0x%x within %u ms of the completion",
+    t.check("irq.delivered", kComWaitIntEnable, delivered, "no MSI at vector 0x%x within %u ms of the completion",
             kIommuVector, kIrqWaitMs);
     kernel::wait_until([] { return false; }, kQuietMs);
     if (delivered) t.expect_eq("irq.count", kInterruptCount, 1, g_count[0]);
@@ -128,7 +128,7 @@ VIOMMU_TEST(amd_vi_irq_cw_disabled, "amd-vi.irq.completion_wait_int_disabled", "
   // ComWaitIntEn=0: a COMPLETION_WAIT with I=1 sets ComWaitInt but signals no interrupt.
   after_completion_wait(t, control_bits(false, false), true, [&](AmdVi*) {
     kernel::wait_until([] { return g_count[0] != 0; }, kQuietMs);
-    t.check("irq.ComWaitIntEn", kInterruptEnable, g_count[0] == 0,
+    t.check("irq.ComWaitIntEn", kComWaitIntEnable, g_count[0] == 0,
             "%u MSIs for a COMPLETION_WAIT with I=1 while Control.ComWaitIntEn=0", g_count[0]);
   });
 }
@@ -162,7 +162,7 @@ VIOMMU_TEST(amd_vi_irq_event, "amd-vi.irq.event_interrupt", "amd-vi,irq,dma,even
     // Writing an event-log entry with EventIntEn=1 signals the IOMMU's MSI.
     if (!t.check("event.logged", kEventLogged, logged, "%s", "no event logged for a DMA to an unmapped IOVA")) return;
     const bool delivered = kernel::wait_until([] { return g_count[0] != 0; }, kIrqWaitMs);
-    t.check("irq.delivered", kInterruptEnable, delivered, "no MSI at vector 0x%x within %u ms of the event",
+    t.check("irq.delivered", kEventIntEnable, delivered, "no MSI at vector 0x%x within %u ms of the event",
             kIommuVector, kIrqWaitMs);
   });
 }
@@ -172,7 +172,7 @@ VIOMMU_TEST(amd_vi_irq_event_disabled, "amd-vi.irq.event_int_disabled", "amd-vi,
     // EventIntEn=0: the event is logged, EventLogInt set, and no interrupt signalled.
     if (!t.check("event.logged", kEventLogged, logged, "%s", "no event logged for a DMA to an unmapped IOVA")) return;
     kernel::wait_until([] { return g_count[0] != 0; }, kQuietMs);
-    t.check("irq.EventIntEn", kInterruptEnable, g_count[0] == 0, "%u MSIs for an event logged while EventIntEn=0",
+    t.check("irq.EventIntEn", kEventIntEnable, g_count[0] == 0, "%u MSIs for an event logged while EventIntEn=0",
             g_count[0]);
   });
 }

@@ -142,8 +142,11 @@ const kernel::Clause& fault_clause(EventType type) {
       "An external abort occurred fetching (or updating) a translation table descriptor"};
   static constexpr kernel::Clause kBadSte{kernel::Strength::kMust, "IHI0070 G.b §7.3.5",
       "Used STE invalid (V == 0, Reserved field, incorrect configuration)."};
-  static constexpr kernel::Clause kBadSubstream{kernel::Strength::kMust, "IHI0070 G.b §7.3.9",
-      "C_BAD_SUBSTREAMID"};
+  static constexpr kernel::Clause kBadSubstream{kernel::Strength::kMust, "IHI0070 G.b §5.2 S1CDMax, §5.3 V",
+      "Transactions with SSV=1 and a SubstreamID that is greater than or equal to 2^STE.S1CDMax are terminated with "
+      "an abort, and a C_BAD_SUBSTREAMID event is generated. / If a CD fetch for a transaction with SubstreamID "
+      "encounters an L1CD with V == 0, L2Ptr is IGNORED, the transaction is terminated with abort and a "
+      "C_BAD_SUBSTREAMID event is recorded."};
   static constexpr kernel::Clause kStreamDisabled{kernel::Strength::kMust, "IHI0070 G.b §5.2 S1DSS",
       "Terminate. An abort is reported to the device and the F_STREAM_DISABLED event is recorded."};
   switch (type) {

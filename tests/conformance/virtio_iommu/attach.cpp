@@ -88,8 +88,9 @@ VIOMMU_TEST(vi_attach_endpoint_high_bits, "virtio-iommu.attach.endpoint_id_high_
   if (!s.begin()) return;
   Ep blk = s.need("virtio-blk");
   if (!blk) return;
-  // An ID that differs from a real endpoint's only above bit 15 names no endpoint: MUST NOENT.
-  s.attach(1, blk.id | 0x10000, 0, kAttachNoEnt);
+  // An ID that differs from a real endpoint's only above bit 15 names no endpoint of this platform (its
+  // firmware gives every RID the ID RID): MUST NOENT.
+  s.attach(1, blk.id | 0x10000, 0, kAttachNoEntPlatform);
   // And it must not have attached the real endpoint: its DMA to guest-physical addresses still does
   // what the model says for an unattached endpoint (bypass, or an R_DOMAIN fault).
   Buf src, dst;

@@ -56,8 +56,10 @@ inline constexpr Clause kDomainRange{Strength::kMust, "VIRTIO 1.2 §5.13.6",
     "domain_range describes the values supported in a domain field."};
 inline constexpr Clause kBypassValue{Strength::kMust, "VIRTIO 1.2 §5.13.4.2",
     "The device MUST NOT present a value different than 0 or 1 in bypass."};
-inline constexpr Clause kBypassWrite{Strength::kMust, "VIRTIO 1.2 §5.13.4.1",
-    "When the VIRTIO_IOMMU_F_BYPASS_CONFIG feature is negotiated, the driver MAY write to bypass."};
+// The driver's write is permitted (§5.13.4.1 MAY); what the device does with it is §5.13.3's definition.
+inline constexpr Clause kBypassWrite{Strength::kMust, "VIRTIO 1.2 §5.13.3 VIRTIO_IOMMU_F_BYPASS_CONFIG",
+    "Field bypass of struct virtio_iommu_config determines whether endpoints that are not attached to a domain are "
+    "in bypass mode."};
 inline constexpr Clause kResetDetaches{Strength::kMust, "VIRTIO 1.2 §5.13.5",
     "When the device is reset, endpoints are not attached to any domain."};
 
@@ -84,7 +86,10 @@ inline constexpr Clause kBypassMode{Strength::kMust, "VIRTIO 1.2 §5.13.6",
 inline constexpr Clause kDomainOutOfRange{Strength::kOpen, "VIRTIO 1.2 §5.13.6.1",
     "If the VIRTIO_IOMMU_F_DOMAIN_RANGE feature is negotiated, the driver MUST NOT send requests with domain less "
     "than domain_range.start or greater than domain_range.end."};
-// The one device-side sentence on input_range: the request fails; which error status is not fixed.
+// The one device-side sentence on input_range: the request fails; which error status is not fixed. MUST by this
+// file's rule for a defining sentence (as kResetDetaches): unlike kMapEndBeforeStart or kMapMmioNoFeature, where
+// only the driver is bound, this sentence says what the device does with the request the driver must not send,
+// and it holds whenever the feature is offered, negotiated or not.
 inline constexpr Clause kMapOutsideInputRange{Strength::kMust, "VIRTIO 1.2 §5.13.6",
     "Any mapping request to virtual addresses outside of this range fails."};
 inline constexpr Clause kMapOutsideInputRangeStatus{Strength::kOpen, "VIRTIO 1.2 §5.13.6.1",
@@ -103,6 +108,15 @@ inline constexpr Clause kAttachFlags{Strength::kMust, "VIRTIO 1.2 §5.13.6.3.2",
 inline constexpr Clause kAttachNoEnt{Strength::kMust, "VIRTIO 1.2 §5.13.6.3.2",
     "If the endpoint identified by endpoint doesn't exist, the device MUST reject the request and set status to "
     "VIRTIO_IOMMU_S_NOENT."};
+// VIRTIO alone does not say that 0x10000|RID names no endpoint (one endpoint might have two IDs), so the verdict
+// rests on the platform's own description, which the spec makes the meaning of an ID: QEMU's DT iommu-map (and its
+// VIOT PCI range node alike) gives RID r the ID r, so no endpoint has an ID above 0xffff and the MUST applies.
+inline constexpr Clause kAttachNoEntPlatform{Strength::kMust,
+    "VIRTIO 1.2 §5.13.6.3, §5.13.6.3.2 + DT pci-iommu binding iommu-map (x86: ACPI VIOT PCI range)",
+    "Semantics of the endpoint identifier are platform specific / If the endpoint identified by endpoint doesn't "
+    "exist, the device MUST reject the request and set status to VIRTIO_IOMMU_S_NOENT. / Any RID r in the interval "
+    "[rid-base, rid-base + length) is associated with the listed IOMMU, with the IOMMU specifier (r - rid-base + "
+    "iommu-base)."};
 inline constexpr Clause kAttachShared{Strength::kOpen, "VIRTIO 1.2 §5.13.6.3.2",
     "If another endpoint is already attached to the domain identified by domain, then the device MAY attach the "
     "endpoint identified by endpoint to the domain. If it cannot do so, the device MUST reject the request and set "
@@ -138,7 +152,8 @@ inline constexpr Clause kDetachNotAttached{Strength::kOpen, "VIRTIO 1.2 §5.13.6
 inline constexpr Clause kDetachNoAccess{Strength::kMust, "VIRTIO 1.2 §5.13.6.4.2",
     "The device MUST ensure that after being detached from a domain, the endpoint cannot access any mapping from "
     "that domain."};
-inline constexpr Clause kDomainCeases{Strength::kShould, "VIRTIO 1.2 §5.13.6.4",
+// A defining "ceases": MUST by this file's rule, as kResetDetaches.
+inline constexpr Clause kDomainCeases{Strength::kMust, "VIRTIO 1.2 §5.13.6.4",
     "After all endpoints have been successfully detached from a domain, it ceases to exist and its ID can be reused "
     "by the driver for another domain."};
 
@@ -148,9 +163,14 @@ inline constexpr Clause kMapAccess{Strength::kMust, "VIRTIO 1.2 §5.13.6.5",
     "virt_end] (inclusive)."};
 inline constexpr Clause kMapPa{Strength::kMust, "VIRTIO 1.2 §5.13.6.5",
     "the device (or the physical IOMMU) translates the address: PA = VA - virt_start + phys_start."};
-// An attached endpoint's access outside every mapping of its domain goes nowhere.
-inline constexpr Clause kNoMapping{Strength::kMust, "VIRTIO 1.2 §5.13",
-    "Any access to addresses 0x1000-0x1fff by endpoint 0x8 would now be rejected."};
+// An attached endpoint's access outside every mapping of its domain goes nowhere. No device-normative sentence says
+// so: the MUST rests on the spec's own example (after UNMAP, an access outside every mapping) and on the fault
+// reason defined for exactly that access; §5.13.6.5 defines PA only for VA inside [virt_start; virt_end]. Nothing
+// in the spec permits another outcome, so it is not OPEN; nor is it a SHOULD the spec recommends.
+inline constexpr Clause kNoMapping{Strength::kMust, "VIRTIO 1.2 §5.13 (example), §5.13.6.9",
+    "Any access to addresses 0x1000-0x1fff by endpoint 0x8 would now be rejected. / VIRTIO_IOMMU_FAULT_R_MAPPING (2) "
+    "The endpoint attempted to access address, which wasn't mapped in the domain or didn't have the correct "
+    "protection flags."};
 inline constexpr Clause kMapAlign{Strength::kShould, "VIRTIO 1.2 §5.13.6.5.2",
     "If virt_start, phys_start or (virt_end + 1) is not aligned on the page granularity, the device SHOULD reject "
     "the request and set status to VIRTIO_IOMMU_S_RANGE."};
@@ -170,9 +190,11 @@ inline constexpr Clause kMapNoWrite{Strength::kMust, "VIRTIO 1.2 §5.13.6.5.2",
 inline constexpr Clause kMapWriteOnlyRead{Strength::kOpen, "VIRTIO 1.2 §5.13.6.5.2",
     "However, if the underlying architecture does not support write-only mappings, the device MAY allow reads to a "
     "range mapped with VIRTIO_IOMMU_MAP_F_WRITE but not VIRTIO_IOMMU_MAP_F_READ."};
-// A mapping with neither READ nor WRITE: no exception lets a read through.
-inline constexpr Clause kMapNoRead{Strength::kMust, "VIRTIO 1.2 §5.13.6.5",
-    "If the access parameters are compatible with flags ... then the IOMMU allows the access to reach PA."};
+// A mapping with neither READ nor WRITE: the READ flag is what allows a read (its definition), and the one
+// exception that lets a read through without it (the MAY below, for WRITE-only mappings) does not apply.
+inline constexpr Clause kMapNoRead{Strength::kMust, "VIRTIO 1.2 §5.13.6.5, §5.13.6.5.2",
+    "/* Read access is allowed */ #define VIRTIO_IOMMU_MAP_F_READ (1 << 0) / the device MAY allow reads to a range "
+    "mapped with VIRTIO_IOMMU_MAP_F_WRITE but not VIRTIO_IOMMU_MAP_F_READ."};
 inline constexpr Clause kMapMmioType{Strength::kMust, "VIRTIO 1.2 §5.13.6.5",
     "The VIRTIO_IOMMU_MAP_F_MMIO flag is a memory type rather than a protection flag."};
 // The flag bit is a known one; only the driver is forbidden to use it without the feature.
