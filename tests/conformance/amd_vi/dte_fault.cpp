@@ -210,25 +210,24 @@ VIOMMU_TEST(amd_vi_pde_iw, "amd-vi.fault.pde_iw0_masks_pte", "amd-vi,dma,fault")
     if (pde) *pde &= ~(uint64_t{1} << 62);  // the level-2 PDE loses IW
   });
 }
-VIOMMU_TEST(amd_vi_pt_hwerr, "amd-vi.fault.page_table_outside_memory_blocked", "amd-vi,dma,fault") {
+namespace {
+// A level-3 PDE pointing at 60 GiB, where there is no memory: the walk's fetch fails.
+void page_table_outside_memory(kernel::Test& t, uint16_t domain, bool want_event) {
   fault_case(
-      t, 0x39, 0x40'0000'5000ull, kDeviceReads, false,
-      [](Domain& a, uint64_t pg) {
-        a.pt().map_4k(0x40'0000'5000ull, pg);
-        volatile uint64_t* pde = a.pt().entry(0x40'0000'5000ull, 3);
-        if (pde) *pde = drivers::amd_vi::v1_pte(0xf'0000'0000ull, 2, true, true);  // 60 GiB: no memory there
-      },
-      kPtHwError);
-}
-VIOMMU_TEST(amd_vi_pt_hwerr_ev, "amd-vi.fault.page_table_hardware_error_event", "amd-vi,dma,fault,event") {
-  fault_case(
-      t, 0x3a, 0x40'0000'5000ull, kDeviceReads, true,
+      t, domain, 0x40'0000'5000ull, kDeviceReads, want_event,
       [](Domain& a, uint64_t pg) {
         a.pt().map_4k(0x40'0000'5000ull, pg);
         volatile uint64_t* pde = a.pt().entry(0x40'0000'5000ull, 3);
         if (pde) *pde = drivers::amd_vi::v1_pte(0xf'0000'0000ull, 2, true, true);
       },
       kPtHwError);
+}
+}  // namespace
+VIOMMU_TEST(amd_vi_pt_hwerr, "amd-vi.fault.page_table_outside_memory_blocked", "amd-vi,dma,fault") {
+  page_table_outside_memory(t, 0x39, false);
+}
+VIOMMU_TEST(amd_vi_pt_hwerr_ev, "amd-vi.fault.page_table_hardware_error_event", "amd-vi,dma,fault,event") {
+  page_table_outside_memory(t, 0x3a, true);
 }
 
 VIOMMU_TEST(amd_vi_fault_no_write, "amd-vi.fault.blocked_write_leaves_memory", "amd-vi,dma,fault") {

@@ -1,10 +1,9 @@
 #include "tests/conformance/amd_vi/fixture.h"
 
-#include "tests/kit/fault_record.h"
-
 #include <cstring>
 
 #include "kernel/platform.h"
+#include "tests/kit/fault_record.h"
 
 namespace amd_vi_tests {
 

@@ -318,6 +318,28 @@ inline constexpr Clause kOwnTables{Strength::kMust, SMMU_REF "§3.3",
 inline constexpr Clause kDmaTranslated{Strength::kMust, SMMU_REF "§5.2 Config",
     "0b101 | Yes | Translate | Bypass | S1* valid"};
 
+// The clause of each event type's check (fault_clause in fixture.cpp): what the record reports (§7.3).
+inline constexpr Clause kTypeTranslation{Strength::kMust, SMMU_REF "§7.3.13",
+    "Translation fault: The address provided to a stage of translation failed the range check defined by "
+    "TxSZ/SLx, the address was within a disabled TTBx, or a valid translation table descriptor was not found"};
+inline constexpr Clause kTypePermission{Strength::kMust, SMMU_REF "§7.3.16",
+    "Permission fault occurred on page access."};
+inline constexpr Clause kTypeAccess{Strength::kMust, SMMU_REF "§7.3.15",
+    "Access flag fault due to AF == 0 in a Page or Block descriptor."};
+inline constexpr Clause kTypeAddrSize{Strength::kMust, SMMU_REF "§7.3.14",
+    "Address Size fault: Output address of a translation stage caused Address Size fault."};
+inline constexpr Clause kTypeWalkEabt{Strength::kMust, SMMU_REF "§7.3.12",
+    "An external abort occurred fetching (or updating) a translation table descriptor"};
+inline constexpr Clause kTypeBadSte{Strength::kMust, SMMU_REF "§7.3.5",
+    "Used STE invalid (V == 0, Reserved field, incorrect configuration)."};
+inline constexpr Clause kTypeBadSubstream{Strength::kMust, SMMU_REF "§5.2 S1CDMax, §5.3 V",
+    "Transactions with SSV=1 and a SubstreamID that is greater than or equal to 2^STE.S1CDMax are terminated with "
+    "an abort, and a C_BAD_SUBSTREAMID event is generated. / If a CD fetch for a transaction with SubstreamID "
+    "encounters an L1CD with V == 0, L2Ptr is IGNORED, the transaction is terminated with abort and a "
+    "C_BAD_SUBSTREAMID event is recorded."};
+inline constexpr Clause kTypeStreamDisabled{Strength::kMust, SMMU_REF "§5.2 S1DSS",
+    "Terminate. An abort is reported to the device and the F_STREAM_DISABLED event is recorded."};
+
 #undef SMMU_REF
 #undef ARM_REF
 

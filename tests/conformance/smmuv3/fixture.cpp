@@ -1,13 +1,12 @@
 #include "tests/conformance/smmuv3/fixture.h"
 
-#include "tests/kit/fault_record.h"
-
 #include <cstring>
 
 #include "drivers/endpoints/driver_dma.h"
 #include "kernel/arch.h"
 #include "kernel/dma_memory.h"
 #include "kernel/platform.h"
+#include "tests/kit/fault_record.h"
 
 namespace smmuv3_tests {
 
@@ -129,39 +128,19 @@ void expect_records(Env& e, const Outcome& o, const kernel::Clause& why, size_t 
 }
 
 const kernel::Clause& fault_clause(EventType type) {
-  static constexpr kernel::Clause kTranslation{kernel::Strength::kMust, "IHI0070 G.b §7.3.13",
-      "Translation fault: The address provided to a stage of translation failed the range check defined by "
-      "TxSZ/SLx, the address was within a disabled TTBx, or a valid translation table descriptor was not found"};
-  static constexpr kernel::Clause kPermission{kernel::Strength::kMust, "IHI0070 G.b §7.3.16",
-      "Permission fault occurred on page access."};
-  static constexpr kernel::Clause kAccess{kernel::Strength::kMust, "IHI0070 G.b §7.3.15",
-      "Access flag fault due to AF == 0 in a Page or Block descriptor."};
-  static constexpr kernel::Clause kAddrSize{kernel::Strength::kMust, "IHI0070 G.b §7.3.14",
-      "Address Size fault: Output address of a translation stage caused Address Size fault."};
-  static constexpr kernel::Clause kWalkEabt{kernel::Strength::kMust, "IHI0070 G.b §7.3.12",
-      "An external abort occurred fetching (or updating) a translation table descriptor"};
-  static constexpr kernel::Clause kBadSte{kernel::Strength::kMust, "IHI0070 G.b §7.3.5",
-      "Used STE invalid (V == 0, Reserved field, incorrect configuration)."};
-  static constexpr kernel::Clause kBadSubstream{kernel::Strength::kMust, "IHI0070 G.b §5.2 S1CDMax, §5.3 V",
-      "Transactions with SSV=1 and a SubstreamID that is greater than or equal to 2^STE.S1CDMax are terminated with "
-      "an abort, and a C_BAD_SUBSTREAMID event is generated. / If a CD fetch for a transaction with SubstreamID "
-      "encounters an L1CD with V == 0, L2Ptr is IGNORED, the transaction is terminated with abort and a "
-      "C_BAD_SUBSTREAMID event is recorded."};
-  static constexpr kernel::Clause kStreamDisabled{kernel::Strength::kMust, "IHI0070 G.b §5.2 S1DSS",
-      "Terminate. An abort is reported to the device and the F_STREAM_DISABLED event is recorded."};
   switch (type) {
-    case EventType::kFTranslation: return kTranslation;
-    case EventType::kFPermission: return kPermission;
-    case EventType::kFAccess: return kAccess;
-    case EventType::kFAddrSize: return kAddrSize;
-    case EventType::kFWalkEabt: return kWalkEabt;
-    case EventType::kCBadSte: return kBadSte;
+    case EventType::kFTranslation: return kTypeTranslation;
+    case EventType::kFPermission: return kTypePermission;
+    case EventType::kFAccess: return kTypeAccess;
+    case EventType::kFAddrSize: return kTypeAddrSize;
+    case EventType::kFWalkEabt: return kTypeWalkEabt;
+    case EventType::kCBadSte: return kTypeBadSte;
     case EventType::kCBadCd: return kCdV;
     case EventType::kCBadStreamid: return kStreamIdRange;
     case EventType::kFSteFetch: return kSteFetch;
     case EventType::kFCdFetch: return kCdFetch;
-    case EventType::kCBadSubstreamid: return kBadSubstream;
-    case EventType::kFStreamDisabled: return kStreamDisabled;
+    case EventType::kCBadSubstreamid: return kTypeBadSubstream;
+    case EventType::kFStreamDisabled: return kTypeStreamDisabled;
     default: return kTranslate;
   }
 }
