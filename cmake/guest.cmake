@@ -11,6 +11,11 @@ endif()
 set(_arch_flags)
 if(VIOMMU_TARGET STREQUAL "aarch64")
   list(APPEND _arch_flags -mgeneral-regs-only -mstrict-align)
+elseif(VIOMMU_TARGET STREQUAL "riscv64")
+  # riscv64 has no general-regs-only switch that keeps newlib's lp64d ABI; integer code does not touch the
+  # F/D registers, and boot.S turns the FPU on for newlib's setjmp (which saves fs0-fs11).
+  # medany: the image runs at 0x80200000, out of medlow's reach.
+  list(APPEND _arch_flags -march=rv64gc -mabi=lp64d -mcmodel=medany -fno-pic)
 else()
   # x86_64: -mno-sse rather than -mgeneral-regs-only, which also removes x87 long double and so
   # breaks libc++ headers; nothing here uses floating point, so no x87 code is generated either.
@@ -36,10 +41,13 @@ add_compile_options(
   "SHELL:-isystem ${VIOMMU_NEWLIB_SYSROOT}/include")
 include_directories(${CMAKE_SOURCE_DIR})
 
-# Compiler support routines: compiler-rt builtins on x86_64; aarch64 has none in Debian's clang, so
+# Compiler support routines: compiler-rt builtins on x86_64; riscv64 none; aarch64 has none in Debian's clang, so
 # libgcc from the aarch64 cross gcc (only if the code needs a helper, e.g. 128-bit division).
 if(VIOMMU_TARGET STREQUAL "x86_64")
   set(VIOMMU_BUILTINS /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.builtins-x86_64.a)
+elseif(VIOMMU_TARGET STREQUAL "riscv64")
+  # None: Debian has no riscv64 compiler-rt for the host's clang, and nothing here needs a helper yet.
+  set(VIOMMU_BUILTINS)
 else()
   file(GLOB VIOMMU_BUILTINS /usr/lib/gcc-cross/aarch64-linux-gnu/*/libgcc.a)
 endif()

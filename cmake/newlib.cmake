@@ -13,6 +13,10 @@ if(VIOMMU_TARGET STREQUAL "aarch64")
   # clang's assembler rejects newlib's optimized memchr/strchr .S, and those do unaligned accesses
   # (FACTS.md); -mstrict-align keeps newlib correct before the MMU is on.
   string(APPEND _nl_cflags " -mstrict-align -DPREFER_SIZE_OVER_SPEED")
+elseif(VIOMMU_TARGET STREQUAL "riscv64")
+  # The guest's code model and float ABI (guest.cmake): the image is linked at 0x80200000, beyond medlow's
+  # +-2 GiB around 0, and lld refuses to link objects of different float ABIs.
+  string(APPEND _nl_cflags " -march=rv64gc -mabi=lp64d -mcmodel=medany -nostdlibinc -DPREFER_SIZE_OVER_SPEED")
 else()
   # No red zone: exception frames land on the interrupted stack. -nostdlibinc keeps /usr/include out.
   # -mno-implicit-float and no vectorizers: newlib's own integer code (e.g. __sfp's struct clears) must

@@ -1,9 +1,9 @@
 # Cross toolchain for the guest images: clang-19 + lld-19, bare-metal ELF, no host headers or libraries.
-# VIOMMU_TARGET (aarch64 | x86_64) selects the triple; the preset sets it.
+# VIOMMU_TARGET (aarch64 | x86_64 | riscv64) selects the triple; the preset sets it.
 set(CMAKE_SYSTEM_NAME Generic)
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES VIOMMU_TARGET)  # try_compile projects need it too
 if(NOT VIOMMU_TARGET)
-  message(FATAL_ERROR "toolchain-guest.cmake: set VIOMMU_TARGET to aarch64 or x86_64")
+  message(FATAL_ERROR "toolchain-guest.cmake: set VIOMMU_TARGET to aarch64, x86_64 or riscv64")
 endif()
 if(VIOMMU_TARGET STREQUAL "aarch64")
   set(VIOMMU_TRIPLE aarch64-none-elf)
@@ -11,6 +11,9 @@ if(VIOMMU_TARGET STREQUAL "aarch64")
 elseif(VIOMMU_TARGET STREQUAL "x86_64")
   set(VIOMMU_TRIPLE x86_64-elf)
   set(CMAKE_SYSTEM_PROCESSOR x86_64)
+elseif(VIOMMU_TARGET STREQUAL "riscv64")
+  set(VIOMMU_TRIPLE riscv64-unknown-elf)
+  set(CMAKE_SYSTEM_PROCESSOR riscv64)
 else()
   message(FATAL_ERROR "toolchain-guest.cmake: unknown VIOMMU_TARGET '${VIOMMU_TARGET}'")
 endif()

@@ -1,4 +1,4 @@
-// What the portable kernel needs from an architecture (arch/aarch64, arch/x86_64). Nothing else in the
+// What the portable kernel needs from an architecture (arch/aarch64, arch/x86_64, arch/riscv64). Nothing else in the
 // kernel, drivers or tests is architecture specific.
 #pragma once
 
@@ -8,7 +8,7 @@
 namespace arch {
 
 // Called once from the entry code with the boot argument (aarch64: x0 = DTB; x86_64: ebx = PVH
-// hvm_start_info). Brings up console, exceptions, MMU, timer tick, and fills kernel::platform().
+// hvm_start_info; riscv64: a1 = DTB). Brings up console, exceptions, MMU, timer tick, and fills kernel::platform().
 void init(uint64_t boot_arg);
 
 void console_putc(char c);
@@ -26,7 +26,8 @@ void irq_disable();
 void wait_for_interrupt();  // returns after the next interrupt (or at once if one is pending)
 
 // Device interrupts. `irq` is the architecture's number: on aarch64 a GIC INTID (an SPI is 32 + the
-// DT interrupt number); on x86_64 an IDT vector in [kFirstDeviceIrq, 0xfe], reached by MSI.
+// DT interrupt number); on x86_64 an IDT vector in [kFirstDeviceIrq, 0xfe], reached by MSI; on riscv64
+// a PLIC source (the DT interrupt number).
 // Handlers run with interrupts masked and must return (no longjmp); the interrupt is acknowledged
 // after the handler; attaching drops any stale pending state. False if the number is out of range or
 // already taken.
@@ -36,13 +37,17 @@ void irq_detach(uint32_t irq);
 // x86_64: the MSI address/data that deliver `irq` (a vector) to this CPU (Intel SDM 3A 11.11).
 // aarch64: false (no MSI controller driven yet).
 bool msi_message(uint32_t irq, uint64_t* address, uint32_t* data);
-// Makes `irq` pending from software (aarch64: GICD_ISPENDR; x86_64: a self-IPI), so the dispatch
-// path can be proved without a device.
+// Makes `irq` pending from software (aarch64: GICD_ISPENDR; x86_64: a self-IPI; riscv64: a software
+// pending bit and sip.SSIP, the PLIC's pending bits being read-only), so the dispatch path can be proved
+// without a device.
 void irq_trigger(uint32_t irq);
 // The first interrupt number a device may use: x86_64 IDT vector 0x30 (below: exceptions and the
-// remapped 8259); aarch64 INTID 32, the first SPI (below: SGIs and PPIs).
+// remapped 8259); aarch64 INTID 32, the first SPI (below: SGIs and PPIs); riscv64 PLIC source 1
+// (source 0 means "no interrupt").
 #if defined(VIOMMU_ARCH_x86_64)
 inline constexpr uint32_t kFirstDeviceIrq = 0x30;
+#elif defined(VIOMMU_ARCH_riscv64)
+inline constexpr uint32_t kFirstDeviceIrq = 1;
 #else
 inline constexpr uint32_t kFirstDeviceIrq = 32;
 #endif

@@ -244,6 +244,53 @@ void discover_smmuv3(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
   }
 }
 
+// riscv64: the PLIC's S-mode context of the boot hart. interrupts-extended lists one (phandle, cause)
+// pair per context in context order; cause 9 is a supervisor external interrupt (privileged spec §4.1.3).
+// One hart is started, so the first S-mode pair is its context.
+void discover_plic(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
+  uint64_t size = 0;
+  if (!fdt.reg(n, 0, &p.intc_dist, &size)) return;
+  fdt.prop_u32(n, "riscv,ndev", &p.intc_sources);
+  uint32_t len = 0;
+  const auto* ie = static_cast<const uint8_t*>(fdt.prop(n, "interrupts-extended", &len));
+  for (uint32_t i = 0; ie && (i + 1) * 8 <= len; ++i) {
+    if (Fdt::be32(ie + i * 8 + 4) == 9) {
+      p.intc_context = i;
+      return;
+    }
+  }
+  p.intc_sources = 0;  // no S-mode context: unusable
+}
+
+// riscv64: the boot hart's ISA string ("rv64imafdc_svpbmt_...") or, newer, riscv,isa-extensions (a list).
+bool riscv_has_extension(const Fdt& fdt, const Fdt::Node& cpu, const char* ext) {
+  uint32_t len = 0;
+  const char* list = static_cast<const char*>(fdt.prop(cpu, "riscv,isa-extensions", &len));
+  for (uint32_t i = 0; list && i < len; i += static_cast<uint32_t>(strnlen(list + i, len - i)) + 1)
+    if (strcmp(list + i, ext) == 0) return true;
+  const char* isa = static_cast<const char*>(fdt.prop(cpu, "riscv,isa", &len));
+  if (!isa || !len || isa[len - 1] != 0) return false;
+  const size_t l = strlen(ext);
+  for (const char* u = strchr(isa, '_'); u; u = strchr(u + 1, '_'))
+    if (strncmp(u + 1, ext, l) == 0 && (u[1 + l] == '_' || u[1 + l] == 0)) return true;
+  return false;
+}
+
+void discover_riscv(const Fdt& fdt, Platform& p) {
+  Fdt::Node n;
+  uint64_t size = 0;
+  if (fdt.find_compatible("ns16550a", &n)) fdt.reg(n, 0, &p.console_base, &size);
+  if (fdt.find_compatible("sifive,test0", &n)) fdt.reg(n, 0, &p.exit_base, &size);
+  if (fdt.find_compatible("riscv,plic0", &n) || fdt.find_compatible("sifive,plic-1.0.0", &n))
+    discover_plic(fdt, n, p);
+  if (fdt.find_path("/cpus", &n)) {
+    uint32_t len = 0;
+    const auto* tb = static_cast<const uint8_t*>(fdt.prop(n, "timebase-frequency", &len));
+    if (tb && (len == 4 || len == 8)) p.timer_hz = Fdt::read_cells(tb, len / 4);
+  }
+  if (fdt.find_compatible("riscv", &n)) p.riscv_svpbmt = riscv_has_extension(fdt, n, "svpbmt");
+}
+
 }  // namespace
 
 bool fdt_discover(const void* blob, Platform& p) {
@@ -269,6 +316,7 @@ bool fdt_discover(const void* blob, Platform& p) {
     fdt.reg(n, 1, &p.intc_cpu, &size);
   }
   if (fdt.find_compatible("arm,smmu-v3", &n)) discover_smmuv3(fdt, n, p);
+  if (fdt.find_compatible("riscv", &n)) discover_riscv(fdt, p);
   if (fdt.find_path("/chosen", &n)) {
     uint32_t len = 0;
     const char* args = static_cast<const char*>(fdt.prop(n, "bootargs", &len));

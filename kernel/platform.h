@@ -42,7 +42,10 @@ struct Platform {
   uint64_t ram_base = 0;
   uint64_t ram_size = 0;
   const char* cmdline = "";  // DT /chosen/bootargs or PVH cmdline_paddr
-  uint64_t console_base = 0;  // aarch64: PL011 MMIO base (x86_64 uses COM1 ports)
+  uint64_t console_base = 0;  // aarch64: PL011 MMIO base; riscv64: NS16550A (x86_64 uses COM1 ports)
+  uint64_t timer_hz = 0;      // riscv64: /cpus timebase-frequency, the rate of the `time` CSR
+  uint64_t exit_base = 0;     // riscv64: the sifive,test0 finisher
+  bool riscv_svpbmt = false;  // riscv64: the boot hart's ISA lists Svpbmt
 
   // PCIe ECAM (one host bridge).
   uint64_t ecam_base = 0;
@@ -52,10 +55,13 @@ struct Platform {
   AddressWindow mmio32;  // non-prefetchable window below 4 GiB
   AddressWindow mmio64;  // 64-bit window (size 0 when none)
 
-  // Interrupt controller (aarch64: GIC distributor/CPU interface or redistributor; x86_64: LAPIC/IOAPIC).
+  // Interrupt controller (aarch64: GIC distributor/CPU interface or redistributor; x86_64: LAPIC/IOAPIC;
+  // riscv64: the PLIC in intc_dist, the boot hart's S-mode context and the number of sources).
   uint64_t intc_dist = 0;
   uint64_t intc_cpu = 0;
   uint32_t intc_version = 0;
+  uint32_t intc_context = 0;
+  uint32_t intc_sources = 0;
 
   // IOMMUs described by the firmware tables, in discovery order.
   IommuDesc iommus[4];

@@ -9,7 +9,8 @@ from . import paths, progress
 from .errors import UserError
 
 # preset name -> build directory under build/ ("hosted" is no preset: hosted/ is a CMake project of its own)
-PRESETS = {"host": "host", "guest-aarch64": "aarch64", "guest-x86_64": "x86_64", "hosted": "hosted"}
+PRESETS = {"host": "host", "guest-aarch64": "aarch64", "guest-x86_64": "x86_64", "guest-riscv64": "riscv64",
+           "hosted": "hosted"}
 
 
 def preset_for_arch(arch):

@@ -9,6 +9,8 @@ from .errors import UserError
 COMMON_ARGS = ["-nodefaults", "-nographic", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-m", "512M"]
 
 SYSTEM_QBOOT = "/usr/share/qemu/qboot.rom"
+# QEMU riscv64 virt's default -bios (OpenSBI, fw_dynamic), looked up in the same data directory as qboot.rom.
+OPENSBI = "opensbi-riscv64-generic-fw_dynamic.bin"
 
 
 class Need:
@@ -95,6 +97,7 @@ def _virtio_iommu(name, arch, option=None, needs=(), description="virtio-iommu",
 CONFIGS = [
     Config("noiommu-aarch64", "aarch64", "virt", description="no IOMMU", cases=BASELINE),
     Config("noiommu-x86_64", "x86_64", "q35", description="no IOMMU", cases=BASELINE),
+    Config("noiommu-riscv64", "riscv64", "virt", description="no IOMMU", cases=BASELINE),
     Config("smmuv3", "aarch64", "virt,iommu=smmuv3", description="SMMUv3", cases=BASELINE + ",smmuv3.*"),
     _virtio_iommu("virtio-iommu-aarch64", "aarch64"),
     _virtio_iommu("virtio-iommu-x86_64", "x86_64"),
@@ -165,15 +168,20 @@ def endpoint_args(blk_image):
     ]
 
 
-def default_cpu(accel):
-    """TCG: '-cpu max' (every feature QEMU models). KVM: '-cpu host', right on real KVM hosts; a host whose
-    KVM rejects it (this project's PVM machines abort on MSR 0x10a) needs '--cpu qemu64'."""
-    return "host" if accel == "kvm" else "max"
+def default_cpu(accel, arch=None):
+    """TCG: '-cpu max' (every feature QEMU models); riscv64 'rv64', virt's default CPU, since QEMU 7.2 has no
+    riscv64 'max'. KVM: '-cpu host', right on real KVM hosts; a host whose KVM rejects it (this project's PVM
+    machines abort on MSR 0x10a) needs '--cpu qemu64'."""
+    if accel == "kvm":
+        return "host"
+    return "rv64" if arch == "riscv64" else "max"
 
 
 def arch_args(config, qboot, cpu="max"):
     if config.arch == "aarch64":
         return ["-machine", config.machine, "-cpu", cpu, "-semihosting-config", "enable=on,target=native"]
+    if config.arch == "riscv64":  # QEMU's default -bios: OpenSBI fw_dynamic; exit through virt's sifive,test0
+        return ["-machine", config.machine, "-cpu", cpu]
     return ["-machine", config.machine, "-cpu", cpu, "-bios", qboot,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
@@ -183,7 +191,7 @@ def command_line(config, qemu_binary, qboot, image, accel, blk_image, guest_args
     that start QEMU (a loader prefix for a Debian root). uses: (device, property, value) this QEMU has
     (of config.uses), appended to that device's -device argument."""
     start = [qemu_binary] if isinstance(qemu_binary, str) else list(qemu_binary)
-    return (start + COMMON_ARGS + ["-accel", accel] + arch_args(config, qboot, cpu or default_cpu(accel))
+    return (start + COMMON_ARGS + ["-accel", accel] + arch_args(config, qboot, cpu or default_cpu(accel, config.arch))
             + with_properties(config.iommu_devices, uses) + endpoint_args(blk_image)
             + ["-kernel", image, "-append", " ".join(guest_args)])
 

@@ -9,7 +9,8 @@ from .errors import UserError
 
 PACKAGES = [
     "clang-19", "lld-19", "llvm-19", "llvm-19-tools", "libc++-19-dev", "newlib-source",
-    "qemu-system-arm", "qemu-system-x86", "qemu-system-misc", "cmake", "ninja-build",
+    # qemu-system-misc: qemu-system-riscv64 on bookworm (7.2), whose qemu-system-data ships OpenSBI
+    "qemu-system-arm", "qemu-system-x86", "qemu-system-misc", "qemu-system-data", "cmake", "ninja-build",
     "googletest", "libgtest-dev", "libbenchmark-dev", "gcc-aarch64-linux-gnu", "libclang-rt-19-dev",
     "python3",
     "python3-psutil",  # lit needs it for --timeout

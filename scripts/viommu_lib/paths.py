@@ -8,7 +8,7 @@ REPORT = os.path.join(REPO, "report")
 EXPECTATIONS = os.path.join(REPO, "tests", "expectations")
 LIT_DIR = os.path.join(REPO, "tests", "lit")
 VIOMMU = os.path.join(REPO, "scripts", "viommu")
-ARCHES = ("aarch64", "x86_64")
+ARCHES = ("aarch64", "x86_64", "riscv64")
 # The Debian roots holding newer QEMUs (roots.py): machine-wide, shared by every clone, as qemu-<name>
 # (else in the build tree).
 ROOTS_CACHE = "/var/cache/viommu-conformance"
@@ -20,7 +20,7 @@ HOSTED_RUNNER = os.path.abspath(os.environ.get("VIOMMU_HOSTED_RUNNER")
 
 
 def image(arch):
-    """The guest image for an architecture (VIOMMU_IMAGE_AARCH64 / VIOMMU_IMAGE_X86_64 override it)."""
+    """The guest image for an architecture (VIOMMU_IMAGE_AARCH64 / _X86_64 / _RISCV64 override it)."""
     override = os.environ.get("VIOMMU_IMAGE_" + arch.upper())
     if override:
         return os.path.abspath(override)

@@ -55,6 +55,8 @@ class Target:
             self.problem = "--accel kvm runs only %s guests on this %s host" % (host_arch(), host_arch())
         elif config.arch == "x86_64" and not os.path.isfile(self.qboot):
             self.problem = "x86 firmware %s not found" % self.qboot
+        elif config.arch == "riscv64" and not os.path.isfile(os.path.join(os.path.dirname(self.qboot), configs.OPENSBI)):
+            self.problem = "riscv64 firmware %s not found" % os.path.join(os.path.dirname(self.qboot), configs.OPENSBI)
         self.version = q.version(config.arch) if self.binary else None
         # What this QEMU has of the options the configuration needs or uses (asked from the binary).
         self.uses, self.unsupported = [], False

@@ -60,7 +60,7 @@ class Qemu:
     # ---- identity -------------------------------------------------------------------------------
     def series(self):
         """major.minor of this QEMU (from any of its binaries), or None when it cannot run."""
-        for arch in ("aarch64", "x86_64"):
+        for arch in paths.ARCHES:
             v = self.version(arch)
             if v:
                 return v[1]
@@ -421,7 +421,8 @@ def _kill(proc):
 def guest_status(arch, outcome):
     """Maps QEMU's exit status back to the guest's: (status, None) or (None, problem text).
     aarch64 (semihosting SYS_EXIT): QEMU's status is the guest's.
-    x86_64 (isa-debug-exit): QEMU exits (s << 1) | 1; 0 means the guest reset or powered off."""
+    x86_64 (isa-debug-exit), riscv64 (sifive,test0 finisher, sent the same way): QEMU exits (s << 1) | 1;
+    0 means the guest reset or powered off."""
     rc = outcome.returncode
     if rc is None:
         return None, "QEMU did not exit"

@@ -50,7 +50,8 @@ class RootSpec:
 
 SPECS = [
     RootSpec("trixie", "10.0", "debootstrap", "trixie",
-             ["qemu-system-arm", "qemu-system-x86", "qemu-system-misc"], "about 1 min, 700 MB"),
+             ["qemu-system-arm", "qemu-system-x86", "qemu-system-misc", "qemu-system-riscv", "opensbi"],
+             "about 1 min, 700 MB"),
     RootSpec("trixie-backports", "11.1", "overlay", "trixie-backports",
              ["qemu-system-x86", "qemu-system-arm", "qemu-system-riscv", "qemu-system-common",
               "qemu-system-data"], "about 30 MB of debs over the trixie root, about 15 s", base="trixie"),
