@@ -22,6 +22,11 @@ class StatusTest(unittest.TestCase):
         self.assertIsNone(qemu.guest_status("x86_64", outcome(0))[0])
         self.assertIsNone(qemu.guest_status("x86_64", outcome(2))[0])
 
+    def test_riscv64(self):  # the sifive,test0 finisher is sent (s << 1) | 1, as on x86_64
+        self.assertEqual(qemu.guest_status("riscv64", outcome(1)), (0, None))
+        self.assertEqual(qemu.guest_status("riscv64", outcome(3)), (1, None))
+        self.assertIsNone(qemu.guest_status("riscv64", outcome(0))[0])
+
     def test_crashes(self):
         self.assertIn("SIGSEGV", qemu.guest_status("aarch64", outcome(-11))[1])
         self.assertIsNone(qemu.guest_status("x86_64", outcome(1, b""))[0])
@@ -44,6 +49,13 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(argv[argv.index("-accel") + 1], "kvm")
         self.assertIn("enable=on,target=native", argv)
 
+    def test_riscv64(self):
+        argv = configs.command_line(configs.get("noiommu-riscv64"), "qemu-system-riscv64", "/q.rom", "/img", "tcg",
+                                    "/b", [])
+        self.assertEqual(argv[argv.index("-machine") + 1], "virt")
+        self.assertEqual(argv[argv.index("-cpu") + 1], "rv64")  # QEMU 7.2 has no riscv64 'max'
+        self.assertNotIn("-bios", argv)  # QEMU's default: OpenSBI fw_dynamic
+
     def test_cpu_defaults(self):
         def cpu(accel, override=None):
             argv = configs.command_line(configs.get("noiommu-x86_64"), "q", "/q.rom", "/img", accel, "/b", [],
@@ -60,7 +72,7 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(argv[2], "-nodefaults")
 
     def test_select(self):
-        self.assertEqual(len(configs.select("all")[0]), 12)  # 6 QEMU configurations, 3 variants, 3 model ones
+        self.assertEqual(len(configs.select("all")[0]), 13)  # 7 QEMU configurations, 3 variants, 3 model ones
         self.assertIn("virtio-iommu-64k", [c.name for c in configs.select("virtio-iommu-64k")[0]])
         self.assertEqual([c.name for c in configs.select("smmuv3,amd-vi")[0]], ["smmuv3", "amd-vi"])
         with self.assertRaises(UserError) as cm:
