@@ -3,6 +3,8 @@
 
 1. Wall time of one boot-run-exit of an empty test selection, per architecture, median of N runs
    (QEMU launched directly with the harness's own command line, so Python start-up is not counted).
+   riscv64 also: QEMU's own floor, a trivial image with the same devices that only writes the exit
+   status (issue 13: within 1.1x of it).
 2. Wall time of `scripts/viommu run --config noiommu-aarch64,noiommu-x86_64` from a built tree.
 
 Usage: bench/boot_time.py [--runs N] [--skip-suite]
@@ -20,13 +22,39 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from viommu_lib import configs, paths, qemu  # noqa: E402
 
 
-def empty_boot_ms(config_name, runs):
+# The riscv64 floor: OpenSBI enters it in S-mode; it writes "status 0" to virt's sifive,test0 as the guest
+# does ((0 << 1 | 1) << 16 | 0x3333) and waits.
+RISCV64_FLOOR = """
+    .section .text.boot, "ax"
+    .global _start
+_start:
+    li t0, 0x100000
+    li t1, 0x13333
+    sw t1, 0(t0)
+1:  wfi
+    j 1b
+"""
+
+
+def riscv64_floor_image(tmp):
+    src, obj, elf, ld = (os.path.join(tmp, n) for n in ("floor.S", "floor.o", "floor.elf", "floor.ld"))
+    with open(src, "w") as f:
+        f.write(RISCV64_FLOOR)
+    with open(ld, "w") as f:
+        f.write("ENTRY(_start)\nSECTIONS { . = 0x80200000; .text : { *(.text.boot) } }\n")
+    subprocess.run(["clang-19", "--target=riscv64-unknown-elf", "-march=rv64gc", "-mabi=lp64d", "-c", src, "-o", obj],
+                   check=True)
+    subprocess.run(["ld.lld-19", "-T", ld, obj, "-o", elf], check=True)
+    return elf
+
+
+def empty_boot_ms(config_name, runs, image=None, expect="0 passed, 0 failed"):
     cfg = configs.get(config_name)
-    q = qemu.Qemu()
+    q = qemu.SystemQemu()
     binary = q.binary(cfg.arch)
     if not binary:
         return None, "qemu-system-%s not found" % cfg.arch
-    image = paths.image(cfg.arch)
+    image = image or paths.image(cfg.arch)
     if not os.path.isfile(image):
         return None, "%s not built (scripts/viommu build)" % image
     times = []
@@ -39,9 +67,15 @@ def empty_boot_ms(config_name, runs):
             t0 = time.perf_counter()
             p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
             times.append((time.perf_counter() - t0) * 1000)
-            if "0 passed, 0 failed" not in p.stdout:
+            if expect not in p.stdout or qemu.guest_status(cfg.arch, _outcome(p))[0] != 0:
                 return None, "unexpected guest output: %s" % p.stdout[-300:]
     return times, None
+
+
+def _outcome(p):
+    o = qemu.Outcome()
+    o.returncode, o.stdout = p.returncode, p.stdout.encode() or b"-"
+    return o
 
 
 def main():
@@ -49,13 +83,21 @@ def main():
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--skip-suite", action="store_true", help="only the empty-boot figures")
     args = ap.parse_args()
-    for name in ("noiommu-aarch64", "noiommu-x86_64"):
+    for name in ("noiommu-aarch64", "noiommu-x86_64", "noiommu-riscv64"):
         times, err = empty_boot_ms(name, args.runs)
         if err:
             print("%-16s unavailable: %s" % (name, err))
             continue
         print("%-16s empty boot-run-exit: median %.1f ms (min %.1f, max %.1f, %d runs; goal <= 100 ms)"
               % (name, statistics.median(times), min(times), max(times), len(times)))
+        if name == "noiommu-riscv64":
+            with tempfile.TemporaryDirectory() as tmp:
+                floor, err = empty_boot_ms(name, args.runs, riscv64_floor_image(tmp), expect="")
+            if err:
+                print("%-16s floor unavailable: %s" % (name, err))
+                continue
+            print("%-16s QEMU's floor (trivial image, same devices): median %.1f ms; guest/floor %.2f (goal <= 1.10)"
+                  % (name, statistics.median(floor), statistics.median(times) / statistics.median(floor)))
     if not args.skip_suite:
         with tempfile.TemporaryDirectory() as rep:
             t0 = time.perf_counter()

@@ -16,11 +16,12 @@ extern void (*__init_array_end[])();
 namespace {
 // QEMU virt's sifive,test0 until the DT is read (hw/riscv/virt.c memmap VIRT_TEST).
 uint64_t g_exit_base = 0x100000;
+uint64_t g_hartid = 0;
 }  // namespace
 
 extern "C" [[noreturn]] void riscv64_start(uint64_t hartid, uint64_t dtb) {
   for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
-  (void)hartid;  // one hart: OpenSBI's boot hart is the only one started
+  g_hartid = hartid;  // one hart: OpenSBI's boot hart is the only one started
   arch::init(dtb);
   kernel::main();
   arch::exit(1);  // kernel::main exits itself; reaching here is a bug
@@ -56,6 +57,9 @@ void arch::init(uint64_t boot_arg) {
     arch::exit(2);
   }
   riscv64::timer_init(p.timer_hz);
+  printf("# riscv64: hart %llu, timebase %llu Hz, PLIC context %u (%u sources), MMIO %s\n",
+         (unsigned long long)g_hartid, (unsigned long long)p.timer_hz, p.intc_context, p.intc_sources,
+         p.riscv_svpbmt ? "Svpbmt PBMT=IO" : "by the platform's PMAs (no Svpbmt)");
 }
 
 void arch::irq_enable() { RISCV_SET_CSR(sstatus, riscv64::kSstatusSie); }
