@@ -12,6 +12,7 @@ commands:
   boot    boot one configuration, guest console on stdout, exit with the guest's status
   list    configurations and test cases
   test    the project's own tests (ctest + lit)
+  bench   the vIOMMU overhead tables: DMA cost per vIOMMU and mapping policy as a share of no IOMMU
   setup   what run does first: missing Debian packages, Debian roots (QEMU 10.0, 11.1), build
   build   configure and build host tests and guest images
 
@@ -100,6 +101,17 @@ def parser():
     lst.add_argument("--qemu", metavar=QEMU_METAVAR + "[,..]")
     lst.add_argument("--qemu-dir", metavar="DIR")
 
+    bench = sub.add_parser("bench", prog="viommu bench", help="vIOMMU overhead per mapping policy",
+                           allow_abbrev=False)
+    bench.add_argument("--config", metavar="A,B|all", help="benchmark configurations (default all: noiommu-aarch64, "
+                       "smmuv3, virtio-iommu-aarch64, noiommu-x86_64, amd-vi, virtio-iommu-x86_64; the noiommu "
+                       "baseline of each architecture is added)")
+    bench.add_argument("--quick", action="store_true", help="short measuring windows (CI: the table's shape)")
+    _common_qemu(bench)
+    bench.set_defaults(timeout=180.0)
+    bench.add_argument("--report", metavar="DIR", help="report directory (default report/)")
+    bench.add_argument("--no-build", action="store_true", help="skip the install check and incremental build")
+
     test = sub.add_parser("test", prog="viommu test", help="the project's own tests", allow_abbrev=False)
     test.add_argument("--num-shards", type=_positive_int, metavar="N", help="split ctest and lit into N shards")
     test.add_argument("--run-shard", type=_positive_int, metavar="I", help="run shard I (1..N)")
@@ -125,7 +137,7 @@ def parse(argv):
                         % (where, "option" if extra[0].startswith("-") else "argument", extra[0],
                            args.command + " " if args.command else ""))
     if not args.command:
-        raise UserError("no command given (commands: run, boot, list, test, setup, build; see 'viommu --help')")
+        raise UserError("no command given (commands: run, boot, list, test, bench, setup, build; see 'viommu --help')")
     args.guest_args = guest
     if args.command == "test" and (args.num_shards is None) != (args.run_shard is None):
         raise UserError("test: --num-shards and --run-shard go together")

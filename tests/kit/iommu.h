@@ -28,6 +28,12 @@ struct Prediction {
 };
 const char* to_string(Prediction::Kind k);
 
+// How a driver sends the invalidation of a range (benchmarks, Domain::invalidate_batch).
+enum class Inval : uint8_t {
+  kPerPage,  // one command per 4 KiB page
+  kRange,    // the fewest commands the IOMMU's range encoding allows (per page where it has none)
+};
+
 // A translation context endpoints are attached to.
 class Domain {
  public:
@@ -39,8 +45,22 @@ class Domain {
   // MAP/UNMAP request is complete when the device answers it).
   [[nodiscard]] virtual bool invalidate(uint64_t iova, uint64_t len) = 0;
 
+  // What the benchmarks (tests/kit/bench.h) need beyond the properties: the invalidation of a range as a
+  // driver batches it, the commands `how` says and one wait at the end (by default invalidate()), and the
+  // invalidation of every translation of the domain with one wait, as a flush queue does when it fills
+  // (false by default: the adapter has none; virtio-iommu: true, an UNMAP is complete when answered).
+  [[nodiscard]] virtual bool invalidate_batch(uint64_t iova, uint64_t len, Inval how) {
+    (void)how;
+    return invalidate(iova, len);
+  }
+  [[nodiscard]] virtual bool invalidate_all() { return false; }
+  // Commands and requests this domain sent the IOMMU so far (invalidations, waits, MAP/UNMAP requests);
+  // page-table writes are memory, not operations.
+  uint64_t ops() const { return ops_; }
+
  protected:
   ~Domain() = default;
+  uint64_t ops_ = 0;
 };
 
 class Iommu {
@@ -56,6 +76,9 @@ class Iommu {
   virtual Staging staging() const = 0;
   // An IOVA range every domain can map, 16 pages long, away from the staging area.
   virtual uint64_t test_iova() const = 0;
+  // A 1 GiB-aligned IOVA window of 1 GiB every domain can map, away from everything else it maps (the
+  // benchmarks' buffers).
+  virtual uint64_t bulk_iova() const { return (test_iova() + (4ull << 30)) & ~((1ull << 30) - 1); }
   // Case-owned 4 KiB pages (i < 8), zeroed, freed with the adapter.
   virtual uint64_t page(unsigned i) = 0;
   // The oracle's prediction for ep at iova in direction d.

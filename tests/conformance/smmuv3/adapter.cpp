@@ -77,7 +77,46 @@ bool KitAdapter::Dom::unmap(uint64_t iova, uint64_t len) {
 bool KitAdapter::Dom::invalidate(uint64_t iova, uint64_t len) {
   bool ok = true;
   for (uint64_t off = 0; ok && off < len; off += kPage) ok = d_.tlbi_va(iova + off);
+  ops_ += 2 * ((len + kPage - 1) / kPage);
   return e_->synced(ok, "CMD_TLBI_NH_VA + CMD_SYNC");
+}
+
+bool KitAdapter::Dom::command(const spec::smmuv3::Command& c) {
+  ++ops_;
+  return e_->smmu->submit(c);
+}
+
+bool KitAdapter::Dom::invalidate_batch(uint64_t iova, uint64_t len, kit::Inval how) {
+  const DomainConfig& c = d_.config();
+  uint64_t pages = (len + kPage - 1) / kPage;
+  bool ok = true;
+  if (how == kit::Inval::kRange && e_->smmu->idr3().ril()) {
+    // §4.4.1: with TG = 4 KiB a command covers (NUM + 1) * 2^SCALE pages from its address.
+    for (uint64_t va = iova; ok && pages;) {
+      const unsigned tz = static_cast<unsigned>(__builtin_ctzll(pages));
+      const unsigned scale = tz > 31 ? 31 : tz;
+      const uint64_t units = pages >> scale;
+      const uint64_t num = units > 32 ? 32 : units;
+      spec::smmuv3::CmdTlbiNhVa t;
+      t.set_vmid(c.vmid).set_asid(c.asid).set_leaf(1).set_tg(0b01).set_num(num - 1).set_scale(scale).set_addr(va);
+      ok = command(t);
+      va += (num << scale) * kPage;
+      pages -= num << scale;
+    }
+  } else {
+    for (uint64_t off = 0; ok && off < len; off += kPage) {
+      spec::smmuv3::CmdTlbiNhVa t;
+      t.set_vmid(c.vmid).set_asid(c.asid).set_leaf(1).set_addr(iova + off);
+      ok = command(t);
+    }
+  }
+  ++ops_;
+  return e_->synced(ok && e_->smmu->sync(), "CMD_TLBI_NH_VA batch + CMD_SYNC");
+}
+
+bool KitAdapter::Dom::invalidate_all() {
+  ops_ += 2;
+  return e_->synced(d_.tlbi_asid(), "CMD_TLBI_NH_ASID + CMD_SYNC");
 }
 
 }  // namespace smmuv3_tests

@@ -8,6 +8,8 @@
 //   map:         4 KiB pages, nG; read/write (AP = 0b01) or read-only (AP = 0b11); stage 1 has no write-only
 //   invalidate:  CMD_TLBI_NH_VA (Leaf = 1) per page + CMD_SYNC; a CMD_SYNC that does not complete is a
 //                failed `cmdq.sync` check
+//   benchmarks:  invalidate_batch: CMD_TLBI_NH_VA per page, or ranges (TG, NUM, SCALE) when SMMU_IDR3.RIL = 1,
+//                then one CMD_SYNC; invalidate_all: CMD_TLBI_NH_ASID + CMD_SYNC
 #pragma once
 
 #include <cstddef>
@@ -45,9 +47,12 @@ class KitAdapter final : public kit::Iommu {
     bool map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) override;
     bool unmap(uint64_t iova, uint64_t len) override;
     bool invalidate(uint64_t iova, uint64_t len) override;
+    bool invalidate_batch(uint64_t iova, uint64_t len, kit::Inval how) override;
+    bool invalidate_all() override;
 
    private:
     friend class KitAdapter;
+    bool command(const spec::smmuv3::Command& c);
     Env* e_ = nullptr;
     drivers::smmuv3::Domain d_;
     bool ready_ = false;
