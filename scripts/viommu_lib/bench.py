@@ -25,7 +25,7 @@ DEFAULT_MS, QUICK_MS = 40, 4
 ROUNDS, QUICK_REPS = 5, 5
 
 LINE = re.compile(r"^# bench row=(\S+) policy=(\S+) size=(\d+) qd=(\d+) rep=(\d+) ios=(\d+) cycles=(\d+) hz=(\d+) "
-                  r"ops=(\d+)\s*$")
+                  r"ops=(\d+) median=(\d+)\s*$")
 INVAL = re.compile(r"^# bench-inval row=(\S+) policy=(\S+) n=(\d+) median=(\d+) min=(\d+) max=(\d+) hz=(\d+)\s*$")
 RESULT = re.compile(r"^(ok|not ok) \d+ (bench\.\S+)(?: # (.*))?$")
 
@@ -89,8 +89,8 @@ def _parse_one(console, row, rows, samples, invals, seen):
         line = line.rstrip("\r")
         m = LINE.match(line)
         if m and m.group(1) == row and m.group(2) in rows:
-            size, qd, ios, cycles, hz, ops = (int(m.group(i)) for i in (3, 4, 6, 7, 8, 9))
-            samples.setdefault((m.group(2), size, qd), []).append((ios, cycles, hz, ops))
+            size, qd, ios, cycles, hz, ops, med = (int(m.group(i)) for i in (3, 4, 6, 7, 8, 9, 10))
+            samples.setdefault((m.group(2), size, qd), []).append((ios, cycles, hz, ops, med))
             continue
         m = INVAL.match(line)
         if m and m.group(1) == row and m.group(2) in rows:
@@ -112,11 +112,16 @@ def _parse_one(console, row, rows, samples, invals, seen):
 
 
 def _summarise(rows, samples):
+    """Per (size, qd): IOPS from each repetition's median time of qd completions (qd * hz / median), their median
+    over the repetitions and min-max spread; the windows' plain throughput (I/Os / time) beside it."""
     for (policy, size, qd), reps in samples.items():
         r = rows[policy]
         if r.status != "ok":
             continue
-        iops = [ios * hz / cycles for ios, cycles, hz, _ in reps if cycles and hz]
+        iops = [qd * hz / m for _, _, hz, _, m in reps if m and hz]
+        window = [ios * hz / cycles for ios, cycles, hz, _, _ in reps if cycles and hz]
+        if not iops:
+            continue
         ios_total = sum(x[0] for x in reps)
         med = statistics.median(iops)
         r.points[(size, qd)] = {
@@ -124,6 +129,7 @@ def _summarise(rows, samples):
             "iops_median": med, "iops_min": min(iops), "iops_max": max(iops),
             "spread_pct": 100.0 * (max(iops) - min(iops)) / med if med else None,
             "mbps_median": med * size / 1e6,
+            "window_iops_median": statistics.median(window) if window else None,
             "ops_per_io": sum(x[3] for x in reps) / ios_total if ios_total else None,
             "share_pct": None,
         }
@@ -159,16 +165,23 @@ def _si(v):
     return "%.0f" % v
 
 
+def share_text(v):
+    """A share with the digits a small one needs (a positive share never prints as 0%)."""
+    if v is None:
+        return "n/a"
+    return "%.0f%%" % v if v >= 9.5 else "%.1f%%" % v if v >= 0.95 else "%.2g%%" % v
+
+
 def cell(p):
+    """IOPS median, +- half the min-max spread, share of noiommu: '3.7k+-20% 96%' (ASCII: any terminal)."""
     if not p:
         return "-"
-    share = "%.0f%%" % p["share_pct"] if p["share_pct"] is not None else "n/a"
-    spread = "±%.0f%%" % (p["spread_pct"] / 2) if p["spread_pct"] is not None else ""
-    return "%s%s %s" % (_si(p["iops_median"]), spread, share)
+    spread = "+-%.0f%%" % (p["spread_pct"] / 2) if p["spread_pct"] is not None else ""
+    return "%s%s %s" % (_si(p["iops_median"]), spread, share_text(p["share_pct"]))
 
 
 def table(rows, qemu):
-    """The terminal table of one QEMU: IOPS (median ± half the min-max spread) and share of noiommu per
+    """The terminal table of one QEMU: IOPS (median +- half the min-max spread) and share of noiommu per
     (size, queue depth), the invalidation round trip, the IOMMU operations per I/O."""
     mine = [r for r in rows if r.qemu == qemu]
     pts = points_of(mine)
@@ -208,8 +221,7 @@ def side_by_side(rows, qemus, key=(4096, 8)):
         for q in qemus:
             r = by.get((name, arch, q))
             p = r.points.get(key) if r and r.status == "ok" else None
-            line.append("%.0f%%" % p["share_pct"] if p and p["share_pct"] is not None else
-                        (r.status if r else "-"))
+            line.append(share_text(p["share_pct"]) if p else (r.status if r else "-"))
         body.append(line)
     widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
     return "\n".join("  ".join(c.rjust(widths[i]) if i >= 2 else c.ljust(widths[i]) for i, c in enumerate(line))

@@ -89,6 +89,7 @@ def main(args):
             say("bench: %s done in %.1f s" % (q.label, time.monotonic() - t0))
     elapsed = time.monotonic() - start
     bench.add_shares(rows)
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
 
     for label in qemus:
         print("\nqemu %s (%s)" % (label, "--quick" if args.quick else "default set"))
@@ -98,19 +99,26 @@ def main(args):
         print(bench.side_by_side(rows, qemus, (4096, 1)))
         print()
         print(bench.side_by_side(rows, qemus, (1048576, 8)))
-    print("\nIOPS: median over %s of %d ms, ± half the min-max spread; share: of noiommu on the same "
+    print("\nIOPS: qd / the median time of qd successive completions in a %d ms window (robust to a descheduled "
+          "QEMU thread), median over %s, +- half the min-max spread; share: of noiommu on the same "
           "QEMU and architecture; inval rt: unmap + invalidate + wait of one 4 KiB page (median of 31 per boot); "
           "ops/io: IOMMU commands and requests per I/O at 4K/64K/1M, qd 1. TCG: read the order of the rows and "
           "the cost of each policy, not absolute numbers."
-          % ("%d repetitions in one boot" % bench.QUICK_REPS if args.quick else "%d boots" % rounds,
-             bench.QUICK_MS if args.quick else bench.DEFAULT_MS))
+          % (bench.QUICK_MS if args.quick else bench.DEFAULT_MS,
+             "%d repetitions in one boot" % bench.QUICK_REPS if args.quick else "%d boots" % rounds))
+    if load > cores:
+        # Each I/O hands over from the vCPU thread to QEMU's I/O thread and back: on an oversubscribed host
+        # that handover waits for the scheduler, which no statistic here can take out.
+        print("WARNING: host load average %.1f on %d cores: the figures measure the host's scheduler as much as "
+              "the vIOMMU (see the spread)" % (load, cores))
 
     report_dir = os.path.abspath(args.report or paths.REPORT)
     meta = {"command": " ".join(["scripts/viommu"] + [shlex.quote(a) for a in sys.argv[1:]]),
             "elapsed_s": round(elapsed, 1), "quick": bool(args.quick), "rounds": rounds,
             "reps": bench.QUICK_REPS if args.quick else rounds,
             "window_ms": bench.QUICK_MS if args.quick else bench.DEFAULT_MS, "accel": args.accel,
-            "endpoint": "virtio-blk-pci on %s" % configs.NULL_BLK_DRIVE, "qemus": qemus, "runs": runs}
+            "endpoint": "virtio-blk-pci on %s" % configs.NULL_BLK_DRIVE,
+            "host_load": round(load, 2), "host_cores": cores, "qemus": qemus, "runs": runs}
     try:
         os.makedirs(report_dir, exist_ok=True)
         with open(os.path.join(report_dir, "bench.json"), "w") as f:

@@ -94,7 +94,7 @@ def section(rows, qemus, meta):
                          '<td class=n>%s</td></tr>'
                          % (_e(r.qemu), _e(r.name), _e(r.arch), bench.size_name(p["size"]), p["qd"], p["iops_median"],
                             p["spread_pct"] or 0, p["mbps_median"],
-                            "%.0f%%" % p["share_pct"] if p["share_pct"] is not None else "n/a",
+                            bench.share_text(p["share_pct"]),
                             p["ops_per_io"] or 0, _e(inval)))
     parts.append("</tbody></table></section>")
     parts.append(END)

@@ -19,6 +19,32 @@ constexpr unsigned kLazyBatch = 32;  // unmaps per flush (Linux's flush queue ho
 constexpr unsigned kLazyIovas = 64;  // IOVAs in rotation: one is reused only after the flush that follows its unmap
 constexpr unsigned kInvalSamples = 31;
 constexpr uint8_t kFill = 0x5a;  // the device's read-zeroes bytes replace it
+constexpr size_t kMaxIntervals = 4096;
+
+// The k-th smallest of v[0..n) (reorders v): quickselect, Hoare partition.
+uint64_t select_kth(uint64_t* v, size_t n, size_t k) {
+  size_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    const uint64_t pivot = v[lo + (hi - lo) / 2];
+    size_t i = lo, j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) ++i;
+      while (v[j] > pivot) --j;
+      if (i <= j) {
+        const uint64_t x = v[i];
+        v[i] = v[j];
+        v[j] = x;
+        ++i;
+        if (j == 0) break;
+        --j;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
+}
 
 // Reads and writes of the benchmark are not claims about a device: a failure is the suite's finding that
 // it measured nothing.
@@ -58,8 +84,10 @@ class Point {
   }
 
   // I/Os until `window` cycles passed (and at least one per slot), then the ones in flight; the clock stops
-  // when the last completed. False (reported) when anything failed.
-  bool run(uint64_t window, uint64_t* ios, uint64_t* cycles, uint64_t* ops) {
+  // when the last completed. *median: the median time of qd successive completions (the first counted
+  // from the start), which a descheduled QEMU thread moves far less than the window's average, and which
+  // spans the bursts a device completes several requests in at qd > 1. False (reported) when anything failed.
+  bool run(uint64_t window, uint64_t* ios, uint64_t* cycles, uint64_t* ops, uint64_t* median) {
     for (unsigned s = 0; s < qd_; ++s) mark(s);
     const uint64_t ops0 = d_ ? d_->ops() : 0;
     const uint64_t c0 = arch::cycles();
@@ -68,9 +96,12 @@ class Point {
       if (!issue(s, started)) return drain(started, done);
       ++started;
     }
+    size_t n_t = 0;
+    stamps_[n_t++] = c0;
     while (done < started) {
       unsigned s = 0;
       const drivers::DmaStatus st = ep_->reap(&s);
+      if (n_t < kMaxIntervals) stamps_[n_t++] = arch::cycles();
       if (st != drivers::DmaStatus::kOk) {
         t_.error("%s: I/O %llu of %llu bytes: %s", ep_->name(), ull(done), ull(len_), drivers::to_string(st));
         return false;  // the endpoint forgot its requests in flight and resets before the next
@@ -87,6 +118,9 @@ class Point {
     *cycles = arch::cycles() - c0;
     *ios = done;
     *ops = (d_ ? d_->ops() : 0) - ops0;
+    size_t n_iv = 0;
+    for (size_t i = 0; i + qd_ < n_t; ++i) intervals_[n_iv++] = stamps_[i + qd_] - stamps_[i];
+    *median = n_iv ? select_kth(intervals_, n_iv, n_iv / 2) : 0;
     return t_.check("bench.data", kBenchIo, landed(), "the device's bytes did not reach the first buffer");
   }
 
@@ -169,6 +203,9 @@ class Point {
   uint64_t pa_[kMaxSlots] = {};
   uint64_t iova_[kMaxSlots] = {};
   unsigned unflushed_ = 0;
+  // Static: 64 KiB stay off the case's stack.
+  static inline uint64_t stamps_[kMaxIntervals];
+  static inline uint64_t intervals_[kMaxIntervals];
 };
 
 // Cycles of one invalidation round trip: one 4 KiB mapping removed and invalidated, waiting for the IOMMU
@@ -254,12 +291,12 @@ void bench(kernel::Test& t, Iommu* io, const char* row, Policy p) {
       }
       Point pt(t, d, ep, bulk, p, len, qd);
       if (!pt.prepare()) return;
-      uint64_t ios = 0, cycles = 0, ops = 0;
-      if (!pt.run(window / 4, &ios, &cycles, &ops)) return;  // warm-up: page tables, caches; not reported
+      uint64_t ios = 0, cycles = 0, ops = 0, median = 0;
+      if (!pt.run(window / 4, &ios, &cycles, &ops, &median)) return;  // warm-up: page tables, caches; not reported
       for (unsigned rep = 0; rep < cmd.bench_reps; ++rep) {
-        if (!pt.run(window, &ios, &cycles, &ops)) return;
-        t.note("bench row=%s policy=%s size=%llu qd=%u rep=%u ios=%llu cycles=%llu hz=%llu ops=%llu", row,
-               to_string(p), ull(len), qd, rep, ull(ios), ull(cycles), ull(hz), ull(ops));
+        if (!pt.run(window, &ios, &cycles, &ops, &median)) return;
+        t.note("bench row=%s policy=%s size=%llu qd=%u rep=%u ios=%llu cycles=%llu hz=%llu ops=%llu median=%llu",
+               row, to_string(p), ull(len), qd, rep, ull(ios), ull(cycles), ull(hz), ull(ops), ull(median));
       }
       if (!pt.finish()) return;
     }

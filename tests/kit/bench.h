@@ -15,7 +15,9 @@
 //   none       no IOMMU at all (the baseline)
 //
 // Output, one line per repetition of each (size, queue depth), after that repetition's I/Os all succeeded:
-//   # bench row=R policy=P size=BYTES qd=N rep=I ios=N cycles=N hz=N ops=N
+//   # bench row=R policy=P size=BYTES qd=N rep=I ios=N cycles=N hz=N ops=N median=CYCLES
+// (ios in cycles: the window's throughput; median: the median cycles of qd successive completions, the
+// figure a loaded host disturbs least: IOPS = qd * hz / median)
 // and once per case the cost of one invalidation round trip (unmap one 4 KiB page, invalidate it, wait):
 //   # bench-inval row=R policy=P n=N median=CYCLES min=CYCLES max=CYCLES hz=N
 // A failed I/O, map or invalidation is an error of the case (no number for it); bench.data checks after every
