@@ -15,19 +15,19 @@ from .progress import say
 
 def _chosen(spec):
     if not spec or spec.strip() == "all":
-        names = [c for c, _, _ in bench.PLAN]
+        names = [c for c, _ in bench.PLAN]
     else:
         names = [n.strip() for n in spec.split(",") if n.strip()]
         for n in names:
             if n not in bench.PLAN_BY_CONFIG:
                 raise UserError("bench: no benchmark for configuration '%s' (known: %s)"
-                                % (n, ", ".join(c for c, _, _ in bench.PLAN)))
+                                % (n, ", ".join(c for c, _ in bench.PLAN)))
         # The share of noiommu needs the baseline of every architecture chosen.
         for n in list(names):
             base = bench.BASELINE[configs.get(n).arch]
             if base not in names:
                 names.insert(0, base)
-    order = [c for c, _, _ in bench.PLAN]
+    order = [c for c, _ in bench.PLAN]
     return [configs.get(n) for n in sorted(set(names), key=order.index)]
 
 
@@ -73,12 +73,12 @@ def main(args):
                 say("bench: %s round %d/%d %s: %s (%.1f s)" % (q.label, n + 1, rounds, t.config.name,
                                                               problem or "done", out.elapsed))
         for t in mine:
-            row_name, policies = bench.PLAN_BY_CONFIG[t.config.name]
             if not t.available:
-                for p in policies:
-                    r = bench.Row(label, t.config.name, t.config.arch, row_name, p)
-                    r.status, r.reason = "unavailable", t.problem
-                    rows.append(r)
+                for row_name, policies in bench.PLAN_BY_CONFIG[t.config.name]:
+                    for p in policies:
+                        r = bench.Row(label, t.config.name, t.config.arch, row_name, p)
+                        r.status, r.reason = "unavailable", t.problem
+                        rows.append(r)
                 continue
             got = bench.parse(consoles[t.config.name], label, t.config.name, t.config.arch)
             for r in got:
@@ -128,9 +128,11 @@ def main(args):
         raise UserError("cannot write the report to %s: %s" % (report_dir, e.strerror or e), status=1) from None
 
     # A skipped row is a configuration that lacked what its row measures: as much a failure as an error.
-    bad = [r for r in rows if r.status in ("error", "missing", "skipped")]
-    print("bench: %d rows, %d failed; %.1f s; report: %s" % (
-        len(rows), len(bad), elapsed, paths.rel(os.path.join(report_dir, "bench.json"))))
+    bad = [r for r in rows if r.status in ("error", "missing") or
+           (r.status == "skipped" and r.row not in bench.OPTIONAL)]
+    skipped = [r for r in rows if r.status == "skipped" and r.row in bench.OPTIONAL]
+    print("bench: %d rows, %d failed, %d skipped where the QEMU lacks the feature; %.1f s; report: %s" % (
+        len(rows), len(bad), len(skipped), elapsed, paths.rel(os.path.join(report_dir, "bench.json"))))
     for r in bad:
         print("FAILED: qemu %s %s (%s): %s" % (r.qemu, r.name, r.config, r.reason))
     if not qemus:

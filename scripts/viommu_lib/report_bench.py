@@ -10,8 +10,8 @@ from . import bench
 
 BEGIN, END = "<!-- viommu-bench -->", "<!-- /viommu-bench -->"
 # One hue per IOMMU (and architecture), lighter per policy.
-HUES = {("smmuv3", "aarch64"): 210, ("virtio-iommu", "aarch64"): 140, ("amd-vi", "x86_64"): 10,
-        ("virtio-iommu", "x86_64"): 280}
+HUES = {("smmuv3", "aarch64"): 210, ("smmuv3-nested", "aarch64"): 180, ("virtio-iommu", "aarch64"): 140,
+        ("amd-vi", "x86_64"): 10, ("virtio-iommu", "x86_64"): 280}
 LIGHT = {"strict": 35, "strict-pp": 25, "lazy": 50, "static": 68}
 
 

@@ -8,8 +8,12 @@ namespace {
 constexpr uint64_t kPage = 0x1000;
 }
 
-KitAdapter::KitAdapter(kernel::Test& t) : e_(t) {
+KitAdapter::KitAdapter(kernel::Test& t, bool nested) : e_(t), nested_(nested) {
   if (!e_.ready()) return;
+  if (nested && !e_.smmu->idr0().s2p()) {
+    t.skip("SMMU_IDR0.S2P = 0: no stage 2 to nest under (IDR0 = 0x%08x)", e_.smmu->read32(RegOffset::kIdr0));
+    return;
+  }
   DmaEndpoint* edu = drivers::find_endpoint("edu");
   if (!edu) {
     t.skip("no edu endpoint");
@@ -26,6 +30,7 @@ kit::Domain* KitAdapter::domain(unsigned i) {
   if (!d.ready_) {
     DomainConfig c;
     c.asid = static_cast<uint16_t>(1 + i);
+    c.stage2 = nested_;
     if (!e_.init_domain(d.d_, c)) return nullptr;
     d.e_ = &e_;
     d.ready_ = true;

@@ -22,7 +22,9 @@ namespace smmuv3_tests {
 
 class KitAdapter final : public kit::Iommu {
  public:
-  explicit KitAdapter(kernel::Test& t);
+  // nested: the domains translate in two stages (stage 2 identity over the DMA pool, DomainConfig::stage2);
+  // skips the case where SMMU_IDR0.S2P = 0.
+  explicit KitAdapter(kernel::Test& t, bool nested = false);
 
   bool ready() const override { return ready_; }
   drivers::DmaEndpoint* endpoint(unsigned i) override { return i < 2 ? ep_[i] : nullptr; }
@@ -60,6 +62,7 @@ class KitAdapter final : public kit::Iommu {
 
   Env e_;
   bool ready_ = false;
+  bool nested_ = false;
   drivers::DmaEndpoint* ep_[2] = {};
   Dom dom_[2];
   uint64_t pages_ = 0;

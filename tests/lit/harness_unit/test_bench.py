@@ -41,6 +41,9 @@ class BenchParseTest(unittest.TestCase):
         # Never reported (the guest died first): missing, and no number either.
         self.assertEqual(rows[1].status, "missing")
         self.assertEqual(rows[1].points, {})
+        # smmuv3's second row (nested) reported nothing either.
+        self.assertEqual([(r.name, r.status) for r in rows[4:]],
+                         [("smmuv3-nested strict", "missing"), ("smmuv3-nested static", "missing")])
         self.assertIn("ERROR: error: map failed", bench.table(rows, "7.2"))
 
     def test_small_shares_keep_their_digits(self):
