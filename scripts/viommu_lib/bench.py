@@ -20,11 +20,11 @@ OPTIONAL = {"smmuv3-nested"}
 BASELINE = {"aarch64": "noiommu-aarch64", "x86_64": "noiommu-x86_64"}
 
 # Measuring window of one repetition (guest bench-ms=). The default set boots every configuration ROUNDS
-# times, round after round, one repetition per boot: a busy host's slow spell then spreads over every row
-# instead of landing on one configuration's boot (2 shared cores swing a 40 ms window by 2x and more). --quick
-# boots each once with QUICK_REPS short repetitions: the table's shape, not its numbers.
+# times, round after round, BOOT_REPS repetitions per boot (6 in all): a busy host's slow spell then spreads
+# over every row instead of landing on one configuration's boot (2 shared cores swing a 25 ms window by 2x and
+# more). --quick boots each once with QUICK_REPS short repetitions: the table's shape, not its numbers.
 DEFAULT_MS, QUICK_MS = 25, 4
-ROUNDS, QUICK_REPS = 5, 5
+ROUNDS, BOOT_REPS, QUICK_REPS = 3, 2, 5
 
 LINE = re.compile(r"^# bench row=(\S+) policy=(\S+) size=(\d+) qd=(\d+) rep=(\d+) ios=(\d+) cycles=(\d+) hz=(\d+) "
                   r"ops=(\d+) median=(\d+)\s*$")
@@ -35,7 +35,7 @@ RESULT = re.compile(r"^(ok|not ok) \d+ (bench\.\S+)(?: # (.*))?$")
 def guest_words(config_name, quick):
     rows = ",".join("bench.%s.*" % row for row, _ in PLAN_BY_CONFIG[config_name])
     return ["filter=" + rows, "tags=bench", "bench-ms=%d" % (QUICK_MS if quick else DEFAULT_MS),
-            "bench-reps=%d" % (QUICK_REPS if quick else 1)]
+            "bench-reps=%d" % (QUICK_REPS if quick else BOOT_REPS)]
 
 
 class Row:
@@ -206,7 +206,8 @@ def table(rows, qemu):
         ops = "/".join("%.0f" % r.points[(s, 1)]["ops_per_io"] if (s, 1) in r.points else "-"
                        for s in sorted({s for s, _ in pts}))
         body.append([r.name, r.arch] + [cell(r.points.get(k)) for k in pts] + [inval, ops])
-    widths = [max(len(x[i]) for x in [head] + [b for b in body if len(b) == len(head)]) for i in range(len(head))]
+    # A short line (an error) counts for the width of its first two columns only.
+    widths = [max(len(x[i]) for x in [head] + body if i < 2 or len(x) == len(head)) for i in range(len(head))]
     out = []
     for line in [head] + body:
         if len(line) < len(head):  # an error row: its message spans the rest

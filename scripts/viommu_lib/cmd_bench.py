@@ -105,7 +105,8 @@ def main(args):
           "ops/io: IOMMU commands and requests per I/O at 4K/64K/1M, qd 1. TCG: read the order of the rows and "
           "the cost of each policy, not absolute numbers."
           % (bench.QUICK_MS if args.quick else bench.DEFAULT_MS,
-             "%d repetitions in one boot" % bench.QUICK_REPS if args.quick else "%d boots" % rounds))
+             "%d repetitions in one boot" % bench.QUICK_REPS if args.quick
+             else "%d repetitions (%d boots)" % (rounds * bench.BOOT_REPS, rounds)))
     if load > cores:
         # Each I/O hands over from the vCPU thread to QEMU's I/O thread and back: on an oversubscribed host
         # that handover waits for the scheduler, which no statistic here can take out.
@@ -115,7 +116,7 @@ def main(args):
     report_dir = os.path.abspath(args.report or paths.REPORT)
     meta = {"command": " ".join(["scripts/viommu"] + [shlex.quote(a) for a in sys.argv[1:]]),
             "elapsed_s": round(elapsed, 1), "quick": bool(args.quick), "rounds": rounds,
-            "reps": bench.QUICK_REPS if args.quick else rounds,
+            "reps": bench.QUICK_REPS if args.quick else rounds * bench.BOOT_REPS,
             "window_ms": bench.QUICK_MS if args.quick else bench.DEFAULT_MS, "accel": args.accel,
             "endpoint": "virtio-blk-pci on %s" % configs.NULL_BLK_DRIVE,
             "host_load": round(load, 2), "host_cores": cores, "qemus": qemus, "runs": runs}
