@@ -62,7 +62,7 @@ def _seconds(text):
     return v
 
 
-def _common_qemu(p, many=True):
+def _common_qemu(p, many=True, timeout=300.0):
     p.add_argument("--qemu", metavar=QEMU_METAVAR + ("[,..]" if many else ""),
                    help=("QEMUs to run: system = the host's (PATH), trixie = QEMU 10.0 and trixie-backports = "
                          "QEMU 11.1 from Debian roots, sid = QEMU 11.1 from a sid root (only by name); "
@@ -73,8 +73,8 @@ def _common_qemu(p, many=True):
     p.add_argument("--accel", choices=("tcg", "kvm"), default="tcg", help="QEMU accelerator (default tcg)")
     p.add_argument("--cpu", metavar="MODEL", help="QEMU -cpu (default: max under tcg, host under kvm; "
                    "a host whose KVM rejects -cpu host needs e.g. --cpu qemu64)")
-    p.add_argument("--timeout", type=_seconds, default=300.0, metavar="SECONDS",
-                   help="host-side limit per QEMU run (default 300)")
+    p.add_argument("--timeout", type=_seconds, default=timeout, metavar="SECONDS",
+                   help="host-side limit per QEMU run (default %g)" % timeout)
 
 
 def parser():
@@ -107,8 +107,7 @@ def parser():
                        "smmuv3, virtio-iommu-aarch64, noiommu-x86_64, amd-vi, virtio-iommu-x86_64; the noiommu "
                        "baseline of each architecture is added)")
     bench.add_argument("--quick", action="store_true", help="short measuring windows (CI: the table's shape)")
-    _common_qemu(bench)
-    bench.set_defaults(timeout=180.0)
+    _common_qemu(bench, timeout=180.0)
     bench.add_argument("--report", metavar="DIR", help="report directory (default report/)")
     bench.add_argument("--no-build", action="store_true", help="skip the install check and incremental build")
 
