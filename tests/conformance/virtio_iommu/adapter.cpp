@@ -105,6 +105,7 @@ bool KitAdapter::Dom::attach(drivers::DmaEndpoint* dma) {
 bool KitAdapter::Dom::map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) {
   if (exists_) {
     ++ops_;
+    if (!io_->oracle_) return io_->s_.dev().map(id_, iova, iova + len - 1, pa, flags_of(p)).ok();
     return io_->s_.map(id_, iova, len, pa, flags_of(p)) == kOk;
   }
   if (n_pending_ == kMaxPending) return false;
@@ -115,6 +116,7 @@ bool KitAdapter::Dom::map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p)
 bool KitAdapter::Dom::unmap(uint64_t iova, uint64_t len) {
   if (exists_) {
     ++ops_;
+    if (!io_->oracle_) return io_->s_.dev().unmap(id_, iova, iova + len - 1).ok();
     return io_->s_.unmap(id_, iova, len) == kOk;
   }
   size_t kept = 0;  // not sent yet: forget the pending maps inside the range
