@@ -10,6 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "kernel/arch.h"
 #include "kernel/cmdline.h"
@@ -179,9 +180,10 @@ bool Runner::selected(const TestCase& c, const Cmdline& cmd) {
   if (!glob_match_any(cmd.filter, c.name)) return false;
   if (cmd.exclude[0] && glob_match_any(cmd.exclude, c.name)) return false;
   // Opt-in tags keep their cases out of default runs.
-  const size_t tlen = strlen(kTagDemoFailure);
-  if (list_contains(c.tags, kTagDemoFailure, tlen) && !list_contains(cmd.tags, kTagDemoFailure, tlen))
-    return false;
+  for (const char* tag : {kTagDemoFailure, kTagBench}) {
+    const size_t tlen = strlen(tag);
+    if (list_contains(c.tags, tag, tlen) && !list_contains(cmd.tags, tag, tlen)) return false;
+  }
   // A case that exercises only the reference model says nothing about a device: it runs in the hosted
   // model column, never as a pass in a QEMU column.
 #ifndef VIOMMU_HOSTED
@@ -254,7 +256,17 @@ void Runner::run_one(const TestCase& c, unsigned index, const Cmdline& cmd) {
   if (ms > 1000) printf("# %s took %llu ms\n", c.name, ms);
 }
 
+namespace {
+const Cmdline* g_cmdline = nullptr;
+}  // namespace
+
+const Cmdline& current_cmdline() {
+  static const Cmdline kDefault;
+  return g_cmdline ? *g_cmdline : kDefault;
+}
+
 int Runner::run(const Cmdline& cmd) {
+  g_cmdline = &cmd;
   // Sort by name: link order is an accident of the build.
   const size_t n = static_cast<size_t>(__stop_viommu_tests - __start_viommu_tests);
   static const TestCase* order[4096];

@@ -98,6 +98,9 @@ struct TestCase {
 
 // Tag that keeps a case out of default runs (the runner's own deliberately failing self-tests).
 inline constexpr const char* kTagDemoFailure = "demo-failure";
+// Tag of the benchmark cases (kit/bench.h): they measure rather than check a clause and take seconds, so they
+// run only when asked for with tags=bench (scripts/viommu bench), never in a conformance run.
+inline constexpr const char* kTagBench = "bench";
 // Tag of cases that build structures only the reference model reads: selected in the hosted runner only.
 inline constexpr const char* kTagModelOnly = "model-only";
 inline constexpr uint32_t kDefaultTimeoutMs = 10000;

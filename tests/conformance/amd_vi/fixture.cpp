@@ -156,9 +156,52 @@ bool Domain::unmap(uint64_t iova, uint64_t len) {
 bool Domain::invalidate(uint64_t iova, uint64_t len) {
   bool ok = ready_;
   for (uint64_t off = 0; ok && off < len; off += kPage) ok = iommu_->invalidate_pages(id_, iova + off, false);
+  ops_ += 2 * ((len + kPage - 1) / kPage);
   return t_.check("cmd.sync", kCompletionWait, ok,
                   "INVALIDATE_IOMMU_PAGES (DomainID 0x%x, iova 0x%llx, %llu bytes) + COMPLETION_WAIT store missing",
                   id_, ull(iova), ull(len));
+}
+
+void Domain::queue_pages(uint64_t address, bool s_bit) {
+  s::InvalidateIommuPages c;
+  c.set_domain_id(id_).set_s(s_bit).set_address_4k(address >> 12);
+  iommu_->queue(c);
+  ++ops_;
+}
+
+bool Domain::invalidate_batch(uint64_t iova, uint64_t len, kit::Inval how) {
+  if (!ready_) return false;
+  const uint64_t pages = (len + kPage - 1) / kPage;
+  bool ok = true;
+  if (how == kit::Inval::kRange && pages > 1) {
+    // §2.4.3 INVALIDATE_IOMMU_PAGES with S = 1: the range is 2^(n+1) pages when address bits [12+n-1:12]
+    // are ones and bit 12+n is zero, naturally aligned. The smallest such block holding [iova, iova+len).
+    unsigned order = 1;
+    while (((iova >> 12) >> order) != (((iova + len - 1) >> 12) >> order)) ++order;
+    const uint64_t base = (iova >> (12 + order)) << (12 + order);
+    queue_pages(base | (((uint64_t{1} << (order - 1)) - 1) << 12), true);
+  } else {
+    for (uint64_t p = 0; p < pages; ++p) {
+      queue_pages(iova + p * kPage, false);
+      // A wait every half buffer, so that the ring never fills (its head is not read here).
+      if ((p + 1) % (drivers::amd_vi::kRingEntries / 2) == 0 && p + 1 < pages) {
+        ++ops_;
+        ok = ok && iommu_->sync();
+      }
+    }
+  }
+  ++ops_;
+  ok = iommu_->sync() && ok;
+  return t_.check("cmd.sync", kCompletionWait, ok,
+                  "INVALIDATE_IOMMU_PAGES batch (DomainID 0x%x, iova 0x%llx, %llu bytes) + COMPLETION_WAIT store missing",
+                  id_, ull(iova), ull(len));
+}
+
+bool Domain::invalidate_all() {
+  if (!ready_) return false;
+  ops_ += 2;
+  return t_.check("cmd.sync", kCompletionWait, iommu_->invalidate_pages(id_, s::InvalidateIommuPages::kAllAddress, true),
+                  "INVALIDATE_IOMMU_PAGES (DomainID 0x%x, every address) + COMPLETION_WAIT store missing", id_);
 }
 
 s::Dte Domain::base_dte() const {
