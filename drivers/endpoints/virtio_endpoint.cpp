@@ -100,6 +100,11 @@ DmaStatus VirtioEndpoint::reap_chain(uint16_t* head, uint32_t* used_len) {
     return DmaStatus::kTimeout;
   }
   const virtio::UsedElem e = queue_.pop_used();
+  // The device may still be finishing this completion: QEMU publishes the used index, then reads the avail
+  // ring's flags (through the IOMMU) to decide whether to interrupt, in the same handler. A register read
+  // is served only after that handler returns (both hold QEMU's big lock), so a case that changes the
+  // translation next cannot make that late read fault and record an event of a stream it did not drive.
+  (void)transport_.device_status();
   if (--in_flight_ == 0) ready_ = true;
   *head = static_cast<uint16_t>(e.id);
   if (used_len) *used_len = e.len;
