@@ -158,6 +158,17 @@ uint64_t Test::random() { return mix(rng_ += 0x9e3779b97f4a7c15ull); }
 
 uint64_t now_ms() { return arch::now_ns() / 1000000u; }
 
+namespace {
+AbortCleanup g_cleanups[4];
+unsigned g_ncleanups = 0;
+}  // namespace
+
+void register_abort_cleanup(AbortCleanup fn) {
+  for (unsigned i = 0; i < g_ncleanups; ++i)
+    if (g_cleanups[i] == fn) return;
+  if (g_ncleanups < sizeof g_cleanups / sizeof g_cleanups[0]) g_cleanups[g_ncleanups++] = fn;
+}
+
 class Runner {
  public:
   static int run(const Cmdline& cmd);
@@ -168,6 +179,7 @@ class Runner {
  private:
   static bool selected(const TestCase& c, const Cmdline& cmd);
   static void run_one(const TestCase& c, unsigned index, const Cmdline& cmd);
+  static void clean_up_after_abort();
 
   static inline jmp_buf jmp_;
   static inline Test* volatile current_ = nullptr;
@@ -225,6 +237,7 @@ void Runner::run_one(const TestCase& c, unsigned index, const Cmdline& cmd) {
   } else {
     // An aborted case is never an expected failure, whatever checks failed before the abort.
     printf("# error: case aborted: %s\n", t.reason());
+    clean_up_after_abort();
   }
   arch::irq_disable();
   current_ = nullptr;
@@ -263,6 +276,31 @@ const Cmdline* g_cmdline = nullptr;
 const Cmdline& current_cmdline() {
   static const Cmdline kDefault;
   return g_cmdline ? *g_cmdline : kDefault;
+}
+
+// Each registered cleanup under the watchdog, as a case of its own would run (an abort in one is reported
+// and the next still runs).
+void Runner::clean_up_after_abort() {
+  static Test ct;
+  static volatile unsigned next;
+  const bool case_timed_out = timed_out_;
+  for (next = 0; next < g_ncleanups; ++next) {
+    ct = Test();
+    if (setjmp(jmp_) == 0) {
+      current_ = &ct;
+      deadline_ns_ = arch::now_ns() + uint64_t{kCleanupTimeoutMs} * 1000000u;
+      arch::irq_enable();
+      g_cleanups[next]();
+      arch::irq_disable();
+      current_ = nullptr;
+      deadline_ns_ = 0;
+      printf("# cleanup %u after the aborted case: done\n", next);
+    } else {
+      printf("# error: cleanup %u after the aborted case did not finish: %s; the next cases may fail\n", next,
+             ct.reason());
+    }
+  }
+  timed_out_ = case_timed_out;
 }
 
 int Runner::run(const Cmdline& cmd) {

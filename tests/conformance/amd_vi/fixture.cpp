@@ -1,5 +1,6 @@
 #include "tests/conformance/amd_vi/fixture.h"
 
+#include <cstdio>
 #include <cstring>
 
 #include "kernel/platform.h"
@@ -7,9 +8,27 @@
 
 namespace amd_vi_tests {
 
+namespace {
+// After a case the runner abandoned (its Domains' destructors never ran): the IOMMU as init() left it, and
+// every endpoint back on its identity view (the abandoned Domain's driver_iova context is a dead stack
+// frame) and re-initialised.
+void recover_after_abort() {
+  AmdVi* v = AmdVi::get();
+  if (!v) return;
+  if (!v->recover()) printf("# amd-vi: recovery: INVALIDATE_IOMMU_ALL + COMPLETION_WAIT did not complete\n");
+  for (size_t k = 0; k < drivers::endpoint_count(); ++k) {
+    drivers::DmaEndpoint* ep = drivers::endpoint(k);
+    drivers::set_driver_iova(ep, nullptr, nullptr);
+    if (!drivers::reset_endpoint(ep)) printf("# amd-vi: recovery: %s did not re-initialise\n", ep->name());
+  }
+  v->drain_events();
+}
+}  // namespace
+
 AmdVi* need_iommu(kernel::Test& t) {
   AmdVi* v = AmdVi::get();
   if (!v) t.skip("no AMD-Vi IOMMU (PCI class 0806h with capability 0Fh)");
+  else kernel::register_abort_cleanup(recover_after_abort);
   return v;
 }
 
@@ -81,6 +100,11 @@ uint64_t driver_iova(void* ctx, uint64_t pa) {
 Domain::Domain(kernel::Test& t, AmdVi* iommu, unsigned mode, uint16_t id, uint64_t stage_pa)
     : t_(t), iommu_(iommu), pt_(mode), id_(id) {
   if (!iommu_) return;
+  // A v1 table, and with it every DMA of the endpoint (its rings are mapped here too), needs host translation.
+  if (!iommu_->translates()) {
+    t.skip("IVHD HATDis=1: the IOMMU does no host address translation (a DTE with a page table is illegal)");
+    return;
+  }
   if (!pt_.init()) {
     t.error("no memory for the page table root");
     return;
