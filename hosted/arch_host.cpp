@@ -99,6 +99,9 @@ void exit(int status) {
 }
 
 uint64_t now_ns() { return monotonic_ns() - g_start_ns; }
+// The host has no guest counter: nanoseconds stand in for it.
+uint64_t cycles() { return monotonic_ns(); }
+uint64_t cycles_hz() { return 1000000000u; }
 
 // After a device model ran (DeviceScope): vectors it made pending are dispatched now when interrupts are
 // unmasked, with SIGALRM blocked as in the signal handler; when masked they wait for irq_enable's next tick.

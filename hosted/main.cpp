@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   printf("# viommu guest arch=host seed=%llu filter=%s tags=%s\n", static_cast<unsigned long long>(cmd.seed),
          cmd.filter, cmd.tags);
   if (cmd.error[0]) {
-    printf("# error: bad guest argument '%s' (known: model= filter= tags= seed= timeout= list)\n", cmd.error);
+    printf("# error: bad guest argument '%s' (known: model= filter= exclude= tags= seed= timeout= bench-ms= bench-reps= list)\n", cmd.error);
     printf("1..0\n0 passed, 1 failed, 0 skipped\n");
     arch::exit(2);
   }

@@ -18,6 +18,10 @@ void console_putc(char c);
 
 // Monotonic time since boot, usable with interrupts masked.
 uint64_t now_ns();
+// The raw counter now_ns() is derived from (aarch64: CNTVCT_EL0; x86_64: the TSC; riscv64: the `time` CSR) and its frequency in
+// Hz, for benchmarks that report cycles of one operation.
+uint64_t cycles();
+uint64_t cycles_hz();
 
 // A periodic tick (1 kHz) calls kernel::on_tick() with interrupts masked, after the interrupt
 // controller was acknowledged. kernel::on_tick may longjmp away (watchdog).

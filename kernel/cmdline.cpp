@@ -95,6 +95,12 @@ Cmdline parse_cmdline(const char* s) {
     else if (key_is("timeout") && eq) {
       ok = parse_u64(v, vlen, &num) && num > 0 && num < 3600000;
       c.timeout_ms = static_cast<uint32_t>(num);
+    } else if (key_is("bench-ms") && eq) {
+      ok = parse_u64(v, vlen, &num) && num > 0 && num <= 60000;
+      c.bench_ms = static_cast<uint32_t>(num);
+    } else if (key_is("bench-reps") && eq) {
+      ok = parse_u64(v, vlen, &num) && num > 0 && num <= 100;
+      c.bench_reps = static_cast<uint32_t>(num);
     } else if (key_is("list") && !eq) c.list = true;
     else ok = false;
     if (!ok && !c.error[0]) snprintf(c.error, sizeof c.error, "%.*s", static_cast<int>(len), p);

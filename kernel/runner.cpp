@@ -10,6 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "kernel/arch.h"
 #include "kernel/cmdline.h"
@@ -157,6 +158,17 @@ uint64_t Test::random() { return mix(rng_ += 0x9e3779b97f4a7c15ull); }
 
 uint64_t now_ms() { return arch::now_ns() / 1000000u; }
 
+namespace {
+AbortCleanup g_cleanups[4];
+unsigned g_ncleanups = 0;
+}  // namespace
+
+void register_abort_cleanup(AbortCleanup fn) {
+  for (unsigned i = 0; i < g_ncleanups; ++i)
+    if (g_cleanups[i] == fn) return;
+  if (g_ncleanups < sizeof g_cleanups / sizeof g_cleanups[0]) g_cleanups[g_ncleanups++] = fn;
+}
+
 class Runner {
  public:
   static int run(const Cmdline& cmd);
@@ -167,6 +179,7 @@ class Runner {
  private:
   static bool selected(const TestCase& c, const Cmdline& cmd);
   static void run_one(const TestCase& c, unsigned index, const Cmdline& cmd);
+  static void clean_up_after_abort();
 
   static inline jmp_buf jmp_;
   static inline Test* volatile current_ = nullptr;
@@ -179,9 +192,10 @@ bool Runner::selected(const TestCase& c, const Cmdline& cmd) {
   if (!glob_match_any(cmd.filter, c.name)) return false;
   if (cmd.exclude[0] && glob_match_any(cmd.exclude, c.name)) return false;
   // Opt-in tags keep their cases out of default runs.
-  const size_t tlen = strlen(kTagDemoFailure);
-  if (list_contains(c.tags, kTagDemoFailure, tlen) && !list_contains(cmd.tags, kTagDemoFailure, tlen))
-    return false;
+  for (const char* tag : {kTagDemoFailure, kTagBench}) {
+    const size_t tlen = strlen(tag);
+    if (list_contains(c.tags, tag, tlen) && !list_contains(cmd.tags, tag, tlen)) return false;
+  }
   // A case that exercises only the reference model says nothing about a device: it runs in the hosted
   // model column, never as a pass in a QEMU column.
 #ifndef VIOMMU_HOSTED
@@ -223,6 +237,7 @@ void Runner::run_one(const TestCase& c, unsigned index, const Cmdline& cmd) {
   } else {
     // An aborted case is never an expected failure, whatever checks failed before the abort.
     printf("# error: case aborted: %s\n", t.reason());
+    clean_up_after_abort();
   }
   arch::irq_disable();
   current_ = nullptr;
@@ -254,7 +269,42 @@ void Runner::run_one(const TestCase& c, unsigned index, const Cmdline& cmd) {
   if (ms > 1000) printf("# %s took %llu ms\n", c.name, ms);
 }
 
+namespace {
+const Cmdline* g_cmdline = nullptr;
+}  // namespace
+
+const Cmdline& current_cmdline() {
+  static const Cmdline kDefault;
+  return g_cmdline ? *g_cmdline : kDefault;
+}
+
+// Each registered cleanup under the watchdog, as a case of its own would run (an abort in one is reported
+// and the next still runs).
+void Runner::clean_up_after_abort() {
+  static Test ct;
+  static volatile unsigned next;
+  const bool case_timed_out = timed_out_;
+  for (next = 0; next < g_ncleanups; ++next) {
+    ct = Test();
+    if (setjmp(jmp_) == 0) {
+      current_ = &ct;
+      deadline_ns_ = arch::now_ns() + uint64_t{kCleanupTimeoutMs} * 1000000u;
+      arch::irq_enable();
+      g_cleanups[next]();
+      arch::irq_disable();
+      current_ = nullptr;
+      deadline_ns_ = 0;
+      printf("# cleanup %u after the aborted case: done\n", next);
+    } else {
+      printf("# error: cleanup %u after the aborted case did not finish: %s; the next cases may fail\n", next,
+             ct.reason());
+    }
+  }
+  timed_out_ = case_timed_out;
+}
+
 int Runner::run(const Cmdline& cmd) {
+  g_cmdline = &cmd;
   // Sort by name: link order is an accident of the build.
   const size_t n = static_cast<size_t>(__stop_viommu_tests - __start_viommu_tests);
   static const TestCase* order[4096];

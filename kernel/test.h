@@ -98,9 +98,21 @@ struct TestCase {
 
 // Tag that keeps a case out of default runs (the runner's own deliberately failing self-tests).
 inline constexpr const char* kTagDemoFailure = "demo-failure";
+// Tag of the benchmark cases (kit/bench.h): they measure rather than check a clause and take seconds, so they
+// run only when asked for with tags=bench (scripts/viommu bench), never in a conformance run.
+inline constexpr const char* kTagBench = "bench";
 // Tag of cases that build structures only the reference model reads: selected in the hosted runner only.
 inline constexpr const char* kTagModelOnly = "model-only";
 inline constexpr uint32_t kDefaultTimeoutMs = 10000;
+
+// A case the runner abandons (watchdog, exception) never runs its destructors: what it set up stays live
+// (a device table entry, an endpoint's IOVA view into the dead case's stack, a half-used command queue).
+// A fixture registers, once, how to put its device back into the state a case starts from; the runner
+// calls each after an abandoned case, under a watchdog of its own (kCleanupTimeoutMs), so that the next
+// case starts clean or fails quickly, never hangs. A cleanup waits only with bounds.
+using AbortCleanup = void (*)();
+void register_abort_cleanup(AbortCleanup fn);  // idempotent; a few slots
+inline constexpr uint32_t kCleanupTimeoutMs = 5000;
 
 // Bounded wait: polls cond() until it is true or timeout_ms passes. False on timeout; the caller
 // reports what it waited for.

@@ -31,3 +31,6 @@ uint64_t arch::now_ns() {
   if (!g_freq) return 0;
   return (t / g_freq) * 1000000000ull + (t % g_freq) * 1000000000ull / g_freq;
 }
+
+uint64_t arch::cycles() { return AARCH64_READ_SYSREG(cntvct_el0); }
+uint64_t arch::cycles_hz() { return g_freq; }

@@ -30,8 +30,30 @@ class DmaEndpoint {
   virtual DmaStatus read(uint64_t iova, size_t len) = 0;
   virtual DmaStatus write(uint64_t iova, size_t len) = 0;
 
+  // Queued requests (benchmarks): up to queue_depth() in flight, each in its own slot 0..queue_depth()-1.
+  // start() submits one without waiting (device_writes: as write(), else as read()); reap() waits, bounded,
+  // for the next completion and names its slot. An endpoint without a queue has depth 1: start() runs the
+  // request to completion and reap() returns its status.
+  virtual unsigned queue_depth() const { return 1; }
+  virtual DmaStatus start(unsigned slot, bool device_writes, uint64_t iova, size_t len) {
+    if (slot != 0 || done_pending_) return DmaStatus::kUnsupported;
+    done_ = device_writes ? write(iova, len) : read(iova, len);
+    done_pending_ = true;
+    return DmaStatus::kOk;
+  }
+  virtual DmaStatus reap(unsigned* slot) {
+    if (!done_pending_) return DmaStatus::kUnsupported;
+    done_pending_ = false;
+    *slot = 0;
+    return done_;
+  }
+
  protected:
   ~DmaEndpoint() = default;
+
+ private:
+  bool done_pending_ = false;  // the default start()'s result, not reaped yet
+  DmaStatus done_ = DmaStatus::kOk;
 };
 
 // Every endpoint the machine has, found on PCI and initialized (drivers/endpoints/registry.cpp).

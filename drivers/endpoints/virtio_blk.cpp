@@ -59,13 +59,58 @@ DmaStatus VirtioBlk::request(uint32_t type, uint64_t iova, size_t len) {
   const DmaStatus s = run(bufs, n, &used_len);
   if (s != DmaStatus::kOk) return s;
   arch::dma_rmb();
-  const uint8_t st = *status;
-  if (st != kStatusOk) {
-    printf("virtio-blk: %s of %lu bytes: status %u\n", type == kTypeIn ? "VIRTIO_BLK_T_IN" : "VIRTIO_BLK_T_OUT",
-           static_cast<unsigned long>(len), st);
+  return check_status(type, len, *status);
+}
+
+DmaStatus VirtioBlk::check_status(uint32_t type, size_t len, uint8_t st) {
+  if (st == kStatusOk) return DmaStatus::kOk;
+  printf("virtio-blk: %s of %lu bytes: status %u\n", type == kTypeIn ? "VIRTIO_BLK_T_IN" : "VIRTIO_BLK_T_OUT",
+         static_cast<unsigned long>(len), st);
+  return DmaStatus::kDeviceError;
+}
+
+DmaStatus VirtioBlk::start(unsigned slot, bool device_writes, uint64_t iova, size_t len) {
+  if (slot >= kSlots || len == 0 || len > max_len_ || len % kSectorSize || scratch_ == 0)
+    return DmaStatus::kUnsupported;
+  if (busy_[slot]) {  // left over from a case its watchdog ended: the device starts from a reset
+    for (bool& b : busy_) b = false;
+    if (!reinit()) return DmaStatus::kDeviceError;
+  }
+  const uint32_t type = device_writes ? kTypeIn : kTypeOut;
+  const uint64_t hdr_pa = scratch_ + kSlotHeaderOff + 16 * slot;
+  const uint64_t status_pa = scratch_ + kSlotStatusOff + slot;
+  auto* hdr = kernel::DmaMemory::ptr<RequestHeader>(hdr_pa);
+  hdr->type = type;
+  hdr->reserved = 0;
+  hdr->sector = 0;
+  *kernel::DmaMemory::ptr<volatile uint8_t>(status_pa) = 0xff;  // not a VIRTIO_BLK_S_* value
+  const virtio::Buffer bufs[3] = {{iova_of(hdr_pa), sizeof(RequestHeader), false},
+                                  {iova, static_cast<uint32_t>(len), device_writes},
+                                  {iova_of(status_pa), 1, true}};
+  const DmaStatus s = start_chain(static_cast<uint16_t>(4 * slot), bufs, 3);
+  if (s != DmaStatus::kOk) return s;
+  busy_[slot] = true;
+  slot_type_[slot] = type;
+  slot_len_[slot] = len;
+  return DmaStatus::kOk;
+}
+
+DmaStatus VirtioBlk::reap(unsigned* slot) {
+  uint16_t head = 0;
+  const DmaStatus s = reap_chain(&head, nullptr);
+  if (s != DmaStatus::kOk) {
+    for (bool& b : busy_) b = false;
+    return s;
+  }
+  const unsigned i = head / 4;
+  if (head % 4 || i >= kSlots || !busy_[i]) {
+    printf("virtio-blk: used element for descriptor %u, which starts no request in flight\n", head);
     return DmaStatus::kDeviceError;
   }
-  return DmaStatus::kOk;
+  busy_[i] = false;
+  *slot = i;
+  arch::dma_rmb();
+  return check_status(slot_type_[i], slot_len_[i], *kernel::DmaMemory::ptr<volatile uint8_t>(scratch_ + kSlotStatusOff + i));
 }
 
 }  // namespace drivers

@@ -20,10 +20,17 @@ class VirtioBlk final : public VirtioEndpoint {
   size_t max_len() const override { return max_len_; }
   DmaStatus read(uint64_t iova, size_t len) override;
   DmaStatus write(uint64_t iova, size_t len) override;
+  // Queued requests (benchmarks): kSlots in flight, each with its own header, status byte and four
+  // descriptors; lengths must be whole sectors (no padding).
+  static constexpr unsigned kSlots = 8;
+  unsigned queue_depth() const override { return kSlots; }
+  DmaStatus start(unsigned slot, bool device_writes, uint64_t iova, size_t len) override;
+  DmaStatus reap(unsigned* slot) override;
 
  protected:
   bool probe_device() override;
   size_t scratch_ranges(DmaRange* out, size_t max) const override;
+  uint16_t queue_size() const override { return 4 * kSlots; }
 
  private:
   // §5.2.6 struct virtio_blk_req: header, data, status.
@@ -39,12 +46,18 @@ class VirtioBlk final : public VirtioEndpoint {
   static constexpr size_t kHeaderOff = 0;
   static constexpr size_t kStatusOff = 64;
   static constexpr size_t kPadOff = 512;
+  static constexpr size_t kSlotHeaderOff = 128;  // + 16 * slot
+  static constexpr size_t kSlotStatusOff = 256;  // + slot
 
   DmaStatus request(uint32_t type, uint64_t iova, size_t len);
+  DmaStatus check_status(uint32_t type, size_t len, uint8_t st);
 
   uint64_t scratch_ = 0;  // header, status byte, sector padding
   uint64_t capacity_sectors_ = 0;
   size_t max_len_ = 0;
+  uint32_t slot_type_[kSlots] = {};
+  size_t slot_len_[kSlots] = {};
+  bool busy_[kSlots] = {};
 };
 
 }  // namespace drivers

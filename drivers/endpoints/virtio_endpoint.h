@@ -1,5 +1,5 @@
 // Common part of the virtio endpoints: one PCI transport, one split virtqueue (queue 0), one request in
-// flight, polled with a bound. After a timeout or DEVICE_NEEDS_RESET the device is reset and initialized
+// flight (or, for benchmarks, several: start_chain/reap_chain), polled with a bound. After a timeout or DEVICE_NEEDS_RESET the device is reset and initialized
 // again before the next request (a request the device never completed may still be pending in it).
 #pragma once
 
@@ -29,14 +29,23 @@ class VirtioEndpoint : public EndpointBase {
   virtual uint64_t optional_features() const { return 0; }
   // Extra driver-owned DMA memory beyond the queue (request headers, status, padding).
   virtual size_t scratch_ranges(DmaRange* out, size_t max) const { return 0; }
+  // Entries of the request queue (a power of two; the device may offer fewer).
+  virtual uint16_t queue_size() const { return 16; }
 
   // Runs one descriptor chain to completion. kOk with *used_len set, kTimeout when the used ring did not
   // advance within the bound, kDeviceError when the device asked for a reset or returned another chain.
   DmaStatus run(const virtio::Buffer* bufs, size_t n, uint32_t* used_len);
+  // Several chains in flight: start_chain submits one in descriptors [first, first + n) and notifies;
+  // reap_chain waits (bounded) for the next used element and returns its head. kOk with *head and
+  // *used_len set; on a timeout or DEVICE_NEEDS_RESET the device is re-initialised before the next request.
+  DmaStatus start_chain(uint16_t first, const virtio::Buffer* bufs, size_t n);
+  DmaStatus reap_chain(uint16_t* head, uint32_t* used_len);
   uint64_t iova_of(uint64_t pa) const { return transport_.iova_of(pa); }
 
  private:
   bool init_device();
+  DmaStatus wait_used(uint32_t bound_ms);
+  unsigned in_flight_ = 0;  // chains started and not reaped
 
   virtio::PciTransport transport_;
   virtio::SplitQueue queue_;

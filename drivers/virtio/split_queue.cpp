@@ -43,18 +43,17 @@ void SplitQueue::reset_rings() {
   avail()->flags = AvailRingHeader::kNoInterrupt;
 }
 
-bool SplitQueue::submit(const Buffer* bufs, size_t n) {
-  // One request in flight: its chain always starts at descriptor 0.
-  if (n == 0 || n > size_) return false;
-  Descriptor* d = desc();
+bool SplitQueue::submit_at(uint16_t first, const Buffer* bufs, size_t n) {
+  if (n == 0 || first >= size_ || n > size_t{size_} - first) return false;
+  Descriptor* d = desc() + first;
   for (size_t i = 0; i < n; ++i) {
     d[i].addr = bufs[i].addr;
     d[i].len = bufs[i].len;
     d[i].flags = static_cast<uint16_t>((bufs[i].device_writes ? Descriptor::kWrite : 0) |
                                        (i + 1 < n ? Descriptor::kNext : 0));
-    d[i].next = static_cast<uint16_t>(i + 1 < n ? i + 1 : 0);
+    d[i].next = static_cast<uint16_t>(i + 1 < n ? first + i + 1 : 0);
   }
-  head_ = 0;
+  head_ = first;
   avail_ring()[avail_idx_ % size_] = head_;
   // §2.7.13.3: the ring entry (and the descriptors) must be visible before the index that publishes them.
   arch::dma_wmb();

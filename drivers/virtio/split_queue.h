@@ -1,9 +1,10 @@
 // Split virtqueue (VIRTIO 1.2 §2.7): descriptor table, available (driver) ring, used (device) ring, all
 // in one naturally aligned DmaMemory block that the driver owns for the life of the device.
 //
-// The drivers here keep exactly one request in flight: submit() a chain, notify, wait_used(). A request
-// that timed out may still be pending in the device, so the queue is only reused after a device reset
-// and reset_rings().
+// The drivers here keep one request in flight: submit() a chain, notify, wait_used(). A benchmark keeps
+// several (submit_at(): each request owns a fixed run of descriptors, its head names it in the used ring).
+// A request that timed out may still be pending in the device, so the queue is only reused after a device
+// reset and reset_rings().
 #pragma once
 
 #include <cstddef>
@@ -63,7 +64,10 @@ class SplitQueue {
 
   // Writes `n` buffers as one descriptor chain from the free descriptors and publishes its head in the
   // available ring (§2.7.13). False when n is 0 or exceeds the free descriptors.
-  bool submit(const Buffer* bufs, size_t n);
+  bool submit(const Buffer* bufs, size_t n) { return submit_at(0, bufs, n); }
+  // The same with the chain in descriptors [first, first + n), which the caller keeps apart from those of
+  // every other request in flight.
+  bool submit_at(uint16_t first, const Buffer* bufs, size_t n);
   // True once the device has returned a used element not yet consumed.
   bool has_used() const;
   // Consumes the next used element (call only after has_used()); reads it after arch::dma_rmb().

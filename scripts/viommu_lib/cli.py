@@ -12,6 +12,7 @@ commands:
   boot    boot one configuration, guest console on stdout, exit with the guest's status
   list    configurations and test cases
   test    the project's own tests (ctest + lit)
+  bench   the vIOMMU overhead tables: DMA cost per vIOMMU and mapping policy as a share of no IOMMU
   setup   what run does first: missing Debian packages, Debian roots (QEMU 10.0, 11.1), build
   build   configure and build host tests and guest images
 
@@ -61,7 +62,7 @@ def _seconds(text):
     return v
 
 
-def _common_qemu(p, many=True):
+def _common_qemu(p, many=True, timeout=300.0):
     p.add_argument("--qemu", metavar=QEMU_METAVAR + ("[,..]" if many else ""),
                    help=("QEMUs to run: system = the host's (PATH), trixie = QEMU 10.0 and trixie-backports = "
                          "QEMU 11.1 from Debian roots, sid = QEMU 11.1 from a sid root (only by name); "
@@ -72,8 +73,8 @@ def _common_qemu(p, many=True):
     p.add_argument("--accel", choices=("tcg", "kvm"), default="tcg", help="QEMU accelerator (default tcg)")
     p.add_argument("--cpu", metavar="MODEL", help="QEMU -cpu (default: max under tcg, host under kvm; "
                    "a host whose KVM rejects -cpu host needs e.g. --cpu qemu64)")
-    p.add_argument("--timeout", type=_seconds, default=300.0, metavar="SECONDS",
-                   help="host-side limit per QEMU run (default 300)")
+    p.add_argument("--timeout", type=_seconds, default=timeout, metavar="SECONDS",
+                   help="host-side limit per QEMU run (default %g)" % timeout)
 
 
 def parser():
@@ -100,6 +101,16 @@ def parser():
     lst.add_argument("--qemu", metavar=QEMU_METAVAR + "[,..]")
     lst.add_argument("--qemu-dir", metavar="DIR")
 
+    bench = sub.add_parser("bench", prog="viommu bench", help="vIOMMU overhead per mapping policy",
+                           allow_abbrev=False)
+    bench.add_argument("--config", metavar="A,B|all", help="benchmark configurations (default all: noiommu-aarch64, "
+                       "smmuv3, virtio-iommu-aarch64, noiommu-x86_64, amd-vi, virtio-iommu-x86_64; the noiommu "
+                       "baseline of each architecture is added)")
+    bench.add_argument("--quick", action="store_true", help="short measuring windows (CI: the table's shape)")
+    _common_qemu(bench, timeout=180.0)
+    bench.add_argument("--report", metavar="DIR", help="report directory (default report/)")
+    bench.add_argument("--no-build", action="store_true", help="skip the install check and incremental build")
+
     test = sub.add_parser("test", prog="viommu test", help="the project's own tests", allow_abbrev=False)
     test.add_argument("--num-shards", type=_positive_int, metavar="N", help="split ctest and lit into N shards")
     test.add_argument("--run-shard", type=_positive_int, metavar="I", help="run shard I (1..N)")
@@ -125,7 +136,7 @@ def parse(argv):
                         % (where, "option" if extra[0].startswith("-") else "argument", extra[0],
                            args.command + " " if args.command else ""))
     if not args.command:
-        raise UserError("no command given (commands: run, boot, list, test, setup, build; see 'viommu --help')")
+        raise UserError("no command given (commands: run, boot, list, test, bench, setup, build; see 'viommu --help')")
     args.guest_args = guest
     if args.command == "test" and (args.num_shards is None) != (args.run_shard is None):
         raise UserError("test: --num-shards and --run-shard go together")

@@ -20,6 +20,9 @@ def dispatch(args):
     if args.command == "list":
         from viommu_lib import cmd_list
         return cmd_list.main(args)
+    if args.command == "bench":
+        from viommu_lib import cmd_bench
+        return cmd_bench.main(args)
     if args.command == "test":
         from viommu_lib import cmd_test
         return cmd_test.main(args)

@@ -4,6 +4,7 @@ configuration x group, columns = implementation; each cell opens its cases, a fa
 expected-vs-observed lines and the command line reproducing it), the cases whose outcome differs between
 implementations, then per run its cases, the command line and the console log."""
 import html
+import os
 import time
 
 from . import deviations, matrix
@@ -203,3 +204,8 @@ def build(all_results, verdict, meta):
 def write(all_results, verdict, meta, path):
     with open(path, "w", encoding="utf-8") as f:
         f.write(build(all_results, verdict, meta))
+    # The benchmark's chart stays in the page when the report directory has one (scripts/viommu bench).
+    from . import report_bench
+    text = report_bench.section_from_report(os.path.dirname(path))
+    if text:
+        report_bench.embed(path, text)

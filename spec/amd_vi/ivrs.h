@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "spec/bitfield.h"
+
 namespace spec::amd_vi::ivrs {
 
 inline constexpr uint32_t kHeaderSize = 48;  // ACPI header (36) + IVinfo (4) + reserved (8)
@@ -19,6 +21,12 @@ struct __attribute__((packed)) IvhdHeader {
   uint32_t feature;  // 10h: IOMMU feature reporting; 11h/40h: IOMMU attributes
 };
 static_assert(sizeof(IvhdHeader) == 24);
+// Types 11h and 40h: IOMMU Attributes (the header's `feature` word). HATDis: "1 = Host Address Translation
+// is not supported. Value in MMIO Offset 0030h[HATS] is not meaningful." (48882 rev 3.10, as QEMU's
+// amd_iommu.c quotes it).
+struct IvhdAttributes : Reg32 {
+  VIOMMU_BIT(0, hat_dis);
+};
 // Types 11h and 40h append EFR image (8) + reserved (8) after the 24-byte header.
 inline constexpr uint32_t ivhd_header_size(uint8_t type) { return type == 0x10 ? 24 : 40; }
 

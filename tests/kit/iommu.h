@@ -40,6 +40,12 @@ struct MoveClauses {
   const kernel::Clause& old_gone;
 };
 
+// How a driver sends the invalidation of a range (benchmarks, Domain::invalidate_batch).
+enum class Inval : uint8_t {
+  kPerPage,  // one command per 4 KiB page
+  kRange,    // the fewest commands the IOMMU's range encoding allows (per page where it has none)
+};
+
 // A translation context endpoints are attached to.
 class Domain {
  public:
@@ -51,8 +57,22 @@ class Domain {
   // MAP/UNMAP request is complete when the device answers it).
   [[nodiscard]] virtual bool invalidate(uint64_t iova, uint64_t len) = 0;
 
+  // What the benchmarks (tests/kit/bench.h) need beyond the properties: the invalidation of a range as a
+  // driver batches it, the commands `how` says and one wait at the end (by default invalidate()), and the
+  // invalidation of every translation of the domain with one wait, as a flush queue does when it fills
+  // (false by default: the adapter has none; virtio-iommu: true, an UNMAP is complete when answered).
+  [[nodiscard]] virtual bool invalidate_batch(uint64_t iova, uint64_t len, Inval how) {
+    (void)how;
+    return invalidate(iova, len);
+  }
+  [[nodiscard]] virtual bool invalidate_all() { return false; }
+  // Commands and requests this domain sent the IOMMU so far (invalidations, waits, MAP/UNMAP requests);
+  // page-table writes are memory, not operations.
+  uint64_t ops() const { return ops_; }
+
  protected:
   ~Domain() = default;
+  uint64_t ops_ = 0;
 };
 
 class Iommu {
@@ -68,6 +88,9 @@ class Iommu {
   virtual Staging staging() const = 0;
   // An IOVA range every domain can map, 16 pages long, away from the staging area.
   virtual uint64_t test_iova() const = 0;
+  // A 1 GiB-aligned IOVA window of 1 GiB every domain can map, away from everything else it maps (the
+  // benchmarks' buffers).
+  virtual uint64_t bulk_iova() const { return (test_iova() + (4ull << 30)) & ~((1ull << 30) - 1); }
   // Case-owned 4 KiB pages (i < 8), zeroed, freed with the adapter.
   virtual uint64_t page(unsigned i) = 0;
   // The oracle's prediction for ep at iova in direction d.
@@ -76,6 +99,10 @@ class Iommu {
   // its absence) is checked against the oracle's, field by field through the spec layer.
   virtual void drain_faults() = 0;
   virtual void expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, Direction d, size_t len) = 0;
+  // Benchmarks (tests/kit/bench.h): off, map/unmap/invalidate go to the device as a driver sends them, without
+  // the per-operation work of the oracle and of the request checks that follow them (predict() and the fault
+  // checks are then not valid any more). By default there is none to leave out.
+  virtual void set_oracle(bool on) { (void)on; }
   // The clauses the property checks rest on.
   virtual const ProbeClauses& clauses() const = 0;
   virtual const kernel::Clause& invalidation_clause() const = 0;  // after invalidation the old entry is gone

@@ -188,6 +188,14 @@ void AmdVi::reset_event_log() {
   set_control(control_);
 }
 
+bool AmdVi::recover() {
+  std::memset(reinterpret_cast<void*>(devtab_), 0, kDevtabEntries * sizeof(s::Dte));
+  arch::dma_wmb();
+  reset_command_buffer();
+  reset_event_log();
+  return invalidate_all();
+}
+
 void AmdVi::release(uint16_t devid) {
   set_dte(devid, s::Dte{});
   invalidate_all();

@@ -33,6 +33,8 @@ class AmdVi {
   const IvrsInfo& ivrs() const { return ivrs_; }
   uint64_t mmio_base() const { return mmio_.base(); }
   uint16_t cap() const { return cap_; }
+  // Host (v1) address translation: false when IVRS says HATDis (then only DTEs without a page table work).
+  bool translates() const { return !ivrs_.hat_dis; }
 
   uint64_t read(s::Mmio r) const { return mmio_.read64(s::offset(r)); }
   void write(s::Mmio r, uint64_t v) const { mmio_.write64(s::offset(r), v); }
@@ -75,6 +77,10 @@ class AmdVi {
 
   // Restores the device table entry of every DeviceID a test touched to V=0 (untranslated).
   void release(uint16_t devid);
+  // The state init() left, whatever a case abandoned mid-way did: every DTE V=0, command buffer and event
+  // log empty and running, Control as init() set it, caches invalidated. False when the closing
+  // INVALIDATE_IOMMU_ALL + COMPLETION_WAIT does not complete.
+  bool recover();
 
  private:
   bool init();

@@ -97,6 +97,13 @@ bool parse_ivrs(IvrsInfo& out) {
   out.iommu_device_id = h.device_id;
   out.capability_offset = h.capability_offset;
   out.iommu_base = h.iommu_base;
+  if (h.type != 0x10) {
+    ivrs::IvhdAttributes a;
+    a.value = h.feature;
+    out.hat_dis = a.hat_dis() != 0;
+    out.has_efr_image = true;
+    std::memcpy(&out.efr_image, best + sizeof h, sizeof out.efr_image);
+  }
   parse_entries(out, best + ivrs::ivhd_header_size(h.type), best + h.length);
   return true;
 }

@@ -22,6 +22,11 @@ struct IvrsInfo {
   uint16_t capability_offset = 0;
   uint64_t iommu_base = 0;
   uint32_t ivinfo = 0;
+  // IVHD 11h/40h IOMMU Attributes HATDis: the IOMMU does no host (v1) address translation; a DTE with a
+  // non-zero Page Table Root is then an ILLEGAL_DEV_TABLE_ENTRY. Always false from a type 10h block.
+  bool hat_dis = false;
+  bool has_efr_image = false;  // 11h/40h: the EFR Register Image after the attributes
+  uint64_t efr_image = 0;
   bool select_all = false;
   IvrsRange ranges[32];
   size_t range_count = 0;

@@ -192,6 +192,19 @@ inline constexpr Clause kIvrs{Strength::kMust, "AMD 48882 §5 IVRS (unverified)"
                               "offset, base address) and, through its device entries, the DeviceIDs behind it"};
 inline constexpr Clause kReservedEncoding{Strength::kMust, "AMD 48882 MMIO 0030h EFR HATS (unverified)",
                                           "paraphrase (field definition): HATS=11b is reserved"};
+// HATDis (48882 rev 3.10+): the platform says the IOMMU does no host address translation. The sentence is
+// the field definition as QEMU's amd_iommu.c (commit 'amd_iommu: HATDis/HATS=11 support', 2025) quotes it;
+// Linux's HATDis support reads it alike (v1 page tables unusable). With it HATS may be anything, 11b too.
+inline constexpr Clause kHatDis{Strength::kMust, "AMD 48882 §5 IVHD 11h/40h IOMMU Attributes HATDis (rev 3.10)",
+                                "verbatim via QEMU hw/i386/amd_iommu.c: 1 = Host Address Translation is not "
+                                "supported. Value in MMIO Offset 0030h[HATS] is not meaningful. A non-zero host page "
+                                "table root pointer in the DTE would result in an ILLEGAL_DEV_TABLE_ENTRY event."};
+
+// The IVHD 11h/40h EFR Register Image: Linux takes the EFR from it before the MMIO registers are mapped,
+// QEMU writes the register's value; no sentence found that they must agree.
+inline constexpr Clause kEfrImage{Strength::kShould, "AMD 48882 §5 IVHD 11h/40h EFR Register Image (unverified)",
+                                  "paraphrase (the field's name; Linux's and QEMU's use alike): the image of MMIO "
+                                  "0030h Extended Feature Register"};
 
 // ---- Interrupts ----
 inline constexpr Clause kMsiCapability{Strength::kMust, "AMD 48882 §3.1 (unverified)",

@@ -58,8 +58,13 @@ VIOMMU_TEST(amd_vi_efr, "amd-vi.discovery.extended_features", "amd-vi") {
   efr.set_raw(v->read(s::Mmio::kExtendedFeature));
   t.note("EFR 0x%llx: HATS %u levels, GTSup %u, IASup %u", static_cast<unsigned long long>(efr.raw()),
          efr.host_levels(), static_cast<unsigned>(efr.gt_sup()), static_cast<unsigned>(efr.ia_sup()));
-  t.check("reg.EFR.HATS", kReservedEncoding, efr.hats() != 3, "HATS=11b is reserved (EFR 0x%llx)",
-          static_cast<unsigned long long>(efr.raw()));
+  // With IVHD HATDis=1 HATS "is not meaningful" (QEMU then reports 11b): any value is allowed.
+  const bool hat_dis = v->ivrs().hat_dis;
+  t.check("reg.EFR.HATS", hat_dis ? kHatDis : kReservedEncoding, hat_dis || efr.hats() != 3,
+          "HATS=11b is reserved while IVHD HATDis=0 (EFR 0x%llx, IVHD type %02xh)",
+          static_cast<unsigned long long>(efr.raw()), v->ivrs().ivhd_type);
+  if (hat_dis) t.note("IVHD HATDis=1: no host address translation, HATS=%u not meaningful", efr.hats());
+  if (v->ivrs().has_efr_image) t.expect_eq("ivrs.EFRImage", kEfrImage, efr.raw(), v->ivrs().efr_image);
 }
 
 VIOMMU_TEST(amd_vi_efr_ro, "amd-vi.regs.efr_read_only", "amd-vi") {

@@ -91,11 +91,15 @@ class Domain final : public kit::Domain {
   s::Dte base_dte() const;
 
   // kit::Domain: one endpoint per domain; map/unmap in 4 KiB pages; invalidate with INVALIDATE_IOMMU_PAGES
-  // per page and COMPLETION_WAIT.
+  // per page and COMPLETION_WAIT. Benchmarks: invalidate_batch queues INVALIDATE_IOMMU_PAGES per page, or
+  // (kRange) one with S = 1 over the naturally aligned power of two covering the range, then one
+  // COMPLETION_WAIT; invalidate_all: INVALIDATE_IOMMU_PAGES S = 1 over every address + COMPLETION_WAIT.
   [[nodiscard]] bool attach(drivers::DmaEndpoint* ep) override;
   [[nodiscard]] bool map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) override;
   [[nodiscard]] bool unmap(uint64_t iova, uint64_t len) override;
   [[nodiscard]] bool invalidate(uint64_t iova, uint64_t len) override;
+  [[nodiscard]] bool invalidate_batch(uint64_t iova, uint64_t len, kit::Inval how) override;
+  [[nodiscard]] bool invalidate_all() override;
 
   // A live move to this domain (kit::hitless_move): first the endpoint driver's memory mapped at the IOVAs
   // every domain gives it (kDriverIova on), nothing attached; once the DTE points here, this domain takes the
@@ -104,6 +108,7 @@ class Domain final : public kit::Domain {
   void take_over(Domain& from);
 
  private:
+  void queue_pages(uint64_t address, bool s_bit);
   kernel::Test& t_;
   AmdVi* iommu_;
   drivers::DmaEndpoint* ep_ = nullptr;

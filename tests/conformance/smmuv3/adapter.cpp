@@ -9,8 +9,12 @@ namespace {
 constexpr uint64_t kPage = 0x1000;
 }
 
-KitAdapter::KitAdapter(kernel::Test& t) : e_(t) {
+KitAdapter::KitAdapter(kernel::Test& t, bool nested) : e_(t), nested_(nested) {
   if (!e_.ready()) return;
+  if (nested && !e_.smmu->idr0().s2p()) {
+    t.skip("SMMU_IDR0.S2P = 0: no stage 2 to nest under (IDR0 = 0x%08x)", e_.smmu->read32(RegOffset::kIdr0));
+    return;
+  }
   DmaEndpoint* edu = drivers::find_endpoint("edu");
   if (!edu) {
     t.skip("no edu endpoint");
@@ -27,6 +31,7 @@ kit::Domain* KitAdapter::domain(unsigned i) {
   if (!d.ready_) {
     DomainConfig c;
     c.asid = static_cast<uint16_t>(1 + i);
+    c.stage2 = nested_;
     if (!e_.init_domain(d.d_, c)) return nullptr;
     d.e_ = &e_;
     d.ready_ = true;
@@ -108,7 +113,46 @@ bool KitAdapter::Dom::unmap(uint64_t iova, uint64_t len) {
 bool KitAdapter::Dom::invalidate(uint64_t iova, uint64_t len) {
   bool ok = true;
   for (uint64_t off = 0; ok && off < len; off += kPage) ok = d_.tlbi_va(iova + off);
+  ops_ += 2 * ((len + kPage - 1) / kPage);
   return e_->synced(ok, "CMD_TLBI_NH_VA + CMD_SYNC");
+}
+
+bool KitAdapter::Dom::command(const spec::smmuv3::Command& c) {
+  ++ops_;
+  return e_->smmu->submit(c);
+}
+
+bool KitAdapter::Dom::invalidate_batch(uint64_t iova, uint64_t len, kit::Inval how) {
+  const DomainConfig& c = d_.config();
+  uint64_t pages = (len + kPage - 1) / kPage;
+  bool ok = true;
+  if (how == kit::Inval::kRange && e_->smmu->idr3().ril()) {
+    // §4.4.1: with TG = 4 KiB a command covers (NUM + 1) * 2^SCALE pages from its address.
+    for (uint64_t va = iova; ok && pages;) {
+      const unsigned tz = static_cast<unsigned>(__builtin_ctzll(pages));
+      const unsigned scale = tz > 31 ? 31 : tz;
+      const uint64_t units = pages >> scale;
+      const uint64_t num = units > 32 ? 32 : units;
+      spec::smmuv3::CmdTlbiNhVa t;
+      t.set_vmid(c.vmid).set_asid(c.asid).set_leaf(1).set_tg(0b01).set_num(num - 1).set_scale(scale).set_addr(va);
+      ok = command(t);
+      va += (num << scale) * kPage;
+      pages -= num << scale;
+    }
+  } else {
+    for (uint64_t off = 0; ok && off < len; off += kPage) {
+      spec::smmuv3::CmdTlbiNhVa t;
+      t.set_vmid(c.vmid).set_asid(c.asid).set_leaf(1).set_addr(iova + off);
+      ok = command(t);
+    }
+  }
+  ++ops_;
+  return e_->synced(ok && e_->smmu->sync(), "CMD_TLBI_NH_VA batch + CMD_SYNC");
+}
+
+bool KitAdapter::Dom::invalidate_all() {
+  ops_ += 2;
+  return e_->synced(d_.tlbi_asid(), "CMD_TLBI_NH_ASID + CMD_SYNC");
 }
 
 }  // namespace smmuv3_tests

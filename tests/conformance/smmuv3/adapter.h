@@ -10,6 +10,8 @@
 //                failed `cmdq.sync` check
 //   live move:   STE word 0 (S1ContextPtr of the other domain's CD) in one 64-bit store, then CMD_CFGI_STE +
 //                CMD_SYNC
+//   benchmarks:  invalidate_batch: CMD_TLBI_NH_VA per page, or ranges (TG, NUM, SCALE) when SMMU_IDR3.RIL = 1,
+//                then one CMD_SYNC; invalidate_all: CMD_TLBI_NH_ASID + CMD_SYNC
 #pragma once
 
 #include <cstddef>
@@ -22,7 +24,9 @@ namespace smmuv3_tests {
 
 class KitAdapter final : public kit::Iommu {
  public:
-  explicit KitAdapter(kernel::Test& t);
+  // nested: the domains translate in two stages (stage 2 identity over the DMA pool, DomainConfig::stage2);
+  // skips the case where SMMU_IDR0.S2P = 0.
+  explicit KitAdapter(kernel::Test& t, bool nested = false);
 
   bool ready() const override { return ready_; }
   drivers::DmaEndpoint* endpoint(unsigned i) override { return i < 2 ? ep_[i] : nullptr; }
@@ -54,9 +58,12 @@ class KitAdapter final : public kit::Iommu {
     bool map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) override;
     bool unmap(uint64_t iova, uint64_t len) override;
     bool invalidate(uint64_t iova, uint64_t len) override;
+    bool invalidate_batch(uint64_t iova, uint64_t len, kit::Inval how) override;
+    bool invalidate_all() override;
 
    private:
     friend class KitAdapter;
+    bool command(const spec::smmuv3::Command& c);
     Env* e_ = nullptr;
     drivers::smmuv3::Domain d_;
     bool ready_ = false;
@@ -64,6 +71,7 @@ class KitAdapter final : public kit::Iommu {
 
   Env e_;
   bool ready_ = false;
+  bool nested_ = false;
   drivers::DmaEndpoint* ep_[2] = {};
   Dom dom_[2];
   uint64_t pages_ = 0;

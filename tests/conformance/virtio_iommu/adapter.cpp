@@ -137,14 +137,22 @@ bool KitAdapter::Dom::attach(drivers::DmaEndpoint* dma) {
 }
 
 bool KitAdapter::Dom::map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) {
-  if (exists_) return io_->s_.map(id_, iova, len, pa, flags_of(p)) == kOk;
+  if (exists_) {
+    ++ops_;
+    if (!io_->oracle_) return io_->s_.dev().map(id_, iova, iova + len - 1, pa, flags_of(p)).ok();
+    return io_->s_.map(id_, iova, len, pa, flags_of(p)) == kOk;
+  }
   if (n_pending_ == kMaxPending) return false;
   pending_[n_pending_++] = Pending{iova, pa, len, flags_of(p)};
   return true;
 }
 
 bool KitAdapter::Dom::unmap(uint64_t iova, uint64_t len) {
-  if (exists_) return io_->s_.unmap(id_, iova, len) == kOk;
+  if (exists_) {
+    ++ops_;
+    if (!io_->oracle_) return io_->s_.dev().unmap(id_, iova, iova + len - 1).ok();
+    return io_->s_.unmap(id_, iova, len) == kOk;
+  }
   size_t kept = 0;  // not sent yet: forget the pending maps inside the range
   for (size_t i = 0; i < n_pending_; ++i)
     if (pending_[i].iova < iova || pending_[i].iova + pending_[i].len > iova + len) pending_[kept++] = pending_[i];

@@ -8,6 +8,7 @@
 #include "kernel/fdt.h"
 #include "kernel/platform.h"
 #endif
+#include "tests/kit/fault_record.h"
 
 namespace virtio_iommu_tests {
 
@@ -436,6 +437,13 @@ void Session::expect_fault(const mv::FaultRecord& e, kit::Direction d) {
   t_.check("fault.reserved", kFaultReserved, j.reserved_ok, "reserved 0x%lx, reserved1 0x%lx",
            static_cast<unsigned long>(f.reserved()), static_cast<unsigned long>(f.reserved1()));
   t_.check("fault.flags_undefined", kFaultUndefinedFlags, j.undefined_flags_ok, "flags 0x%x", flags);
+  const bool all_ok = j.reason_ok && j.endpoint_ok && (!j.address_given || j.address_ok) && j.direction_ok &&
+                      j.reserved_ok && j.undefined_flags_ok;
+  if (!all_ok) {
+    char text[256];
+    kit::format_record(text, sizeof text, sv::Fault::kFields, f);
+    t_.note("the device's fault report: %s", text);
+  }
 }
 
 bool Session::dma(const Ep& ep, uint64_t iova, size_t len, kit::Direction d, const kernel::Clause* allowed) {
