@@ -157,8 +157,6 @@ class Iommu {
   static constexpr unsigned kMaxIoatc = 64, kMaxDcCache = 16, kMaxPcCache = 16;
 
   Result run(const Request& req, bool live) const;
-  Result finish(const Request& req, Result r);
-  void report(const s::FaultRecord& rec, Result* r);
   bool queue_fault(const s::FaultRecord& rec);
   void raise(unsigned bit);
   void update_ipsr_conditions();
