@@ -388,6 +388,8 @@ void RiscvIommu::drain_faults() {
   s::FaultRecord r;
   for (unsigned i = 0; i < fq_entries() && pop_fault(r); ++i) {
   }
+  const s::Fqcsr c = fqcsr();
+  if (c.fqof() || c.fqmf()) write(s::reg::kFqcsr, (c.value & s::Fqcsr::kRw) | (c.value & s::Fqcsr::kRw1c));
 }
 
 bool RiscvIommu::recover() {

@@ -31,7 +31,9 @@ inline constexpr uint16_t kPciDevice = 0x0014;
 inline constexpr uint32_t kPciClass = 0x080600;  // base 08h system peripheral, sub 06h IOMMU
 inline constexpr uint32_t kWaitMs = 1000;
 inline constexpr unsigned kCqLog2 = 8;  // 256 commands of 16 bytes: one 4 KiB page
-inline constexpr unsigned kFqLog2 = 7;  // 128 records of 32 bytes: one 4 KiB page
+// 512 records of 32 bytes (16 KiB): QEMU reports one record per byte-sized request of a faulting DMA, a permitted
+// choice (§3.2) that fills a small queue with one DMA.
+inline constexpr unsigned kFqLog2 = 9;
 inline constexpr unsigned kMaxDdtPages = 16;
 
 // The operands of IOTINVAL.VMA / IOTINVAL.GVMA (§3.1.1): an operand is used only when its valid bit is set.
@@ -145,6 +147,7 @@ class RiscvIommu {
   bool pop_fault(s::FaultRecord& r);
   // Waits (bounded) for a record and pops it.
   [[nodiscard]] bool wait_fault(s::FaultRecord& r, uint32_t timeout_ms = 200);
+  // Pops every record, then clears fqof and fqmf (RW1C) so that the next fault is recorded again.
   void drain_faults();
   // fqen 0 (wait fqon 0), a zeroed queue of 2^log2 records, fqh 0, fqen 1 (wait fqon 1): clears fqof/fqmf.
   [[nodiscard]] bool reset_fq(unsigned log2 = kFqLog2);

@@ -61,9 +61,9 @@ kit::Prediction KitAdapter::predict(drivers::DmaEndpoint* ep, uint64_t iova, kit
 
 void KitAdapter::drain_faults() { v_->drain_faults(); }
 
-void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d, size_t) {
-  // One access, one record (or identical ones): the first record in the queue against the model's.
-  expect_record_of(t_, v_, drv::device_id_of(ep->rid()), iova, d);
+void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d, size_t len) {
+  // The first record in the queue against the model's; the others of the same DMA (its other requests) after it.
+  expect_record_of(t_, v_, drv::device_id_of(ep->rid()), iova, d, {}, len);
 }
 
 const kit::ProbeClauses& KitAdapter::clauses() const { return kProbeClauses; }

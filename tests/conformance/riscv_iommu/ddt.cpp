@@ -67,7 +67,7 @@ VIOMMU_TEST(riscv_iommu_ddt_off_write, "riscv-iommu.ddt.off_blocks_write", "risc
     // Off: no staging reachable; the device writes what it was loaded with.
     kit::DmaProbe probe(t, a.ep(), kit::Staging{}, kit::ProbeClauses{kFirstStage, kOff});
     probe.expect_terminated(kDeviceWrites, victim.pa, victim.pa, 256, seed);
-    expect_record_of(t, v, a.devid(), victim.pa, kDeviceWrites);
+    expect_record_of(t, v, a.devid(), victim.pa, kDeviceWrites, {}, 256);
   });
 }
 
@@ -88,7 +88,7 @@ VIOMMU_TEST(riscv_iommu_ddt_off_read, "riscv-iommu.ddt.off_blocks_read", "riscv-
       v->drain_faults();
       const drivers::DmaStatus st = a.ep()->read(victim.pa, 256);
       if (st == drivers::DmaStatus::kOk) t.note("edu reported success for a read the IOMMU terminates");
-      expect_record_of(t, v, a.devid(), victim.pa, kDeviceReads);
+      expect_record_of(t, v, a.devid(), victim.pa, kDeviceReads, {}, 256);
     }
     // Translation back on: what the device holds goes out through the staging page.
     uint8_t* stage = kernel::DmaMemory::ptr<uint8_t>(a.stage_pa());
