@@ -183,17 +183,15 @@ inline constexpr Clause kFaultDid{Strength::kMust, RV_REF "§3.2", "DID holds th
 inline constexpr Clause kFaultPv{Strength::kMust, RV_REF "§3.2",
     "If PV is 0, then PID and PRIV are 0. If PV is 1, the PID holds a process_id of the transaction and if the "
     "privilege of the transaction was Supervisor then the PRIV bit is 1 else it's 0."};
+// The page offsets: "the IOMMU may report the page offset in iotval as 0. Likewise, an IOMMU may report the page
+// offset of a GPA in iotval2 as 0." (§3.2 NOTE): either value passes, a zero offset is noted.
 inline constexpr Clause kFaultIotval{Strength::kMust, RV_REF "§3.2",
-    "If the TTYP is a transaction with an IOVA, the IOVA is reported in iotval."};
-inline constexpr Clause kFaultIotvalOffset{Strength::kOpen, RV_REF "§3.2 (NOTE)",
-    "The IO bridge in some implementations may not provide the page offset part of the IOVA to the IOMMU and the "
-    "IOMMU may report the page offset in iotval as 0."};
+    "If the TTYP is a transaction with an IOVA, the IOVA is reported in iotval. (NOTE:) the IOMMU may report the "
+    "page offset in iotval as 0."};
 inline constexpr Clause kFaultIotval2{Strength::kMust, RV_REF "§3.2",
     "If the CAUSE is a guest-page fault then bits 63:2 of the zero-extended guest-physical-address are reported "
     "in iotval2[63:2]. If bit 0 of iotval2 is 1, then the guest-page-fault was caused by an implicit memory access "
     "for first-stage address translation."};
-inline constexpr Clause kFaultIotval2Offset{Strength::kOpen, RV_REF "§3.2 (NOTE)",
-    "Likewise, an IOMMU may report the page offset of a GPA in iotval2 as 0."};
 inline constexpr Clause kDtf{Strength::kMust, RV_REF "§2.1.3.1",
     "Setting DTF to 1 disables reporting of faults encountered in the address translation process. Setting DTF to "
     "1 does not disable error responses from being generated to the device in response to faulting transactions."};
