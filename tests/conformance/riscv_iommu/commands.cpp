@@ -144,7 +144,7 @@ VIOMMU_TEST(riscv_iommu_cmd_ill_reserved_dw1, "riscv-iommu.cmd.illegal_reserved_
   illegal_case(t, c, kCmdIll);
 }
 
-VIOMMU_TEST(riscv_iommu_cmd_ill_resume, "riscv-iommu.cmd.illegal_then_cleared_resumes", "riscv-iommu") {
+VIOMMU_TEST(riscv_iommu_cmd_ill_resume, "riscv-iommu.cmd.cmd_ill_cleared_resumes", "riscv-iommu") {
   RiscvIommu* v = need_iommu(t);
   if (!v) return;
   const DmaBlock page(kPage);

@@ -39,33 +39,33 @@ const DomainConfig kS2 = g_stage(s::kSv39x4, 0x21);
 }  // namespace
 
 // "If any bits or encodings that are reserved for future standard use are set."
-DC_MISCONFIG(tc_reserved12, "tc_reserved_bit12", kS1, {
+DC_MISCONFIG(tc_reserved12, "reserved_bits_tc12", kS1, {
   dc.set_tc(s::reg_of<s::Tc>(tc_of(dc).raw() | uint64_t{1} << 12));
   return nullptr;
 })
-DC_MISCONFIG(tc_reserved32, "tc_reserved_bit32", kS1, {
+DC_MISCONFIG(tc_reserved32, "reserved_bits_tc32", kS1, {
   dc.set_tc(s::reg_of<s::Tc>(tc_of(dc).raw() | uint64_t{1} << 32));
   return nullptr;
 })
-DC_MISCONFIG(ta_reserved, "ta_reserved_bits", kS1, {
+DC_MISCONFIG(ta_reserved, "reserved_bits_ta", kS1, {
   dc.set_ta(s::reg_of<s::DcTa>(dc.ta().raw() | 0x5));  // ta[11:0] reserved
   return nullptr;
 })
-DC_MISCONFIG(fsc_reserved, "fsc_reserved_bits", kS1, {
+DC_MISCONFIG(fsc_reserved, "reserved_bits_fsc", kS1, {
   dc.set_fsc(s::reg_of<s::Fsc>(dc.fsc().raw() | uint64_t{1} << 50));  // iosatp[59:44] reserved
   return nullptr;
 })
-DC_MISCONFIG(msiptp_reserved, "msiptp_reserved_bits", kS2, {
+DC_MISCONFIG(msiptp_reserved, "reserved_bits_msiptp", kS2, {
   if (!v->extended_dc()) return "base-format device contexts: no msiptp";
   dc.set_msiptp(s::reg_of<s::Msiptp>(dc.msiptp().raw() | uint64_t{1} << 50));
   return nullptr;
 })
-DC_MISCONFIG(msi_mask_reserved, "msi_addr_mask_reserved_bits", kS2, {
+DC_MISCONFIG(msi_mask_reserved, "reserved_bits_msi_addr_mask", kS2, {
   if (!v->extended_dc()) return "base-format device contexts: no msi_addr_mask";
   dc.set_msi_addr_mask(s::reg_of<s::MsiAddrMask>(uint64_t{1} << 60));
   return nullptr;
 })
-DC_MISCONFIG(dw7_reserved, "reserved_doubleword7", kS1, {
+DC_MISCONFIG(dw7_reserved, "reserved_bits_dw7", kS1, {
   if (!v->extended_dc()) return "base-format device contexts: 32 bytes";
   dc.words[7] = 1;
   return nullptr;

@@ -36,7 +36,7 @@ VIOMMU_TEST(riscv_iommu_fq_wrap, "riscv-iommu.fq.wrap", "riscv-iommu,dma,fault")
       (void)a.ep()->write(iova, kLen);
       const s::FaultRecord want = predict(v, a.devid(), iova, kDeviceWrites).fault;
       s::FaultRecord r;
-      while (v->pop_fault(r)) {
+      while (pop_record_of(t, v, a.devid(), r)) {
         ++records;
         // The fields that say which DMA a record is for (the record itself is judged field by field elsewhere).
         if (r.cause() != want.cause() || r.did() != want.did() || r.ttyp() != want.ttyp() || r.iotval() < iova ||
@@ -82,7 +82,7 @@ VIOMMU_TEST(riscv_iommu_fq_overflow, "riscv-iommu.fq.overflow", "riscv-iommu,dma
     t.check("fqcsr.fqof", kFqofClear, !v->fqcsr().fqof(), "fqof still set after writing 1 to it");
     (void)a.ep()->write(fault_iova(2), kLen);
     s::FaultRecord after;
-    if (next_record(t, v, after, kFqofClear)) {
+    if (next_record(t, v, a.devid(), after, kFqofClear)) {
       const s::FaultRecord want = predict(v, a.devid(), fault_iova(2), kDeviceWrites).fault;
       t.check("fault.CAUSE", kFaultCause, after.cause() == want.cause(), "CAUSE %llu, the model %llu",
               ull(after.cause()), ull(want.cause()));

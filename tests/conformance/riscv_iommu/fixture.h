@@ -174,8 +174,12 @@ void expect_record_of(kernel::Test& t, RiscvIommu* iommu, uint32_t devid, uint64
 // (page offset OPEN), fault.iotval2 for guest-page faults (page offset OPEN).
 void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed,
                    const RecordLeeway& leeway = {});
+// The next record of `devid` in the queue, records of other devices taken and noted on the way (a device not
+// under test may have made a DMA its context blocks: no evidence about the one under test). False when none.
+bool pop_record_of(kernel::Test& t, RiscvIommu* iommu, uint32_t devid, s::FaultRecord& r);
 // Waits (bounded) for a record and pops it; fault.logged fails when none came.
-bool next_record(kernel::Test& t, RiscvIommu* iommu, s::FaultRecord& r, const kernel::Clause& c = kFaultReported);
+bool next_record(kernel::Test& t, RiscvIommu* iommu, uint32_t devid, s::FaultRecord& r,
+                 const kernel::Clause& c = kFaultReported);
 // After a record was checked: the rest of the queue holds only records of the same DMA, [iova, iova + len): the
 // same fields but iotval, which names another request's address in it (a device splits a DMA into requests as
 // it likes; §3.2 lets the IOMMU report an identical fault once or per request); fault.extra otherwise. Drains

@@ -185,7 +185,7 @@ VIOMMU_TEST(riscv_iommu_inval_old_or_new, "riscv-iommu.inval.pte_change_old_or_n
       t.choice("pte.change", kPteChangeBetween, got == 1, "before the invalidation the device wrote the %s page",
                got == 0 ? "old" : "new");
     s::FaultRecord rec;
-    t.check("fault.none", kPteChangeBetween, !v->pop_fault(rec), "a record (CAUSE %llu) for a DMA between the change "
+    t.check("fault.none", kPteChangeBetween, !pop_record_of(t, v, a.devid(), rec), "a record (CAUSE %llu) for a DMA between the change "
             "and its invalidation", ull(rec.cause()));
     if (!a.invalidate(kTestIova, kPage)) return;
     expect_translated(t, v, a.requester(), kTestIova + 0x400, y.pa + 0x400, kTestIova + 0x600, y.pa + 0x600, 256,

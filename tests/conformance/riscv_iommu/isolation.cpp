@@ -45,7 +45,7 @@ VIOMMU_TEST(riscv_iommu_hitless_g_leaf, "riscv-iommu.hitless.g_stage_leaf_change
                  round ? "read" : "write", got == 0 ? "old" : "new");
     }
     s::FaultRecord rec;
-    t.check("fault.none", kBetween, !v->pop_fault(rec), "a record (CAUSE %llu) between the change and its invalidation",
+    t.check("fault.none", kBetween, !pop_record_of(t, v, a.devid(), rec), "a record (CAUSE %llu) between the change and its invalidation",
             ull(rec.cause()));
     if (!a.invalidate(kTestIova, kPage)) return;
     expect_translated(t, v, a.requester(), kTestIova + 0x300, y.pa + 0x300, kTestIova + 0x500, y.pa + 0x500, 256,

@@ -87,7 +87,7 @@ VIOMMU_TEST(riscv_iommu_msi_read, "riscv-iommu.msi.flat_read", "riscv-iommu,dma"
   });
 }
 
-VIOMMU_TEST(riscv_iommu_msi_file_number, "riscv-iommu.msi.interrupt_file_number", "riscv-iommu,dma") {
+VIOMMU_TEST(riscv_iommu_msi_file_number, "riscv-iommu.msi.file_number_write", "riscv-iommu,dma") {
   MsiTable msi;
   const DmaBlock f0(kPage), f1(kPage);
   if (!f0.pa || !f1.pa) return t.error("no DMA memory");
@@ -133,10 +133,10 @@ void msi_fault_case(kernel::Test& t, uint16_t gscid, s::MsiPte (*pte)(uint64_t),
 
 }  // namespace
 
-VIOMMU_TEST(riscv_iommu_msi_invalid, "riscv-iommu.msi.pte_not_valid", "riscv-iommu,dma,fault") {
+VIOMMU_TEST(riscv_iommu_msi_invalid, "riscv-iommu.msi.pte_not_valid_write", "riscv-iommu,dma,fault") {
   msi_fault_case(t, 0x95, [](uint64_t pa) { return MsiTable::basic(pa).set_v(0); }, kMsiPteNotValid);
 }
 
-VIOMMU_TEST(riscv_iommu_msi_mode, "riscv-iommu.msi.pte_mode_reserved", "riscv-iommu,dma,fault") {
+VIOMMU_TEST(riscv_iommu_msi_mode, "riscv-iommu.msi.pte_mode_reserved_write", "riscv-iommu,dma,fault") {
   msi_fault_case(t, 0x96, [](uint64_t pa) { return MsiTable::basic(pa).set_m(2); }, kMsiPteMode);
 }

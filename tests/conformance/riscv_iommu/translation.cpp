@@ -66,7 +66,7 @@ VIOMMU_TEST(riscv_iommu_dma_is_translated, "riscv-iommu.translation.dma_is_trans
     t.check("dma.status", kDmaTranslated, st == drivers::DmaStatus::kOk, "%s reported %s for a translated write",
             d.ep()->name(), drivers::to_string(st));
     s::FaultRecord rec;
-    t.check("fault.none", kNoFaultOnSuccess, !v->pop_fault(rec), "a translated DMA left a record: CAUSE %llu (%s)",
+    t.check("fault.none", kNoFaultOnSuccess, !pop_record_of(t, v, d.devid(), rec), "a translated DMA left a record: CAUSE %llu (%s)",
             ull(rec.cause()), s::cause_name(rec.cause()));
   });
 }
