@@ -625,24 +625,26 @@ Result Iommu::translate(const Request& req) {
     r.queued = queue_fault(r.fault);
     if (!r.queued) r.outcome = Outcome::kAborted;
   }
-  // MRIF mode: an MSI write sets the interrupt-pending bit of identity D in the MRIF and, when that identity
-  // is enabled, sends the notice MSI (AIA "MSI page tables", MRIF: a doubleword of pending bits then one of
-  // enable bits for each 64 identities).
-  if (r.ok() && r.mrif && req.write && req.msi && req.msi_data > 0 && req.msi_data < 2048) {
-    const uint64_t group = r.pa + (req.msi_data / 64) * 16;
-    const uint64_t bit = uint64_t{1} << (req.msi_data % 64);
-    uint64_t pending = 0, enable = 0;
-    if (!mem_.read64(group, pending) || !mem_.read64(group + 8, enable) || !mem_.write64(group, pending | bit)) {
+  // MRIF mode (AIA "MSI PTE, MRIF mode"): "If either A[11:3] or D[31:11] is not zero, or if bit 2 of A is one
+  // and big-endian MSIs are not supported, then the incoming write is accepted but discarded. Else ... setting
+  // the interrupt-pending bit that corresponds to the interrupt identity D in the destination MRIF to one";
+  // pending bits are the even doublewords, enable bits the odd ones. Then "the 11-bit NID value is
+  // zero-extended to 32 bits, and this value is written to the address NPPN<<12" -- always ("an IOMMU is
+  // required always to send a notice MSI ... even when the corresponding enable bit ... is zero").
+  // Only a Request marked msi is taken as the 32-bit MSI write (the model sees no access size).
+  if (r.ok() && r.mrif && req.write && req.msi && spec::offset_in(req.iova, 12) == 0 && req.msi_data < 2048) {
+    const uint64_t pending_pa = r.pa + (req.msi_data / 64) * 16;
+    uint64_t pending = 0;
+    if (!mem_.read64(pending_pa, pending) ||
+        !mem_.write64(pending_pa, pending | (uint64_t{1} << (req.msi_data % 64)))) {
       r.has_fault = true;
       r.fault = fault_for(req, s::Cause::kMrifAccessFault, req.iova);
       r.queued = queue_fault(r.fault);
       r.outcome = r.queued ? Outcome::kFaulted : Outcome::kAborted;
-    } else if (enable & bit) {
-      if (sink_) {
-        sink_->msi(r.notice_address, r.notice_data);
-      } else {
-        mem_.write32(r.notice_address, r.notice_data);
-      }
+    } else if (sink_) {
+      sink_->msi(r.notice_address, r.notice_data);
+    } else {
+      mem_.write32(r.notice_address, r.notice_data);
     }
   }
   return r;
