@@ -60,6 +60,14 @@ Cause access_fault(const Request& r) {
   return r.write ? Cause::kWriteAccessFault : r.exec ? Cause::kInstructionAccessFault : Cause::kReadAccessFault;
 }
 
+// An MSI write that an MRIF-mode MSI PTE stores (AIA "MSI PTE, MRIF mode": A[11:3] and D[31:11] zero, bit 2 of
+// A zero for a little-endian MSI), and the doubleword holding its interrupt-pending bit (pending bits are the
+// even doublewords of the MRIF).
+bool mrif_store(const Request& r) {
+  return r.write && r.msi && spec::offset_in(r.iova, 12) == 0 && r.msi_data < 2048;
+}
+uint64_t mrif_pending_address(uint64_t mrif, const Request& r) { return mrif + (r.msi_data / 64) * 16; }
+
 // "Encodings of iohgatp.MODE" (GXL=0: Sv39x4/48x4/57x4; GXL=1: Sv32x4) and "Encodings of iosatp.MODE"
 // (SXL=0: Sv39/48/57; SXL=1: Sv32): the scheme of a supported mode, or nullptr.
 const s::PagingScheme* g_scheme(uint64_t mode, bool gxl, s::Capabilities c) {
@@ -124,6 +132,8 @@ struct Iommu::Walk {
   uint64_t g_root = 0;
   uint16_t gscid = 0;
   bool gade = false, sade = false, sxl = false;
+  bool process_id_valid = false;  // a PC was used (with the request's process_id or DPE's default 0)
+  uint32_t process_id = 0;
 
   s::Capabilities caps() const { return io.caps_; }
   uint64_t iotval() const { return io.config_.report_page_offset ? req.iova : spec::align_down(req.iova, 12); }
@@ -431,6 +441,12 @@ struct Iommu::Walk {
       out.pa = pte.mrif_address();
       out.notice_address = pte.notice_address();
       out.notice_data = pte.nid();
+      // The MSI's pending doubleword must be readable for the update (else "MRIF access fault", 264); checked
+      // here so that lookup() predicts what translate() does.
+      uint64_t pending = 0;
+      if (mrif_store(req) && !read(mrif_pending_address(out.pa, req), &pending, 8)) {
+        return fail(Cause::kMrifAccessFault);
+      }
     } else {
       return fail(Cause::kMsiPteMisconfigured);  // "If msipte.M == 0 or msipte.M == 2"
     }
@@ -498,6 +514,8 @@ struct Iommu::Walk {
       s::ProcessContext pc;
       const uint32_t pid = req.has_pasid ? req.pasid : 0;  // "let process_id be the default value of 0"
       if (!locate_pc(pid_mode, fsc.ppn(), pid, pc)) return;
+      process_id_valid = true;
+      process_id = pid;
       priv = req.has_pasid && req.priv;
       if (priv && !pc.ta().ens()) {
         fail(Cause::kTransactionTypeDisallowed);
@@ -559,6 +577,9 @@ struct Iommu::Walk {
 
   bool matches(const IoatcEntry& e, uint8_t kind, uint32_t pscid, bool priv) const {
     if (!e.valid || e.kind != kind || req.iova < e.va || req.iova - e.va >= e.size) return false;
+    if (e.device_id != req.device_id || e.has_process_id != process_id_valid || e.process_id != process_id) {
+      return false;
+    }
     if ((kind & 2) && e.gscid != gscid) return false;
     if ((kind & 1) && (e.pscid != pscid || e.priv != priv)) return false;
     return true;
@@ -568,7 +589,7 @@ struct Iommu::Walk {
       if (!matches(e, kind, pscid, priv)) continue;
       // A cached entry grants what it recorded; a request it does not grant walks again (and faults or
       // refreshes the entry).
-      if ((req.write && !e.w) || (req.exec && !e.x) || (!req.exec && !e.r)) return false;
+      if ((req.write && !(e.w && e.dirty)) || (req.exec && !e.x) || (!req.exec && !e.r)) return false;
       out.outcome = Outcome::kTranslated;
       out.pa = e.pa + (req.iova - e.va);
       out.page_size = e.size;
@@ -591,6 +612,9 @@ struct Iommu::Walk {
     e.kind = kind;
     e.global = global;
     e.priv = priv;
+    e.device_id = req.device_id;
+    e.has_process_id = process_id_valid;
+    e.process_id = process_id;
     e.pscid = pscid;
     e.gscid = gscid;
     e.va = va;
@@ -599,7 +623,8 @@ struct Iommu::Walk {
     e.size = size;
     e.r = out.r;
     e.x = out.x;
-    e.w = out.w && dirty;  // a write to a page whose D bit is clear must walk (and set D or fault)
+    e.w = out.w;
+    e.dirty = dirty;  // a write to a page whose D bit is clear must walk (and set D or fault)
   }
 };
 
@@ -632,8 +657,8 @@ Result Iommu::translate(const Request& req) {
   // zero-extended to 32 bits, and this value is written to the address NPPN<<12" -- always ("an IOMMU is
   // required always to send a notice MSI ... even when the corresponding enable bit ... is zero").
   // Only a Request marked msi is taken as the 32-bit MSI write (the model sees no access size).
-  if (r.ok() && r.mrif && req.write && req.msi && spec::offset_in(req.iova, 12) == 0 && req.msi_data < 2048) {
-    const uint64_t pending_pa = r.pa + (req.msi_data / 64) * 16;
+  if (r.ok() && r.mrif && mrif_store(req)) {
+    const uint64_t pending_pa = mrif_pending_address(r.pa, req);
     uint64_t pending = 0;
     if (!mem_.read64(pending_pa, pending) ||
         !mem_.write64(pending_pa, pending | (uint64_t{1} << (req.msi_data % 64)))) {
@@ -850,9 +875,15 @@ void Iommu::write32(uint32_t off, uint32_t v) {
   if (base8 == r::kCqb.offset || base8 == r::kFqb.offset) {
     uint64_t& reg = base8 == r::kCqb.offset ? cqb_ : fqb_;
     reg = with_half(reg, high, v) & (s::QueueBase::log2sz_1_mask | s::QueueBase::ppn_mask);
-    // "The status of bits 31:cqb.LOG2SZ in cqt following a write to cqb is 0" (fqh alike).
-    if (base8 == r::kCqb.offset) cqt_ &= static_cast<uint32_t>(queue_mask(cqb_));
-    else fqh_ &= static_cast<uint32_t>(queue_mask(fqb_));
+    // "The status of bits 31:cqb.LOG2SZ in cqt following a write to cqb is 0" (fqh alike). The model keeps
+    // its own index (cqh, fqt) inside the queue too; enabling the queue sets it to 0 anyway.
+    if (base8 == r::kCqb.offset) {
+      cqt_ &= static_cast<uint32_t>(queue_mask(cqb_));
+      cqh_ &= static_cast<uint32_t>(queue_mask(cqb_));
+    } else {
+      fqh_ &= static_cast<uint32_t>(queue_mask(fqb_));
+      fqt_ &= static_cast<uint32_t>(queue_mask(fqb_));
+    }
     return;
   }
   if (off == r::kCqt.offset) {

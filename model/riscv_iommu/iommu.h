@@ -84,6 +84,10 @@ struct Config {
   bool report_page_offset = true;
   // "A simpler implementation may not implement IOATC for some or any of the in-memory data structures."
   // The model caches translations (not MSI PTEs), device contexts and process contexts; 0 disables a cache.
+  // Cached translations are tagged with GSCID/PSCID for invalidation, and a lookup also matches the device and
+  // process that filled the entry: of the outcomes the spec allows when two contexts share a PSCID or GSCID
+  // over different tables ("it is unpredictable whether the IOMMU uses the PTEs from the first page table or
+  // the second"), the model always uses the requester's own.
   unsigned ioatc_entries = 64;
   unsigned dc_cache_entries = 16;
   unsigned pc_cache_entries = 16;
@@ -139,10 +143,13 @@ class Iommu {
     bool valid = false;
     uint8_t kind = 0;  // 1 first stage only, 2 G-stage only, 3 both
     bool global = false, priv = false;
+    uint32_t device_id = 0, process_id = 0;  // a lookup matches its own device and process only
+    bool has_process_id = false;
     uint32_t pscid = 0;
     uint16_t gscid = 0;
     uint64_t va = 0, gpa = 0, pa = 0, size = 0;  // va, gpa, pa: page bases of `size` bytes
-    bool r = false, w = false, x = false;        // w only once D is set in both stages
+    bool r = false, w = false, x = false;
+    bool dirty = false;  // D set in both stages: a write may use the entry
   };
   struct DcCacheEntry {
     bool valid = false;
