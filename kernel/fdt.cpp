@@ -244,6 +244,19 @@ void discover_smmuv3(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
   }
 }
 
+// riscv64: a RISC-V IOMMU PCI function the DT describes (QEMU virt adds the node when riscv-iommu-pci is
+// plugged): a child of the PCI host node, compatible "riscv,pci-iommu", whose reg phys.hi holds bus, device
+// and function in bits 23:8 (PCI bus binding); the iommu-map entries name its phandle.
+void discover_riscv_pci_iommu(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
+  uint32_t len = 0;
+  const auto* reg = static_cast<const uint8_t*>(fdt.prop(n, "reg", &len));
+  if (!reg || len < 4) return;
+  IommuDesc* d = p.add_iommu(IommuKind::kRiscvIommuPci);
+  if (!d) return;
+  d->pci_rid = static_cast<int32_t>((Fdt::be32(reg) >> 8) & 0xffff);
+  fdt.prop_u32(n, "phandle", &d->phandle);
+}
+
 // riscv64: the PLIC's S-mode context of the boot hart. interrupts-extended lists one (phandle, cause)
 // pair per context in context order; cause 9 is a supervisor external interrupt (privileged spec §4.1.3).
 // One hart is started, so the first S-mode pair is its context.
@@ -317,6 +330,7 @@ bool fdt_discover(const void* blob, Platform& p) {
   }
   if (fdt.find_compatible("arm,smmu-v3", &n)) discover_smmuv3(fdt, n, p);
   if (fdt.find_compatible("riscv", &n)) discover_riscv(fdt, p);
+  if (fdt.find_compatible("riscv,pci-iommu", &n)) discover_riscv_pci_iommu(fdt, n, p);
   if (fdt.find_path("/chosen", &n)) {
     uint32_t len = 0;
     const char* args = static_cast<const char*>(fdt.prop(n, "bootargs", &len));

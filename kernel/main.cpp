@@ -46,9 +46,13 @@ void main() {
     for (size_t i = 0; i < p.acpi_table_count; ++i) printf(" %s", p.acpi_tables[i].signature);
     printf("\n");
   }
-  for (size_t i = 0; i < p.iommu_count; ++i)
-    if (p.iommus[i].kind == IommuKind::kSmmuV3)
-      printf("# dt: arm,smmu-v3 at 0x%llx\n", static_cast<unsigned long long>(p.iommus[i].base));
+  for (size_t i = 0; i < p.iommu_count; ++i) {
+    const IommuDesc& d = p.iommus[i];
+    if (d.kind == IommuKind::kSmmuV3) printf("# dt: arm,smmu-v3 at 0x%llx\n", static_cast<unsigned long long>(d.base));
+    if (d.kind == IommuKind::kRiscvIommuPci)
+      printf("# dt: riscv,pci-iommu at %02x:%02x.%x (phandle %u)\n", d.pci_rid >> 8, (d.pci_rid >> 3) & 0x1f,
+             d.pci_rid & 7, d.phandle);
+  }
   for (size_t i = 0; i < p.iommu_map_count; ++i) {
     const IommuMapEntry& e = p.iommu_map[i];
     printf("# dt: iommu-map rid 0x%x..0x%x -> phandle %u id 0x%x\n", e.rid_base, e.rid_base + e.length - 1,

@@ -19,13 +19,16 @@ struct IommuMapEntry {  // one DT iommu-map entry: RID [rid_base, rid_base+lengt
   uint32_t length = 0;
 };
 
-// An IOMMU the firmware tables describe by address (DT node, ACPI table). IOMMUs that are PCI functions
-// (virtio-iommu, AMD-Vi's capability) are found on the bus by their drivers instead.
-enum class IommuKind : uint8_t { kSmmuV3 };
+// An IOMMU the firmware tables describe (DT node, ACPI table), by address or, for a PCI function the DT names
+// (riscv,pci-iommu: a child of the PCI host node whose reg is the function's config address), by its RID;
+// its driver then maps the function's BAR. Other IOMMUs that are PCI functions (virtio-iommu, AMD-Vi's
+// capability) are found on the bus by their drivers.
+enum class IommuKind : uint8_t { kSmmuV3, kRiscvIommuPci };
 
 struct IommuDesc {
   IommuKind kind = IommuKind::kSmmuV3;
-  uint64_t base = 0;      // MMIO base
+  uint64_t base = 0;      // MMIO base (a PCI function's: 0 until its driver reads the BAR)
+  int32_t pci_rid = -1;   // a PCI function's RequesterID (bus << 8 | devfn), -1 when the IOMMU is no PCI function
   uint32_t phandle = 0;   // DT phandle: the iommu-map entries that name it (0: every entry)
   uint32_t irqs[4] = {};  // wired interrupts in the IOMMU's own order (SMMUv3: eventq, priq, cmdq-sync, gerror;
                           // GIC INTIDs), 0 = absent

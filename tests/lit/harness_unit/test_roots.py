@@ -174,6 +174,10 @@ class OptionTest(unittest.TestCase):
         m = configs.Need(machine="virt-9.1")
         self.assertIn("no machine type virt-9.1", m.missing(old, "aarch64"))
         self.assertIsNone(m.missing(new, "aarch64"))
+        # A device alone (riscv-iommu: QEMU 9.2+): present or not, whatever its options.
+        rv = configs.Need("riscv-iommu-pci")
+        self.assertIn("no device riscv-iommu-pci", rv.missing(old, "riscv64"))
+        self.assertIsNone(rv.missing(FakeQemu({"riscv-iommu-pci": []}), "riscv64"))
 
     def test_dma_remap_where_present(self):
         argv = configs.command_line(configs.get("amd-vi"), "q", "/q.rom", "/img", "tcg", "/b", [],
