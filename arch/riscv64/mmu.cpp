@@ -1,10 +1,11 @@
 // Identity map with paging on (privileged spec v1.12 §4.3-4.5): Sv48 where satp takes it, else Sv39. Both use
 // one table of 512 1 GiB leaves for the first 512 GiB of physical space: it is Sv39's root (whose lower half,
 // 256 GiB, is what Sv39 can reach without sign extension; virt's high PCIe window sits at 16 GiB) and the
-// level-2 table under Sv48's root entry 0; Sv48's other lower-half root entries are 512 GiB leaves of device
-// memory, so Sv48 reaches the first 128 TiB. RAM is readable, writable and executable; everything else readable
-// and writable, never executable, and with Svpbmt (§"Svpbmt") PBMT=IO where the CPU implements it. Without
-// Svpbmt the platform's PMAs already make virt's device regions I/O (non-cacheable, strongly ordered).
+// level-2 table under Sv48's root entry 0, so Sv48 maps the first 512 GiB. Nothing above is mapped: a wild
+// pointer page-faults rather than reaching for a device that is not there. RAM is readable, writable and
+// executable; everything else readable and writable, never executable, and with Svpbmt (§"Svpbmt") PBMT=IO where
+// the CPU implements it. Without Svpbmt the platform's PMAs already make virt's device regions I/O
+// (non-cacheable, strongly ordered).
 #include <cstdint>
 
 #include "arch/riscv64/riscv64.h"
@@ -18,7 +19,6 @@ constexpr uint64_t kPbmtIo = 2ull << 61;  // Svpbmt: PBMT=2, non-cacheable, I/O 
 constexpr unsigned kSatpModeShift = 60;
 constexpr uint64_t kSatpSv39 = 8, kSatpSv48 = 9;
 constexpr unsigned kEntries = 512;
-constexpr unsigned kSv48LowerHalf = 256;  // root entries whose VA bit 47 is 0
 
 alignas(4096) uint64_t g_gib[kEntries];    // 1 GiB leaves: Sv39 root, Sv48 level 2 under root entry 0
 alignas(4096) uint64_t g_sv48[kEntries];   // Sv48 root
@@ -40,7 +40,6 @@ unsigned arch::riscv64::mmu_init(uint64_t ram_base, uint64_t ram_size, bool svpb
     g_gib[i] = leaf(pa, pa + (1ull << 30) > ram_base && pa < ram_end, svpbmt);
   }
   g_sv48[0] = ((reinterpret_cast<uint64_t>(g_gib) >> 12) << kPpnShift) | kV;  // non-leaf: R=W=X=0
-  for (unsigned i = 1; i < kSv48LowerHalf; ++i) g_sv48[i] = leaf(uint64_t{i} << 39, false, svpbmt);
   asm volatile("sfence.vma" ::: "memory");
   // "If satp is written with an unsupported MODE, the entire write has no effect" (§4.1.11): the read-back
   // tells whether Sv48 is on. Either way the code runs on, identity mapped.
