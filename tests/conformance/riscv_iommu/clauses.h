@@ -26,30 +26,46 @@ inline constexpr Clause kPciFunction{Strength::kMust, RV_REF "§7.1",
 inline constexpr Clause kCapabilitiesRo{Strength::kMust, RV_REF "§5.3",
     "The capabilities register is a read-only register reporting features supported by the IOMMU."};
 inline constexpr Clause kVersion{Strength::kMust, RV_REF "§5.3",
-    "For example, an implementation that supports version 1.0 of the specification reports 0x10."};
+    "The version field holds the version of the specification implemented by the IOMMU. The low nibble is used to "
+    "hold the minor version of the specification and the upper nibble is used to hold the major version of the "
+    "specification."};
 inline constexpr Clause kCapsConsistent{Strength::kMust, RV_REF "§5.3",
     "Sv48: When Sv48 is set, Sv39 must be set. Sv57: When Sv57 is set, Sv48 must be set."};
-inline constexpr Clause kCapsNapotHarts{Strength::kShould, RV_REF "§5.3 (NOTE)",
+inline constexpr Clause kCapsIgs{Strength::kMust, RV_REF "§5.3",
+    "IGS: IOMMU interrupt generation support. ... 3: Reserved for standard use"};
+inline constexpr Clause kCapsHartExtensions{Strength::kShould, RV_REF "§5.3 (NOTE)",
     "The IOMMU must support all the virtual memory extensions that are supported by any of the harts in the "
     "system. (in a non-normative note)"};
-inline constexpr Clause kFctlBe{Strength::kMust, RV_REF "§5.3, §5.4",
-    "END: When 0, IOMMU supports one endianness (either little or big). ... fctl.BE is WARL."};
-inline constexpr Clause kFctlWsi{Strength::kMust, RV_REF "§5.3, §5.4",
-    "IGS 0 MSI: IOMMU supports only message-signaled-interrupt generation. ... fctl.WSI is WARL."};
+// fctl.BE and fctl.WSI are WARL (§5.4 table); what is legal follows from capabilities (§5.3), as the spec's
+// reference model reads it (BE writable only if END, WSI only if IGS is BOTH).
+inline constexpr Clause kFctlBe{Strength::kMust, RV_REF "§5.3 END, §5.4 BE, §1.1 WARL",
+    "END: When 0, IOMMU supports one endianness (either little or big). BE: When 0, IOMMU accesses to memory "
+    "resident data structures ... and accesses to in-memory queues are performed as little-endian accesses and "
+    "when 1 as big-endian accesses. WARL: ... allow any value to be written while guaranteeing to return a legal "
+    "value whenever read."};
+inline constexpr Clause kFctlWsi{Strength::kMust, RV_REF "§5.3 IGS, §5.4 WSI, §1.1 WARL",
+    "IGS 0 MSI: IOMMU supports only message-signaled-interrupt generation. WSI: When 1, IOMMU interrupts are "
+    "signaled as wire-signaled-interrupts else they are signaled as message-signaled-interrupts. WARL: ... allow "
+    "any value to be written while guaranteeing to return a legal value whenever read."};
 inline constexpr Clause kFctlGxl{Strength::kOpen, RV_REF "§5.4",
     "GXL WARL: Controls the address-translation schemes that may be used for guest physical addresses"};
 inline constexpr Clause kDdtpBusy{Strength::kMust, RV_REF "§5.5",
     "If the busy bit reads 0 then the IOMMU has completed the operations associated with the previous write to "
     "ddtp.iommu_mode."};
+// Legal values: 0-4 and an implemented custom mode (14-15, "Designated for custom use").
 inline constexpr Clause kDdtpModeWarl{Strength::kMust, RV_REF "§5.5",
-    "iommu_mode WARL ... 5-13 reserved: Reserved for standard use."};
+    "iommu_mode WARL ... 5-13 reserved: Reserved for standard use. 14-15 custom: Designated for custom use."};
+inline constexpr Clause kDdtpPpn{Strength::kMust, RV_REF "§5.5",
+    "PPN: Holds the PPN of the root page of the device-directory-table."};
 inline constexpr Clause kQueueIndexWarl{Strength::kMust, RV_REF "§5.8",
     "Holds the index into the command-queue where software queues the next command for IOMMU. Only LOG2SZ-1:0 "
     "bits are writable."};
 inline constexpr Clause kFqhIndexWarl{Strength::kMust, RV_REF "§5.10",
     "Holds the index into the fault-queue from which software reads the next fault record. Only LOG2SZ-1:0 bits "
     "are writable."};
-inline constexpr Clause kIcvecWarl{Strength::kMust, RV_REF "§6.2",
+// SHOULD: a software guideline; §5.28 only makes the fields WARL, and a WARL field with, say, 5 legal vectors
+// may read back any legal value.
+inline constexpr Clause kIcvecWarl{Strength::kShould, RV_REF "§6.2",
     "Determine the number of vectors supported by the IOMMU by writing 0xF to each field and reading back the "
     "number of writable bits."};
 
@@ -76,6 +92,8 @@ inline constexpr Clause kDcMisconfigured{Strength::kMust, RV_REF "§2.1.4",
     "misconfigured then, stop and report \"DDT entry misconfigured\" (cause = 259)."};
 inline constexpr Clause kDdtLevels{Strength::kMust, RV_REF "§5.5",
     "To change DDT levels, the IOMMU must first be transitioned to Bare or Off state."};
+// A DDT level count whose mode does not read back is skipped: "An IOMMU is allowed to support a subset of
+// directory-table levels and device-context widths." (§5.5)
 
 // ---- Translation (§2.3, Privileged "Two-Stage Address Translation") ----
 inline constexpr Clause kFirstStage{Strength::kMust, RV_REF "§2.3",
@@ -99,13 +117,30 @@ inline constexpr Clause kLeafPermission{Strength::kMust, "RISC-V Privileged 1.12
     "A leaf PTE has been found. Determine if the requested memory access is allowed by the pte.r, pte.w, pte.x, and "
     "pte.u bits, given the current privilege mode and the value of the SUM and MXR fields of the mstatus "
     "register. If not, stop and raise a page-fault exception corresponding to the original access type."};
-// A request without a process_id requests no supervisor privilege (§3.2: PRIV is reported only with PV=1), so
-// a first-stage leaf with U=0 does not allow it.
-inline constexpr Clause kUserRequest = kLeafPermission;
+// A request without a process_id is a User-mode request, so a first-stage leaf with U=0 does not allow it.
+inline constexpr Clause kUserRequest{Strength::kMust, RV_REF "§1.3; RISC-V Privileged 1.12 §4.3.2",
+    "For requests without a process_id the privilege mode must be User. (Privileged:) Determine if the requested "
+    "memory access is allowed by the pte.r, pte.w, pte.x, and pte.u bits, given the current privilege mode"};
 inline constexpr Clause kPteInvalid{Strength::kMust, "RISC-V Privileged 1.12 §4.3.2 (via IOMMU 1.0 §2.3)",
     "If pte.v = 0, or if pte.r = 0 and pte.w = 1, or if any bits or encodings that are reserved for future "
     "standard use are set within pte, stop and raise a page-fault exception corresponding to the original access "
     "type."};
+// The walk step above with the sentence that makes each bit or encoding reserved.
+inline constexpr Clause kPteWriteOnly{Strength::kMust, "RISC-V Privileged 1.12 §4.3.2; IOMMU 1.0 §2.3",
+    "If pte.v = 0, or if pte.r = 0 and pte.w = 1, ... stop and raise a page-fault exception corresponding to the "
+    "original access type. (IOMMU:) The pte.xwr=010 encoding ... remains a reserved encoding for IO transactions."};
+inline constexpr Clause kPteReservedBits{Strength::kMust, "RISC-V Privileged 1.12 §4.4.1 (via IOMMU 1.0 §2.3)",
+    "Bits 60-54 are reserved for future standard use and, until their use is defined by some standard extension, "
+    "must be zeroed by software for forward compatibility. If any of these bits are set, a page-fault exception is "
+    "raised."};
+inline constexpr Clause kPtePbmt{Strength::kMust, "RISC-V Privileged 1.12 §4.4.1 (via IOMMU 1.0 §2.3)",
+    "If Svpbmt is not implemented, bits 62-61 remain reserved and must be zeroed by software for forward "
+    "compatibility, or else a page-fault exception is raised."};
+inline constexpr Clause kPteNonLeafReserved{Strength::kMust, "RISC-V Privileged 1.12 §4.3.1, §4.3.2 (via IOMMU 1.0 §2.3)",
+    "For non-leaf PTEs, the D, A, and U bits are reserved for future standard use. ... if any bits or encodings "
+    "that are reserved for future standard use are set within pte, stop and raise a page-fault exception"};
+inline constexpr Clause kPteNapotReserved{Strength::kMust, "RISC-V Privileged 1.12 ch. 5 Svnapot (via IOMMU 1.0 §5.3)",
+    "If the encoding in pte is reserved according to Table 5.1, then a page-fault exception must be raised."};
 inline constexpr Clause kMisalignedSuperpage{Strength::kMust, "RISC-V Privileged 1.12 §4.3.2 (via IOMMU 1.0 §2.3)",
     "If i > 0 and pte.ppn[i-1:0] != 0, this is a misaligned superpage; stop and raise a page-fault exception "
     "corresponding to the original access type."};
@@ -115,8 +150,6 @@ inline constexpr Clause kCanonical{Strength::kMust, "RISC-V Privileged 1.12 §4.
 inline constexpr Clause kGpaWidth{Strength::kMust, "RISC-V Privileged 1.12 §8.5.1 (via IOMMU 1.0 §2.3)",
     "For Sv39x4, partitioning is identical to Sv39, except with 2 more bits at the high end in VPN[2]. Address "
     "bits 63:41 must all be zeros, or else a guest-page-fault exception occurs."};
-inline constexpr Clause kGStageRoot{Strength::kMust, RV_REF "§2.1.3.2",
-    "The root page table as determined by iohgatp.PPN is 16 KiB and must be aligned to a 16-KiB boundary."};
 inline constexpr Clause kNapot{Strength::kMust, RV_REF "§5.3",
     "IOMMU implementations must support the Svnapot standard extension for NAPOT Translation Contiguity."};
 inline constexpr Clause kSadeZero{Strength::kMust, RV_REF "§2.1.3.1",
@@ -125,7 +158,7 @@ inline constexpr Clause kSadeZero{Strength::kMust, RV_REF "§2.1.3.1",
 inline constexpr Clause kGadeZero{Strength::kMust, RV_REF "§2.1.3.1",
     "If GADE is 0, the IOMMU causes a guest-page-fault corresponding to the original access type if the A bit is 0 "
     "or if the memory access is a store and the D bit is 0."};
-inline constexpr Clause kNestedTables{Strength::kMust, RV_REF "§2.1.3.5",
+inline constexpr Clause kNestedTables{Strength::kMust, RV_REF "§2.1.3.4",
     "When second-stage address translation is not Bare, the iosatp.PPN is a guest PPN. The GPA of the root page "
     "is then converted by guest physical address translation process, as controlled by the iohgatp, into a "
     "supervisor physical address."};
@@ -137,8 +170,6 @@ inline constexpr Clause kDefaultProcess{Strength::kMust, RV_REF "§2.3",
 inline constexpr Clause kNoDefaultProcess{Strength::kMust, RV_REF "§2.3",
     "If DPE is 0 and there is no process_id associated with the transaction then then go to step 17 with the "
     "following page table information: Let iosatp.MODE be Bare"};
-inline constexpr Clause kPdtWalk{Strength::kMust, RV_REF "§2.3.2",
-    "Let PC be the value of the 16-bytes at address a + PDI[0] x 16."};
 inline constexpr Clause kPcNotValid{Strength::kMust, RV_REF "§2.3.2",
     "If PC.ta.V == 0, stop and report \"PDT entry not valid\" (cause = 266)."};
 inline constexpr Clause kPcMisconfigured{Strength::kMust, RV_REF "§2.3.2",
@@ -157,8 +188,11 @@ inline constexpr Clause kMsiRecognise{Strength::kMust, RV_REF "§2.1.3.6",
 inline constexpr Clause kMsiFlat{Strength::kMust, RV_REF "§2.3.3",
     "If msipte.M == 3 the PTE is in basic translate mode ... Compute the translated address as msipte.PPN << 12 | "
     "A[11:0]."};
-inline constexpr Clause kMsiRead{Strength::kMust, RV_REF "§2.3.3",
-    "The access permissions associated with the translation determined through this process are equivalent to "
+inline constexpr Clause kMsiRead{Strength::kMust, RV_REF "§2.3 step 18, §2.1.3.6, §2.3.3",
+    "If MSI address translations using MSI page tables is enabled (i.e., DC.msiptp.MODE != Off) then the MSI "
+    "address translation process specified in MSI address translation is invoked. ... An incoming memory access "
+    "made by a device is recognized as an access to a virtual interrupt file if the destination guest physical "
+    "page matches the supplied address pattern ... The access permissions associated with the translation determined through this process are equivalent to "
     "that of a regular RISC-V second-stage PTE with R=W=U=1 and X=0."};
 inline constexpr Clause kMsiPteNotValid{Strength::kMust, RV_REF "§2.3.3",
     "If msipte.V == 0, then stop and report \"MSI PTE not valid\" (cause = 262)."};
@@ -175,7 +209,7 @@ inline constexpr Clause kFaultReported{Strength::kMust, RV_REF "§3.2, §2.1.3.1
     "translation process."};
 inline constexpr Clause kNoFaultOnSuccess{Strength::kMust, RV_REF "§3.2",
     "Fault/Event queue is an in-memory queue data structure used to report events and faults raised when "
-    "processing transactions. (a translated access raises none)"};
+    "processing transactions. (the suite's reading: a translated access raises none)"};
 inline constexpr Clause kFaultCause{Strength::kMust, RV_REF "§3.2",
     "The CAUSE is a code indicating the cause of the fault/event."};
 inline constexpr Clause kFaultTtyp{Strength::kMust, RV_REF "§3.2", "The TTYP field reports inbound transaction type."};
@@ -185,6 +219,12 @@ inline constexpr Clause kFaultPv{Strength::kMust, RV_REF "§3.2",
     "privilege of the transaction was Supervisor then the PRIV bit is 1 else it's 0."};
 // The page offsets: "the IOMMU may report the page offset in iotval as 0. Likewise, an IOMMU may report the page
 // offset of a GPA in iotval2 as 0." (§3.2 NOTE): either value passes, a zero offset is noted.
+// A request without a process_id translated with the default process_id 0 (DC.tc.DPE=1): the text does not
+// settle whether 0 is then "a process_id of the transaction", so PV=0 and PV=1 with PID=0 are both accepted
+// (the spec's reference model reported PV=1 until riscv-iommu PR #731/#734, 2026; the model reports PV=0).
+inline constexpr Clause kFaultPvDefaultProcess{Strength::kOpen, RV_REF "§2.3 step 11, §3.2",
+    "If DPE is 1 and there is no process_id associated with the transaction then let process_id be the default "
+    "value of 0. ... If PV is 1, the PID holds a process_id of the transaction"};
 inline constexpr Clause kFaultIotval{Strength::kMust, RV_REF "§3.2",
     "If the TTYP is a transaction with an IOVA, the IOVA is reported in iotval. (NOTE:) the IOMMU may report the "
     "page offset in iotval as 0."};
@@ -243,7 +283,9 @@ inline constexpr Clause kCmdIll{Strength::kMust, RV_REF "§3.1",
     "cqcsr.cmd_ill bit and stops processing commands from the command-queue."};
 inline constexpr Clause kCmdIllHead{Strength::kMust, RV_REF "§5.15",
     "When cmd_ill or cqmf is 1 in cqcsr, the cqh references the command in the CQ that caused the error."};
-inline constexpr Clause kCmdIllResume{Strength::kMust, RV_REF "§5.15",
+// SHOULD: the sentence is a software "should"; nothing requires fetching to resume without a new cqt write (the
+// §5.15 NOTE expects software to resubmit the commands submitted since the last IOFENCE.C).
+inline constexpr Clause kCmdIllResume{Strength::kShould, RV_REF "§5.15",
     "If an illegal or unsupported command is fetched and decoded by the command-queue then the command-queue sets "
     "the cmd_ill bit and stops processing from the command-queue. To re-enable command processing software should "
     "clear this bit by writing 1."};
@@ -267,9 +309,11 @@ inline constexpr Clause kIotinvalVma{Strength::kMust, RV_REF "§3.1.1",
 inline constexpr Clause kIotinvalGvma{Strength::kMust, RV_REF "§3.1.1",
     "IOTINVAL.GVMA ensures that previous stores made to the second-stage page tables are observed before all "
     "subsequent implicit reads from IOMMU to the corresponding second-stage page tables."};
-inline constexpr Clause kIotinvalGvmaAddr{Strength::kMust, RV_REF "§3.1.1 (IOTINVAL.GVMA table)",
+inline constexpr Clause kIotinvalGvmaAddr{Strength::kMust, RV_REF "§3.1.1 (IOTINVAL.GVMA table and NOTE)",
     "GV=1 AV=1: Invalidates information cached from leaf second-stage page table entries corresponding to the "
-    "guest-physical-address in ADDR operand, but only for VM address spaces identified by the GSCID operand."};
+    "guest-physical-address in ADDR operand, but only for VM address spaces identified by the GSCID operand. "
+    "(NOTE:) any entry whose guest virtual address maps to a guest physical address that matches the "
+    "IOTINVAL.GVMA address and GSCID arguments must be invalidated"};
 inline constexpr Clause kIodirDdt{Strength::kMust, RV_REF "§3.1.3",
     "IODIR.INVAL_DDT guarantees that any previous stores made by a RISC-V hart to the DDT are observed before all "
     "subsequent implicit reads from IOMMU to DDT."};

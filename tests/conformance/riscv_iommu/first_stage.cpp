@@ -119,7 +119,7 @@ VIOMMU_TEST(riscv_iommu_s1_exec_only, "riscv-iommu.s1.execute_only_read", "riscv
 }
 VIOMMU_TEST(riscv_iommu_s1_write_only, "riscv-iommu.s1.write_only_reserved", "riscv-iommu,dma,fault") {
   // R=0, W=1 is a reserved encoding: no access at all, a write neither.
-  pte_fault_case(t, 0x3d, kDeviceWrites, 0, [](uint64_t e) -> uint64_t { return pte(e).set_r(0).raw(); }, kPteInvalid);
+  pte_fault_case(t, 0x3d, kDeviceWrites, 0, [](uint64_t e) -> uint64_t { return pte(e).set_r(0).raw(); }, kPteWriteOnly);
 }
 VIOMMU_TEST(riscv_iommu_s1_u0, "riscv-iommu.s1.supervisor_page_user_request", "riscv-iommu,dma,fault") {
   // A request without a process_id requests no supervisor privilege: a leaf with U=0 does not allow it.
@@ -132,25 +132,25 @@ VIOMMU_TEST(riscv_iommu_s1_d0, "riscv-iommu.s1.dirty_clear_write", "riscv-iommu,
   pte_fault_case(t, 0x40, kDeviceWrites, 0, [](uint64_t e) -> uint64_t { return pte(e).set_d(0).raw(); }, kSadeZero);
 }
 VIOMMU_TEST(riscv_iommu_s1_reserved_bits, "riscv-iommu.s1.reserved_bits", "riscv-iommu,dma,fault") {
-  pte_fault_case(t, 0x41, kDeviceReads, 0, [](uint64_t e) -> uint64_t { return e | uint64_t{1} << 55; }, kPteInvalid);
+  pte_fault_case(t, 0x41, kDeviceReads, 0, [](uint64_t e) -> uint64_t { return e | uint64_t{1} << 55; }, kPteReservedBits);
 }
 VIOMMU_TEST(riscv_iommu_s1_pbmt, "riscv-iommu.s1.pbmt_without_svpbmt", "riscv-iommu,dma,fault") {
   RiscvIommu* v = need_iommu(t);
   if (!v) return;
   if (v->caps().svpbmt()) return t.skip("capabilities.Svpbmt=1: PBMT is a field, not reserved bits");
   pte_fault_case(t, 0x42, kDeviceReads, 0, [](uint64_t e) -> uint64_t { return pte(e).set_pbmt(1).raw(); },
-                 kPteInvalid);
+                 kPtePbmt);
 }
 VIOMMU_TEST(riscv_iommu_s1_napot_bad, "riscv-iommu.s1.napot_reserved_size", "riscv-iommu,dma,fault") {
   // N=1 with PPN[3:0] other than 1000b: a NAPOT size the Svnapot extension leaves reserved.
   pte_fault_case(t, 0x43, kDeviceReads, 0, [](uint64_t e) -> uint64_t {
     s::Pte p = pte(e);
     return p.set_ppn((p.ppn() & ~uint64_t{0xf}) | 0x4).set_n(1).raw();
-  }, kPteInvalid);
+  }, kPteNapotReserved);
 }
 VIOMMU_TEST(riscv_iommu_s1_nonleaf_a, "riscv-iommu.s1.nonleaf_accessed_bit", "riscv-iommu,dma,fault") {
   // "For non-leaf PTEs, the D, A, and U bits are reserved for future standard use."
-  pte_fault_case(t, 0x44, kDeviceReads, 1, [](uint64_t e) -> uint64_t { return pte(e).set_a(1).raw(); }, kPteInvalid);
+  pte_fault_case(t, 0x44, kDeviceReads, 1, [](uint64_t e) -> uint64_t { return pte(e).set_a(1).raw(); }, kPteNonLeafReserved);
 }
 
 VIOMMU_TEST(riscv_iommu_s1_misaligned, "riscv-iommu.s1.misaligned_superpage", "riscv-iommu,dma,fault") {

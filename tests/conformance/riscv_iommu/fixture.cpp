@@ -332,6 +332,8 @@ void expect_record(kernel::Test& t, const s::FaultRecord& e, const s::FaultRecor
       return {&kFaultIotval, kit::FieldRule::Kind::kEqualOrAlt, e.iotval() & ~uint64_t{kPage - 1}};
     if (f == s::FaultRecord::iotval2_field)
       return {&kFaultIotval2, kit::FieldRule::Kind::kEqualOrAlt, e.iotval2() & ~uint64_t{kPage - 1 - 3}};
+    if (f == s::FaultRecord::pv_field && leeway.default_process_id && !e.pv())
+      return {&kFaultPvDefaultProcess, kit::FieldRule::Kind::kEqualOrAlt, 1};
     return {&kFaultPv};  // PV, PID, PRIV
   });
 }

@@ -160,6 +160,7 @@ void expect_blocked(kernel::Test& t, RiscvIommu* iommu, const Requester& r, uint
 // What a case accepts of a record besides the model's own (where the spec lets the device choose).
 struct RecordLeeway {
   const kernel::Clause* cause_clause = &kFaultCause;  // the clause the CAUSE check rests on
+  bool default_process_id = false;  // DC.tc.DPE supplied process_id 0: PV=1 (PID=0) accepted as well as PV=0
 };
 
 // expect_blocked plus: the first new record in the fault queue equals the model's field by field, then no

@@ -12,15 +12,15 @@ VIOMMU_TEST(riscv_iommu_pci_function, "riscv-iommu.discovery.pci_function", "ris
   RiscvIommu* v = need_iommu(t);
   if (!v) return;
   kernel::PciFunction* f = v->pci();
-  t.check("pci.class", kPciFunction, f->class_code() == drv::kPciClass, "class code 0x%06x, expected 0x%06x",
-          f->class_code(), drv::kPciClass);
+  // §7.1: the IOMMU "may" be a function of class 08h/06h/00h; the driver found it by that class, so a note.
+  t.note("class code 0x%06x (§7.1's 0x%06x)", f->class_code(), drv::kPciClass);
   const kernel::PciBar& bar = f->bar(0);
   t.check("pci.bar0", kPciFunction, bar.cpu != 0 && !bar.io && bar.size >= s::kRegisterPageBytes,
           "BAR0 at 0x%llx, %llu bytes, %s: the 4 KiB register page", ull(bar.cpu), ull(bar.size),
           bar.io ? "I/O space" : "memory space");
-  // The DT (QEMU virt) names the function the driver found.
+  // The DT (QEMU virt) names the function the driver found: the platform's binding, not a clause of the spec.
   if (const kernel::IommuDesc* d = kernel::platform().find_iommu(kernel::IommuKind::kRiscvIommuPci))
-    t.check("dt.rid", kPciFunction, d->pci_rid == f->rid(), "the DT's riscv,pci-iommu is RID 0x%x, the function 0x%x",
+    t.check("dt.rid", kernel::kSuite, d->pci_rid == f->rid(), "the DT's riscv,pci-iommu is RID 0x%x, the function 0x%x",
             d->pci_rid, f->rid());
   else
     t.note("no riscv,pci-iommu node in the DT: found by class code");
@@ -32,14 +32,16 @@ VIOMMU_TEST(riscv_iommu_caps_values, "riscv-iommu.regs.capabilities_values", "ri
   RiscvIommu* v = need_iommu(t);
   if (!v) return;
   const s::Capabilities c = v->caps();
-  t.check("caps.version", kVersion, c.version() == s::kVersion1_0, "version 0x%02llx, expected 0x10 (1.0)",
+  // Major version 1 (the upper nibble); a later minor version is noted.
+  t.check("caps.version", kVersion, c.version() >> 4 == s::kVersion1_0 >> 4, "version 0x%02llx, expected major 1",
           ull(c.version()));
+  if (c.version() != s::kVersion1_0) t.note("version 0x%02llx: a 1.x other than 1.0", ull(c.version()));
   t.check("caps.sv48", kCapsConsistent, !c.sv48() || c.sv39(), "Sv48 without Sv39 (0x%llx)", ull(c.raw()));
   t.check("caps.sv57", kCapsConsistent, !c.sv57() || c.sv48(), "Sv57 without Sv48 (0x%llx)", ull(c.raw()));
-  t.check("caps.igs", kFctlWsi, c.igs() != 3, "IGS 3 is reserved (0x%llx)", ull(c.raw()));
+  t.check("caps.igs", kCapsIgs, c.igs() != 3, "IGS 3 is reserved (0x%llx)", ull(c.raw()));
   // §5.3 note: the IOMMU supports what the harts support (the DT lists Svpbmt for -cpu max).
   if (kernel::platform().riscv_svpbmt)
-    t.check("caps.svpbmt", kCapsNapotHarts, c.svpbmt(), "the harts implement Svpbmt, capabilities.Svpbmt is 0");
+    t.check("caps.svpbmt", kCapsHartExtensions, c.svpbmt(), "the harts implement Svpbmt, capabilities.Svpbmt is 0");
   t.note("capabilities 0x%016llx: Sv39 %llu Sv48 %llu Sv57 %llu Sv39x4 %llu Sv48x4 %llu Sv57x4 %llu MSI_FLAT %llu "
          "MSI_MRIF %llu AMO_HWAD %llu ATS %llu T2GPA %llu END %llu IGS %llu HPM %llu DBG %llu PAS %llu PD8/17/20 "
          "%llu%llu%llu", ull(c.raw()), ull(c.sv39()), ull(c.sv48()), ull(c.sv57()), ull(c.sv39x4()), ull(c.sv48x4()),
@@ -111,8 +113,10 @@ VIOMMU_TEST(riscv_iommu_fctl_gxl, "riscv-iommu.regs.fctl_gxl", "riscv-iommu") {
   s::Fctl a;
   a.value = static_cast<uint32_t>(after);
   const bool writable = a.gxl() != before.gxl();
-  // GXL=1 selects Sv32x4: writable only where the IOMMU has it.
-  t.check("fctl.GXL", kFctlGxl, !writable || v->caps().sv32x4(), "fctl.GXL writable without capabilities.Sv32x4");
+  // A writable GXL is also how an IOMMU with Sv32 but no Sv32x4 lets DC.tc.SXL be 1 (§2.1.4 "If fctl.GXL is 0 and
+  // is writable, then DC.tc.SXL may be 0 or 1"): writable is legal with either scheme.
+  t.check("fctl.GXL", kFctlGxl, !writable || v->caps().sv32() || v->caps().sv32x4(),
+          "fctl.GXL writable without capabilities.Sv32 or Sv32x4");
   t.choice("fctl.GXL", kFctlGxl, !writable, "fctl.GXL is %s (the model: read-only 0)",
            writable ? "writable" : "read-only");
 }
@@ -128,8 +132,9 @@ VIOMMU_TEST(riscv_iommu_ddtp_reserved_mode, "riscv-iommu.regs.ddtp_reserved_mode
   const bool idle = kernel::wait_until([&] { return !v->ddtp().busy(); }, drv::kWaitMs);
   t.check("ddtp.busy", kDdtpBusy, idle, "ddtp.busy still 1 %u ms after the write", drv::kWaitMs);
   const uint64_t mode = v->ddtp().iommu_mode();
-  t.check("ddtp.iommu_mode", kDdtpModeWarl, mode <= 4, "iommu_mode reads %llu after writing the reserved 5",
-          ull(mode));
+  // Legal: Off, Bare, 1-3LVL, or an implemented custom mode (14-15).
+  t.check("ddtp.iommu_mode", kDdtpModeWarl, mode <= 4 || mode >= 14, "iommu_mode reads %llu after writing the "
+          "reserved 5", ull(mode));
   t.choice("ddtp.iommu_mode", kDdtpModeWarl, mode == 0, "iommu_mode reads %llu after the reserved write (was Off)",
            ull(mode));
 }
@@ -144,7 +149,7 @@ VIOMMU_TEST(riscv_iommu_ddtp_modes, "riscv-iommu.regs.ddtp_mode_changes", "riscv
   for (s::IommuMode m : seq) {
     const bool ok = v->set_ddtp(m, root);
     if (!t.check("ddtp.iommu_mode", kDdtpBusy, ok, "%s", v->last_error())) break;
-    t.check("ddtp.ppn", kDdtpModeWarl, v->ddtp().ppn() == root >> 12, "ddtp.PPN 0x%llx, written 0x%llx",
+    t.check("ddtp.ppn", kDdtpPpn, v->ddtp().ppn() == root >> 12, "ddtp.PPN 0x%llx, written 0x%llx",
             ull(v->ddtp().ppn()), ull(root >> 12));
   }
   if (!v->invalidate_everything()) t.error("invalidation after the mode changes: %s", v->last_error());
