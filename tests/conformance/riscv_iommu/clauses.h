@@ -172,9 +172,11 @@ inline constexpr Clause kNoDefaultProcess{Strength::kMust, RV_REF "§2.3",
     "following page table information: Let iosatp.MODE be Bare"};
 inline constexpr Clause kPcNotValid{Strength::kMust, RV_REF "§2.3.2",
     "If PC.ta.V == 0, stop and report \"PDT entry not valid\" (cause = 266)."};
-inline constexpr Clause kPcMisconfigured{Strength::kMust, RV_REF "§2.3.2",
+// Its one use is a reserved bit in PC.ta, so the rule list's item 1 goes with it.
+inline constexpr Clause kPcMisconfigured{Strength::kMust, RV_REF "§2.3.2, §2.2.4",
     "If the PC is misconfigured as determined by rules outlined in Process-context configuration checks then stop "
-    "and report \"PDT entry misconfigured\" (cause = 267)."};
+    "and report \"PDT entry misconfigured\" (cause = 267). (§2.2.4:) If any bits or encoding that are reserved "
+    "for future standard use are set"};
 inline constexpr Clause kPdtGpa{Strength::kMust, RV_REF "§2.3.2",
     "When DC.iohgatp.mode is not Bare, pdtp.PPN as well as pdte.PPN are Guest Physical Addresses (GPA) which must "
     "be translated into Supervisor Physical Addresses (SPA) using the second-stage page table pointed to by "
