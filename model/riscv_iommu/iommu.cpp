@@ -805,6 +805,17 @@ void Iommu::write(uint32_t offset, uint64_t value, unsigned size) {
 }
 
 namespace {
+// cqcsr and fqcsr (and pqcsr) share their shape: en [0] and ie [1] RW, error bits RW1C, on [16] and busy [17] RO.
+// The model turns a queue on and off at once: on follows en, busy reads 0. True when en went from 0 to 1, which
+// also clears every error bit.
+bool write_queue_csr(uint32_t& csr, uint32_t v, uint32_t rw, uint32_t rw1c) {
+  const uint32_t en = static_cast<uint32_t>(s::Cqcsr::cqen_mask), on = static_cast<uint32_t>(s::Cqcsr::cqon_mask);
+  uint32_t now = csr & ~(v & rw1c);
+  const bool turned_on = (v & en) && !(now & en);
+  if (turned_on) now &= ~rw1c;
+  csr = (now & rw1c) | (v & rw) | ((v & en) ? on : 0);
+  return turned_on;
+}
 uint32_t lo32(uint64_t v) { return static_cast<uint32_t>(v); }
 uint32_t hi32(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
 uint64_t with_half(uint64_t reg, bool high, uint32_t v) {
@@ -896,33 +907,15 @@ void Iommu::write32(uint32_t off, uint32_t v) {
     return;
   }
   if (off == r::kCqcsr.offset) {
-    s::Cqcsr now{cqcsr_};
-    const s::Cqcsr w{v};
-    cqcsr_ &= ~(v & s::Cqcsr::kRw1c);
-    now.value = cqcsr_;
-    // "Changing cqen from 0 to 1 sets the cqh register and the cqcsr bits cmd_ill, cmd_to, cqmf, fence_w_ip
-    // to 0"; cqon follows cqen at once.
-    if (w.cqen() && !now.cqen()) {
-      cqh_ = 0;
-      now.value &= ~s::Cqcsr::kRw1c;
-    }
-    now.set_cqen(w.cqen()).set_cie(w.cie()).set_cqon(w.cqen()).set_busy(0);
-    cqcsr_ = now.value;
+    // "Changing cqen from 0 to 1 sets the cqh register and the cqcsr bits cmd_ill, cmd_to, cqmf, fence_w_ip to 0".
+    if (write_queue_csr(cqcsr_, v, s::Cqcsr::kRw, s::Cqcsr::kRw1c)) cqh_ = 0;
     update_ipsr_conditions();
     process();
     return;
   }
   if (off == r::kFqcsr.offset) {
-    s::Fqcsr now{fqcsr_};
-    const s::Fqcsr w{v};
-    now.value &= ~(v & s::Fqcsr::kRw1c);
     // "Changing fqen from 0 to 1 sets the fqt register and the fqcsr bits fqof and fqmf to 0."
-    if (w.fqen() && !now.fqen()) {
-      fqt_ = 0;
-      now.value &= ~s::Fqcsr::kRw1c;
-    }
-    now.set_fqen(w.fqen()).set_fie(w.fie()).set_fqon(w.fqen()).set_busy(0);
-    fqcsr_ = now.value;
+    if (write_queue_csr(fqcsr_, v, s::Fqcsr::kRw, s::Fqcsr::kRw1c)) fqt_ = 0;
     update_ipsr_conditions();
     return;
   }

@@ -29,6 +29,7 @@
 #include <cstring>
 
 #include "model/riscv_iommu/iommu.h"
+#include "tests/fuzz/fuzz_support.h"
 
 namespace {
 
@@ -48,33 +49,8 @@ void check_at(bool ok, const char* what, int line) {
 }
 #define check(x) check_at((x), #x, __LINE__)
 
-class CountingMemory final : public model::GuestMemory {
- public:
-  bool read(uint64_t pa, void* dst, size_t len) const override { return flat_.read(pa, dst, len); }
-  bool write(uint64_t pa, const void* src, size_t len) override {
-    ++writes;
-    return flat_.write(pa, src, len);
-  }
-  void clear() { memset(bytes_, 0, sizeof bytes_); }
-  unsigned writes = 0;
-
- private:
-  uint8_t bytes_[kRamSize] = {};
-  model::FlatGuestMemory flat_{kRamBase, bytes_, kRamSize};
-};
-
-struct Reader {
-  const uint8_t* p;
-  size_t n;
-  template <typename T>
-  bool take(T& out) {
-    if (sizeof out > n) return false;
-    memcpy(&out, p, sizeof out);
-    p += sizeof out;
-    n -= sizeof out;
-    return true;
-  }
-};
+using CountingMemory = fuzz::CountingMemory<kRamBase, kRamSize>;
+using fuzz::Reader;
 
 bool same(const mr::Result& t, const mr::Result& l);
 bool power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }

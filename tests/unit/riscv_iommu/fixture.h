@@ -200,6 +200,13 @@ class RvTest : public ::testing::Test {
   Cqcsr cqcsr() const { return Cqcsr{static_cast<uint32_t>(reg(reg::kCqcsr))}; }
   Fqcsr fqcsr() const { return Fqcsr{static_cast<uint32_t>(reg(reg::kFqcsr))}; }
 
+  // The record of a request that must fault (and be reported).
+  FaultRecord fault(const Request& req) {
+    const Result r = io.translate(req);
+    EXPECT_EQ(r.outcome, Outcome::kFaulted);
+    return r.fault;
+  }
+
   static Request rd(uint32_t dev, uint64_t iova) {
     Request r;
     r.device_id = dev;

@@ -21,11 +21,6 @@ class RvGStage : public RvTest {
     dc.words[0] |= tc_extra;
     put_dc(1, dc);
   }
-  FaultRecord fault(const Request& req) {
-    const Result r = io.translate(req);
-    EXPECT_EQ(r.outcome, Outcome::kFaulted);
-    return r.fault;
-  }
 };
 
 TEST_F(RvGStage, Sv39x4Page) {
@@ -164,11 +159,6 @@ class RvNested : public RvTest {
     with_g_stage(dc, 8, groot, 7);
     dc.words[0] |= tc_extra;
     put_dc(1, dc);
-  }
-  FaultRecord fault(const Request& req) {
-    const Result r = io.translate(req);
-    EXPECT_EQ(r.outcome, Outcome::kFaulted);
-    return r.fault;
   }
 };
 

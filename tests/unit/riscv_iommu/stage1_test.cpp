@@ -18,11 +18,7 @@ class RvStage1 : public RvTest {
     dc.words[0] |= tc_extra;
     put_dc(1, dc);
   }
-  uint64_t fault_cause(const Request& req) {
-    const Result r = io.translate(req);
-    EXPECT_EQ(r.outcome, Outcome::kFaulted);
-    return r.fault.cause();
-  }
+  uint64_t fault_cause(const Request& req) { return fault(req).cause(); }
 };
 
 TEST_F(RvStage1, Sv39FourKibPage) {
