@@ -22,7 +22,16 @@
 //   only a seen store (or one that changes some other bit of the word) says that it happened.
 // - Read-only and WARL fields: the guest's value is in the page until the next step writes the IOMMU's back; a
 //   load in between returns the guest's own value.
+// - Handshakes on read-only status bits (ddtp.busy, cqcsr.cqon/busy, fqcsr.fqon/busy): the guest's store of the
+//   register writes those bits itself (as 0), so a poll for "off" or "not busy" succeeds before the IOMMU saw the
+//   store, and a second store to the register before the step replaces the first (cqen 1 -> 0 -> 1 is seen as no
+//   change: the error bits and cqh stay).
 // - Doorbells (cqt, fqh, the csr enables, ddtp, tr_req_ctl.Go): acted on at the step that finds them.
+// The design this models therefore has a write monitor on the page reporting each store's offset and size (the
+// value stays in memory, where the IOMMU reads it) and acts on it before the guest's next access (kStores): then
+// the unchanged driver and every case behave as with the emulated register file. kStoresDeferred and kValues show
+// what depends on it (hosted model-riscv-iommu-regpage with model-observe=deferred|values: 10 of the 139
+// riscv-iommu cases fail when run alone, README "model-riscv-iommu-regpage").
 #pragma once
 
 #include <cstddef>
