@@ -101,14 +101,15 @@ bool mmio_read(uint64_t addr, unsigned size, uint64_t* value) {
 bool mmio_write(uint64_t addr, unsigned size, uint64_t value) {
   for (const Watch& m : g_watches) {
     if (!m.stored || addr < m.base || addr - m.base >= m.size) continue;
-    // The store lands in memory first, one access of its size as the guest made it, then the watcher hears of it.
+    // The store lands in memory first, one access of its size as the guest made it, then the watcher hears of it;
+    // both inside the scope, so that no device clock (run_clocks) sees the store before the watcher does.
+    DeviceScope scope;
     switch (size) {
       case 1: *reinterpret_cast<volatile uint8_t*>(addr) = static_cast<uint8_t>(value); break;
       case 2: *reinterpret_cast<volatile uint16_t*>(addr) = static_cast<uint16_t>(value); break;
       case 4: *reinterpret_cast<volatile uint32_t*>(addr) = static_cast<uint32_t>(value); break;
       default: *reinterpret_cast<volatile uint64_t*>(addr) = value; break;
     }
-    DeviceScope scope;
     m.stored(m.ctx, addr - m.base, size);
     return true;
   }
