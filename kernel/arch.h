@@ -31,23 +31,25 @@ void wait_for_interrupt();  // returns after the next interrupt (or at once if o
 
 // Device interrupts. `irq` is the architecture's number: on aarch64 a GIC INTID (an SPI is 32 + the
 // DT interrupt number); on x86_64 an IDT vector in [kFirstDeviceIrq, 0xfe], reached by MSI; on riscv64
-// a PLIC source (the DT interrupt number).
+// an interrupt identity of the boot hart's S-level IMSIC file (reached by MSI) where the DT has an IMSIC, else a
+// PLIC source (the DT interrupt number).
 // Handlers run with interrupts masked and must return (no longjmp); the interrupt is acknowledged
 // after the handler; attaching drops any stale pending state. False if the number is out of range or
 // already taken.
 using IrqHandler = void (*)(void* ctx);
 bool irq_attach(uint32_t irq, IrqHandler fn, void* ctx, bool edge_triggered);
 void irq_detach(uint32_t irq);
-// x86_64: the MSI address/data that deliver `irq` (a vector) to this CPU (Intel SDM 3A 11.11).
-// aarch64: false (no MSI controller driven yet).
+// The MSI address/data that deliver `irq` to this CPU: x86_64 a vector (Intel SDM 3A 11.11); riscv64 with an
+// IMSIC the interrupt file's address and the identity (AIA §3.2). False elsewhere (aarch64: no MSI controller
+// driven yet; riscv64 with a PLIC only). kernel::Msi hands out free ones.
 bool msi_message(uint32_t irq, uint64_t* address, uint32_t* data);
-// Makes `irq` pending from software (aarch64: GICD_ISPENDR; x86_64: a self-IPI; riscv64: a software
-// pending bit and sip.SSIP, the PLIC's pending bits being read-only), so the dispatch path can be proved
-// without a device.
+// Makes `irq` pending from software (aarch64: GICD_ISPENDR; x86_64: a self-IPI; riscv64: the IMSIC's
+// seteipnum_le write, or with a PLIC, whose pending bits are read-only, a software pending bit and sip.SSIP),
+// so the dispatch path can be proved without a device.
 void irq_trigger(uint32_t irq);
 // The first interrupt number a device may use: x86_64 IDT vector 0x30 (below: exceptions and the
-// remapped 8259); aarch64 INTID 32, the first SPI (below: SGIs and PPIs); riscv64 PLIC source 1
-// (source 0 means "no interrupt").
+// remapped 8259); aarch64 INTID 32, the first SPI (below: SGIs and PPIs); riscv64 PLIC source or IMSIC
+// identity 1 (0 means "no interrupt" to both).
 #if defined(VIOMMU_ARCH_x86_64)
 inline constexpr uint32_t kFirstDeviceIrq = 0x30;
 #elif defined(VIOMMU_ARCH_riscv64)

@@ -275,6 +275,22 @@ void discover_plic(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
   p.intc_sources = 0;  // no S-mode context: unusable
 }
 
+// riscv64: the supervisor-level IMSIC (DT binding riscv,imsics). Its interrupts-extended lists one (phandle,
+// cause) pair per hart in hart-number order, cause 9 (supervisor external) for the S-level IMSIC; hart h's
+// interrupt file is at reg + h * 2^(12 + riscv,guest-index-bits) (AIA §3.6: the S file, then its guest files).
+// One hart is started, so the first pair is its file. Groups (riscv,group-index-bits) are not handled.
+void discover_imsic(const Fdt& fdt, const Fdt::Node& n, Platform& p) {
+  uint32_t len = 0;
+  const auto* ie = static_cast<const uint8_t*>(fdt.prop(n, "interrupts-extended", &len));
+  if (!ie || len < 8 || Fdt::be32(ie + 4) != 9) return;  // the machine-level IMSIC, or malformed
+  uint32_t ids = 0, group_bits = 0;
+  uint64_t base = 0, size = 0;
+  if (!fdt.prop_u32(n, "riscv,num-ids", &ids) || !fdt.reg(n, 0, &base, &size) || !base) return;
+  if (fdt.prop_u32(n, "riscv,group-index-bits", &group_bits) && group_bits) return;
+  p.riscv_imsic_file = base;
+  p.riscv_imsic_ids = ids;
+}
+
 // riscv64: the boot hart's ISA string ("rv64imafdc_svpbmt_...") or, newer, riscv,isa-extensions (a list).
 bool riscv_has_extension(const Fdt& fdt, const Fdt::Node& cpu, const char* ext) {
   uint32_t len = 0;
@@ -296,6 +312,10 @@ void discover_riscv(const Fdt& fdt, Platform& p) {
   if (fdt.find_compatible("sifive,test0", &n)) fdt.reg(n, 0, &p.exit_base, &size);
   if (fdt.find_compatible("riscv,plic0", &n) || fdt.find_compatible("sifive,plic-1.0.0", &n))
     discover_plic(fdt, n, p);
+  fdt.for_each_node([&](const Fdt::Node& node) {
+    if (fdt.has_compatible(node, "riscv,imsics")) discover_imsic(fdt, node, p);
+    return p.riscv_imsic_file == 0;
+  });
   if (fdt.find_path("/cpus", &n)) {
     uint32_t len = 0;
     const auto* tb = static_cast<const uint8_t*>(fdt.prop(n, "timebase-frequency", &len));

@@ -53,7 +53,7 @@ void Fdt::for_each_node(F fn) const {
 }
 
 // Fills the platform from a DTB: memory, console, PCIe host (ECAM, windows, bus range, iommu-map),
-// GIC, SMMUv3, /chosen/bootargs; on riscv: UART, PLIC, test finisher, timebase, Svpbmt. False if the blob is not a DTB.
+// GIC, SMMUv3, /chosen/bootargs; on riscv: UART, PLIC or IMSIC, test finisher, timebase, Svpbmt. False if the blob is not a DTB.
 bool fdt_discover(const void* blob, Platform& p);
 
 }  // namespace kernel

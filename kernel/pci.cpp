@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "kernel/platform.h"
+#include "spec/address.h"
+#include "spec/pci.h"
 
 namespace kernel {
 
@@ -61,6 +63,93 @@ void PciFunction::enable(bool bus_master) {
 void PciFunction::set_bus_master(bool on) {
   uint16_t cmd = cfg_read16(kCommand);
   cfg_write16(kCommand, on ? (cmd | kCmdBusMaster) : (cmd & ~kCmdBusMaster));
+}
+
+namespace {
+template <typename Reg>
+Reg cfg_reg16(const PciFunction& f, uint16_t off) {
+  Reg r;
+  r.value = f.cfg_read16(off);
+  return r;
+}
+}  // namespace
+
+bool PciFunction::msi_enable(uint64_t address, uint32_t data) {
+  namespace pci = spec::pci;
+  const uint8_t cap = find_capability(pci::kCapMsi);
+  if (!cap) return false;
+  msix_disable();
+  // The address and data change only while the capability is disabled.
+  auto ctl = cfg_reg16<pci::MsiControl>(*this, cap + pci::kMsiControl);
+  cfg_write16(cap + pci::kMsiControl, static_cast<uint16_t>(ctl.set_msi_enable(0).value));
+  const spec::Halves64 addr = spec::Halves64::of(address);
+  cfg_write32(cap + pci::kMsiAddressLo, static_cast<uint32_t>(addr.lo()));
+  uint16_t data_off = pci::kMsiAddressHi;  // 32-bit capability: the data follows the low address
+  if (ctl.addr64()) {
+    cfg_write32(cap + pci::kMsiAddressHi, static_cast<uint32_t>(addr.hi()));
+    data_off = pci::kMsiAddressHi + 4;
+  }
+  cfg_write16(cap + data_off, static_cast<uint16_t>(data));
+  ctl.set_multiple_message_enable(0).set_msi_enable(1);
+  cfg_write16(cap + pci::kMsiControl, static_cast<uint16_t>(ctl.value));
+  set_bus_master(true);
+  return true;
+}
+
+void PciFunction::msi_disable() {
+  namespace pci = spec::pci;
+  const uint8_t cap = find_capability(pci::kCapMsi);
+  if (!cap) return;
+  auto ctl = cfg_reg16<pci::MsiControl>(*this, cap + pci::kMsiControl);
+  cfg_write16(cap + pci::kMsiControl, static_cast<uint16_t>(ctl.set_msi_enable(0).value));
+}
+
+namespace {
+// The MSI-X table of `f` (cap: its capability), or an empty Mmio when its BAR is not assigned.
+Mmio msix_table(const PciFunction& f, uint8_t cap) {
+  spec::pci::MsixTable t;
+  t.value = f.cfg_read32(cap + spec::pci::kMsixTable);
+  if (t.bir() > 5 || !f.bar(t.bir()).cpu) return Mmio();
+  return Mmio(f.bar(t.bir()).cpu + (t.offset_qwords() << 3));
+}
+}  // namespace
+
+bool PciFunction::msix_enable(unsigned vector, uint64_t address, uint32_t data) {
+  namespace pci = spec::pci;
+  const uint8_t cap = find_capability(pci::kCapMsix);
+  if (!cap) return false;
+  auto ctl = cfg_reg16<pci::MsixControl>(*this, cap + pci::kMsixControl);
+  const Mmio table = msix_table(*this, cap);
+  if (vector > ctl.table_size() || !table) return false;
+  msi_disable();
+  enable(true);  // memory decode: the table lives in a BAR
+  const uint64_t e = vector * pci::kMsixEntrySize;
+  const spec::Halves64 addr = spec::Halves64::of(address);
+  // Masked while the entry changes (§6.8.2.9: software must not modify an unmasked entry).
+  pci::MsixVectorControl vc;
+  table.write32(e + pci::kMsixEntryVectorControl, vc.set_mask(1).value);
+  table.write32(e + pci::kMsixEntryAddressLo, static_cast<uint32_t>(addr.lo()));
+  table.write32(e + pci::kMsixEntryAddressHi, static_cast<uint32_t>(addr.hi()));
+  table.write32(e + pci::kMsixEntryData, data);
+  table.write32(e + pci::kMsixEntryVectorControl, vc.set_mask(0).value);
+  ctl.set_function_mask(0).set_msix_enable(1);
+  cfg_write16(cap + pci::kMsixControl, static_cast<uint16_t>(ctl.value));
+  return true;
+}
+
+void PciFunction::msix_disable() {
+  namespace pci = spec::pci;
+  const uint8_t cap = find_capability(pci::kCapMsix);
+  if (!cap) return;
+  auto ctl = cfg_reg16<pci::MsixControl>(*this, cap + pci::kMsixControl);
+  if (!ctl.msix_enable()) return;
+  if (const Mmio table = msix_table(*this, cap)) {
+    pci::MsixVectorControl vc;
+    vc.set_mask(1);
+    for (unsigned v = 0; v <= ctl.table_size(); ++v)
+      table.write32(v * pci::kMsixEntrySize + pci::kMsixEntryVectorControl, vc.value);
+  }
+  cfg_write16(cap + pci::kMsixControl, static_cast<uint16_t>(ctl.set_msix_enable(0).value));
 }
 
 namespace {

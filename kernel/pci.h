@@ -39,6 +39,16 @@ class PciFunction {
   Mmio bar_mmio(unsigned i) const { return Mmio(bars_[i].cpu); }
   void enable(bool bus_master);  // memory decode (+ bus mastering)
   void set_bus_master(bool on);
+
+  // Message signalled interrupts (PCI LB 3.0 §6.8). Each enable turns the other kind off (a function must not
+  // use both, §6.8) and bus mastering on (the message is a memory write by the function).
+  // MSI: one message (Multiple Message Enable 000b). False without an MSI capability.
+  [[nodiscard]] bool msi_enable(uint64_t address, uint32_t data);
+  void msi_disable();
+  // MSI-X: table entry `vector` carries (address, data) and is unmasked; MSI-X on, function unmasked. False
+  // without an MSI-X capability, with `vector` beyond the table, or with the table's BAR unassigned.
+  [[nodiscard]] bool msix_enable(unsigned vector, uint64_t address, uint32_t data);
+  void msix_disable();  // every entry masked again (their reset state, §6.8.2.9), then MSI-X off
   uint8_t header_type() const { return header_type_; }
 
  private:

@@ -49,6 +49,10 @@ struct Platform {
   uint64_t timer_hz = 0;      // riscv64: /cpus timebase-frequency, the rate of the `time` CSR
   uint64_t exit_base = 0;     // riscv64: the sifive,test0 finisher
   bool riscv_svpbmt = false;  // riscv64: the boot hart's ISA lists Svpbmt
+  // riscv64 with the AIA (virt,aia=aplic-imsic): the boot hart's supervisor-level IMSIC interrupt file (its 4 KiB
+  // page, the MSI target) and the interrupt identities it implements; 0 when the DT has no IMSIC.
+  uint64_t riscv_imsic_file = 0;
+  uint32_t riscv_imsic_ids = 0;
 
   // PCIe ECAM (one host bridge).
   uint64_t ecam_base = 0;

@@ -1,4 +1,4 @@
-// riscv64 virt bring-up: discovery from the DTB, console, MMU, PLIC and tick; exit through the SiFive
+// riscv64 virt bring-up: discovery from the DTB, console, MMU, IMSIC or PLIC and tick; exit through the SiFive
 // test device (SBI system reset when the DT names none).
 #include <cstdio>
 
@@ -47,18 +47,31 @@ void arch::init(uint64_t boot_arg) {
   }
   riscv64::uart_init(p.console_base);
   if (p.exit_base) g_exit_base = p.exit_base;
-  riscv64::mmu_init(p.ram_base, p.ram_size, p.riscv_svpbmt);
-  if (!riscv64::plic_init(p.intc_dist, p.intc_context, p.intc_sources)) {
-    printf("# boot: no usable PLIC in the DTB\n");
+  const unsigned va_bits = riscv64::mmu_init(p.ram_base, p.ram_size, p.riscv_svpbmt);
+  // The external interrupt controller the DT describes: the IMSIC (MSIs) on an AIA machine, else the PLIC.
+  char intc[64];
+  if (p.riscv_imsic_file) {
+    if (!riscv64::imsic_init(p.riscv_imsic_file, p.riscv_imsic_ids)) {
+      printf("# boot: the DT's IMSIC interrupt file at 0x%llx (%u identities) is unusable\n",
+             (unsigned long long)p.riscv_imsic_file, p.riscv_imsic_ids);
+      arch::exit(2);
+    }
+    snprintf(intc, sizeof intc, "IMSIC S-file 0x%llx (%u identities)", (unsigned long long)p.riscv_imsic_file,
+             p.riscv_imsic_ids);
+  } else if (riscv64::plic_init(p.intc_dist, p.intc_context, p.intc_sources)) {
+    snprintf(intc, sizeof intc, "PLIC context %u (%u sources)", p.intc_context, p.intc_sources);
+  } else {
+    printf("# boot: neither an IMSIC nor a usable PLIC in the DTB\n");
     arch::exit(2);
   }
+  RISCV_SET_CSR(sie, riscv64::kSieSsie);  // irq_trigger's software path (PLIC machines)
   if (!p.timer_hz) {
     printf("# boot: no timebase-frequency in the DTB's /cpus\n");
     arch::exit(2);
   }
   riscv64::timer_init(p.timer_hz);
-  printf("# riscv64: hart %llu, timebase %llu Hz, PLIC context %u (%u sources), MMIO %s\n",
-         (unsigned long long)g_hartid, (unsigned long long)p.timer_hz, p.intc_context, p.intc_sources,
+  printf("# riscv64: hart %llu, timebase %llu Hz, %s, Sv%u identity map, MMIO %s\n", (unsigned long long)g_hartid,
+         (unsigned long long)p.timer_hz, intc, va_bits,
          p.riscv_svpbmt ? "Svpbmt PBMT=IO" : "by the platform's PMAs (no Svpbmt)");
 }
 

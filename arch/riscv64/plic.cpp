@@ -25,7 +25,7 @@ bool arch::riscv64::plic_init(uint64_t base, uint32_t context, uint32_t sources)
   g_sources = sources;
   for (uint32_t s = 1; s <= sources; ++s) plic_enable(s, false);
   g_plic.write32(kContext + kContextStride * context + kThreshold, 0);  // every priority > 0 interrupts
-  RISCV_SET_CSR(sie, kSieSeie | kSieSsie);  // SSIE: irq_trigger's software path
+  RISCV_SET_CSR(sie, kSieSeie);
   return true;
 }
 

@@ -44,7 +44,16 @@ struct SbiRet {
 SbiRet sbi_call(uint64_t ext, uint64_t fid, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0);
 
 void uart_init(uint64_t base);
-void mmu_init(uint64_t ram_base, uint64_t ram_size, bool svpbmt);
+// Returns the paging mode turned on: 48 (Sv48) where satp takes it, else 39 (Sv39).
+unsigned mmu_init(uint64_t ram_base, uint64_t ram_size, bool svpbmt);
+// The external interrupt controller is the IMSIC where the DT has one (imsic_*), else the PLIC (plic_*).
+bool imsic_init(uint64_t file, uint32_t ids);
+bool imsic_present();
+uint32_t imsic_ids();
+uint64_t imsic_file();
+void imsic_enable(uint32_t id, bool on);
+uint32_t imsic_claim();  // 0: nothing pending and enabled
+void imsic_send(uint32_t id);  // an MSI written by the hart itself
 bool plic_init(uint64_t base, uint32_t context, uint32_t sources);
 void plic_enable(uint32_t source, bool on);
 uint32_t plic_claim();  // 0: nothing pending

@@ -1,6 +1,7 @@
 // Trap dispatch. An exception ends the running test case with scause (decoded), stval and sepc and the
 // registers printed; a timer interrupt re-arms the tick before the kernel's tick handler runs, because
-// that handler may longjmp away; an external interrupt is claimed at the PLIC, handled, then completed.
+// that handler may longjmp away; an external interrupt is claimed at the IMSIC (stopei) then handled, or
+// claimed at the PLIC, handled, then completed.
 #include <cstdio>
 
 #include "arch/riscv64/riscv64.h"
@@ -67,6 +68,13 @@ extern "C" void riscv64_trap(Frame* frame) {
       kernel::on_tick();
       return;
     case rv::kIrqExternal:
+      if (rv::imsic_present()) {
+        // An MSI is an edge: claiming clears its pending bit before the handler runs, so a message sent
+        // meanwhile is pending again, not lost.
+        for (uint32_t id; (id = rv::imsic_claim()) != 0;)
+          if (!rv::dispatch_device_irq(id)) printf("# irq: unexpected IMSIC identity %u\n", id);
+        return;
+      }
       // A device handler clears its source before the completion, so a level interrupt does not fire again.
       for (uint32_t src; (src = rv::plic_claim()) != 0;) {
         if (!rv::dispatch_device_irq(src)) printf("# irq: unexpected PLIC source %u\n", src);

@@ -30,6 +30,16 @@ class DmaEndpoint {
   virtual DmaStatus read(uint64_t iova, size_t len) = 0;
   virtual DmaStatus write(uint64_t iova, size_t len) = 0;
 
+  // Completion interrupts: besides the polling that completes every request, the device signals each
+  // completed request with the MSI (address, data) (kernel::Msi gives one). False when the device or its driver
+  // cannot (no MSI or MSI-X capability; the hosted runner's endpoints). clear_completion_msi() turns it off.
+  virtual bool set_completion_msi(uint64_t address, uint32_t data) {
+    (void)address;
+    (void)data;
+    return false;
+  }
+  virtual void clear_completion_msi() {}
+
   // Queued requests (benchmarks): up to queue_depth() in flight, each in its own slot 0..queue_depth()-1.
   // start() submits one without waiting (device_writes: as write(), else as read()); reap() waits, bounded,
   // for the next completion and names its slot. An endpoint without a queue has depth 1: start() runs the

@@ -42,6 +42,17 @@ bool Edu::wait_idle(const char* what) {
   return false;
 }
 
+bool Edu::set_completion_msi(uint64_t address, uint32_t data) {
+  if (!fn_ || !fn_->msi_enable(address, data)) return false;
+  completion_irq_ = true;
+  return true;
+}
+
+void Edu::clear_completion_msi() {
+  completion_irq_ = false;
+  if (fn_) fn_->msi_disable();
+}
+
 DmaStatus Edu::read(uint64_t iova, size_t len) { return transfer(iova, kBufferAddress, len, 0); }
 DmaStatus Edu::write(uint64_t iova, size_t len) { return transfer(kBufferAddress, iova, len, kCmdToRam); }
 
@@ -55,8 +66,10 @@ DmaStatus Edu::transfer(uint64_t src, uint64_t dst, size_t len, uint64_t directi
   regs_.write64(kDmaCount, len);
   // The source data must be visible to the device before the command that starts the transfer.
   arch::dma_wmb();
-  regs_.write64(kDmaCommand, kCmdStart | direction);
+  regs_.write64(kDmaCommand, kCmdStart | direction | (completion_irq_ ? kCmdRaiseIrq : 0));
   if (!wait_idle(direction ? "buffer -> RAM transfer" : "RAM -> buffer transfer")) return DmaStatus::kTimeout;
+  // The MSI went out with the completion (edu sends one per raise); the status bit is only bookkeeping.
+  if (completion_irq_) regs_.write32(kInterruptAck, kDmaIrq);
   // Device-written RAM is read only after the completion was observed.
   arch::dma_rmb();
   return DmaStatus::kOk;

@@ -30,6 +30,9 @@ class Edu final : public EndpointBase {
   DmaStatus write(uint64_t iova, size_t len) override;
   bool probe(kernel::PciFunction* fn) override;
   bool reinit() override;
+  // edu's MSI capability (one message); each transfer then asks for the DMA-done interrupt (command bit 2).
+  bool set_completion_msi(uint64_t address, uint32_t data) override;
+  void clear_completion_msi() override;
 
  private:
   // BAR0 registers (edu.rst).
@@ -41,7 +44,9 @@ class Edu final : public EndpointBase {
   static constexpr uint64_t kDmaCommand = 0x98;
   static constexpr uint64_t kCmdStart = 1;         // set to start, cleared by the device when done
   static constexpr uint64_t kCmdToRam = 2;         // direction: 1 = device buffer -> RAM
-  static constexpr uint64_t kCmdRaiseIrq = 4;      // not used: we poll
+  static constexpr uint64_t kCmdRaiseIrq = 4;      // "raise interrupt 0x100 after finishing the DMA"
+  static constexpr uint64_t kInterruptAck = 0x64;  // clears the written bits of the interrupt status
+  static constexpr uint32_t kDmaIrq = 0x100;
   static constexpr uint64_t kBufferAddress = 0x40000;  // the device buffer in edu's DMA address space
   static constexpr uint32_t kExpectedId = 0x010000ed;
   static constexpr uint32_t kTimeoutMs = 2000;     // 100 ms timer, TCG slack
@@ -51,6 +56,7 @@ class Edu final : public EndpointBase {
 
   kernel::PciFunction* fn_ = nullptr;
   kernel::Mmio regs_;
+  bool completion_irq_ = false;
 };
 
 }  // namespace drivers

@@ -8,6 +8,7 @@ namespace drivers {
 
 namespace {
 constexpr uint16_t kRequestQueue = 0;  // virtio-rng requestq, virtio-blk requestq
+constexpr uint16_t kCompletionVector = 0;  // MSI-X table entry of the request queue's events
 }  // namespace
 
 bool VirtioEndpoint::probe(kernel::PciFunction* fn) {
@@ -20,7 +21,10 @@ bool VirtioEndpoint::init_device() {
   ready_ = false;
   in_flight_ = 0;
   virtio::InitResult r = transport_.begin_init(0, optional_features());
-  if (r == virtio::InitResult::kOk) r = transport_.setup_queue(kRequestQueue, queue_, queue_size());
+  queue_.set_interrupts(completion_msi_);
+  if (r == virtio::InitResult::kOk)
+    r = transport_.setup_queue(kRequestQueue, queue_, queue_size(),
+                               completion_msi_ ? kCompletionVector : virtio::kNoVector);
   if (r != virtio::InitResult::kOk) {
     printf("%s: init failed: %s (status 0x%02x, offered features 0x%lx)\n", name(), virtio::to_string(r),
            transport_.device_status(), static_cast<unsigned long>(transport_.offered_features()));
@@ -33,6 +37,25 @@ bool VirtioEndpoint::init_device() {
 }
 
 bool VirtioEndpoint::reinit() { return init_device(); }
+
+// The queue's vector is part of queue setup ("if MSI-X capability is present and enabled", §4.1.5.1.3), so
+// the device is initialised again with MSI-X on.
+bool VirtioEndpoint::set_completion_msi(uint64_t address, uint32_t data) {
+  kernel::PciFunction* fn = transport_.function();
+  if (!fn || in_flight_ != 0 || !fn->msix_enable(kCompletionVector, address, data)) return false;
+  completion_msi_ = true;
+  if (init_device()) return true;
+  clear_completion_msi();
+  return false;
+}
+
+void VirtioEndpoint::clear_completion_msi() {
+  kernel::PciFunction* fn = transport_.function();
+  if (!fn) return;
+  completion_msi_ = false;
+  fn->msix_disable();
+  init_device();
+}
 
 size_t VirtioEndpoint::dma_ranges(DmaRange* out, size_t max) const {
   size_t n = 0;

@@ -16,6 +16,9 @@ class VirtioEndpoint : public EndpointBase {
   size_t dma_ranges(DmaRange* out, size_t max) const override;
   void set_iova_of(IovaOf fn, void* ctx) override { transport_.set_dma_translate(fn, ctx); }
   bool reinit() override;
+  // MSI-X table entry 0 carries the message; the request queue's events are mapped to it.
+  bool set_completion_msi(uint64_t address, uint32_t data) override;
+  void clear_completion_msi() override;
   bool translated() const override {
     return (transport_.negotiated_features() & virtio::feature::kAccessPlatform) != 0;
   }
@@ -50,6 +53,7 @@ class VirtioEndpoint : public EndpointBase {
   virtio::PciTransport transport_;
   virtio::SplitQueue queue_;
   bool ready_ = false;  // false: reinit before the next request
+  bool completion_msi_ = false;
 };
 
 }  // namespace drivers

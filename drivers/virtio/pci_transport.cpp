@@ -46,6 +46,7 @@ const char* to_string(InitResult r) {
     case InitResult::kFeaturesRejected: return "FEATURES_OK not accepted";
     case InitResult::kNoQueue: return "queue unavailable";
     case InitResult::kQueueAlloc: return "no DMA memory for the queue";
+    case InitResult::kMsixVector: return "queue_msix_vector refused";
   }
   return "?";
 }
@@ -135,7 +136,7 @@ InitResult PciTransport::begin_init(uint64_t required, uint64_t optional) {
   return InitResult::kOk;
 }
 
-InitResult PciTransport::setup_queue(uint16_t index, SplitQueue& q, uint16_t max_size) {
+InitResult PciTransport::setup_queue(uint16_t index, SplitQueue& q, uint16_t max_size, uint16_t msix_vector) {
   if (index >= common_.num_queues()) return InitResult::kNoQueue;
   common_.select_queue(index);
   const uint16_t offered = common_.queue_size();
@@ -155,6 +156,10 @@ InitResult PciTransport::setup_queue(uint16_t index, SplitQueue& q, uint16_t max
   const uint64_t off = uint64_t{common_.queue_notify_off()} * notify_off_multiplier_;
   if (off + 2 > notify_len_) return InitResult::kNoQueue;
   q.set_notify_addr(notify_base_.base() + off);
+  // §4.1.5.1.3 step 5: "Read queue_msix_vector: on success, previously written value is returned; on failure,
+  // NO_VECTOR value is returned."
+  common_.set_queue_msix_vector(msix_vector);
+  if (common_.queue_msix_vector() != msix_vector) return InitResult::kMsixVector;
   common_.set_queue_enable(1);
   return InitResult::kOk;
 }

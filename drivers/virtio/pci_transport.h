@@ -69,6 +69,8 @@ class CommonCfg {
   uint16_t queue_enable() const { return m_.read16(kQueueEnable); }
   void set_queue_enable(uint16_t v) const { m_.write16(kQueueEnable, v); }
   uint16_t queue_notify_off() const { return m_.read16(kQueueNotifyOff); }
+  uint16_t queue_msix_vector() const { return m_.read16(kQueueMsixVector); }
+  void set_queue_msix_vector(uint16_t v) const { m_.write16(kQueueMsixVector, v); }
   // §4.1.3.1: 64-bit fields may be written as two 32-bit halves; QEMU splits wider accesses anyway.
   void write64(uint64_t off, uint64_t v) const {
     m_.write32(off, static_cast<uint32_t>(v));
@@ -87,7 +89,10 @@ enum class InitResult : uint8_t {
   kFeaturesRejected,  // FEATURES_OK did not stick (§3.1.1 step 6)
   kNoQueue,           // queue index absent or size 0
   kQueueAlloc,        // DmaMemory exhausted
+  kMsixVector,        // queue_msix_vector read back NO_VECTOR: the device refused the vector
 };
+// §4.1.4.3: "no vector", the value of config_msix_vector and queue_msix_vector that maps nothing.
+inline constexpr uint16_t kNoVector = 0xffff;
 const char* to_string(InitResult r);
 
 class PciTransport {
@@ -99,8 +104,9 @@ class PciTransport {
   // §3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, feature negotiation, FEATURES_OK (re-read).
   // Negotiated = offered & (VERSION_1 | ACCESS_PLATFORM | optional); `required` bits must be offered.
   InitResult begin_init(uint64_t required, uint64_t optional);
-  // §4.1.5.1.3: queue `index` with at most q's size entries, ring addresses through iova_of().
-  InitResult setup_queue(uint16_t index, SplitQueue& q, uint16_t max_size);
+  // §4.1.5.1.3: queue `index` with at most q's size entries, ring addresses through iova_of(); its events go
+  // to MSI-X table entry `msix_vector` (MSI-X enabled by the caller) or, with kNoVector, nowhere.
+  InitResult setup_queue(uint16_t index, SplitQueue& q, uint16_t max_size, uint16_t msix_vector = kNoVector);
   // §3.1.1 step 8.
   void driver_ok();
   // Writes 0 to device_status and waits (bounded) until it reads back 0 (§4.1.4.3.2). Leaves the

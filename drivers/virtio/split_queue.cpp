@@ -40,7 +40,7 @@ void SplitQueue::reset_rings() {
   avail_idx_ = 0;
   last_used_idx_ = 0;
   head_ = 0;
-  avail()->flags = AvailRingHeader::kNoInterrupt;
+  avail()->flags = interrupts_ ? 0 : AvailRingHeader::kNoInterrupt;
 }
 
 bool SplitQueue::submit_at(uint16_t first, const Buffer* bufs, size_t n) {

@@ -28,7 +28,7 @@ static_assert(sizeof(Descriptor) == 16);
 struct AvailRingHeader {
   uint16_t flags;
   uint16_t idx;
-  static constexpr uint16_t kNoInterrupt = 1;  // VIRTQ_AVAIL_F_NO_INTERRUPT: we poll
+  static constexpr uint16_t kNoInterrupt = 1;  // VIRTQ_AVAIL_F_NO_INTERRUPT: we poll (unless asked otherwise)
 };
 // §2.7.8 The Virtqueue Used Ring: flags, idx, ring[size] of {id, len}, avail_event.
 struct UsedElem {
@@ -51,8 +51,11 @@ class SplitQueue {
   // Allocates the rings for `size` entries (a power of two <= kMaxSize). Once per queue.
   bool allocate(uint16_t size);
   void free();
-  // Zeroes the rings and the driver's indices (after a device reset, before queue setup).
+  // Zeroes the rings and the driver's indices (after a device reset, before queue setup). The available ring's
+  // flags ask for used buffer notifications only when set_interrupts(true) was called (§2.7.7: flags 0, "the
+  // device MUST send a notification"); the default is VIRTQ_AVAIL_F_NO_INTERRUPT: the driver polls.
   void reset_rings();
+  void set_interrupts(bool on) { interrupts_ = on; }
 
   uint16_t size() const { return size_; }
   uint64_t desc_pa() const { return mem_; }
@@ -93,6 +96,7 @@ class SplitQueue {
   uint16_t last_used_idx_ = 0;  // used elements consumed so far
   uint16_t head_ = 0;
   uint64_t notify_addr_ = 0;
+  bool interrupts_ = false;
 };
 
 }  // namespace virtio

@@ -132,6 +132,10 @@ CONFIGS = [
     # interrupt remapping still run, and the baseline's untranslated DMA (every DTE V=0).
     _amd_vi("amd-vi-hatdis", ",dma-translation=off", [Need("amd-iommu", "dma-translation")],
             description="AMD-Vi, DMA translation off (HATDis)"),
+    # riscv64 with the AIA's interrupt controllers instead of the PLIC: an IMSIC per hart takes the endpoints' MSIs
+    # (the guest picks the controller from the DT). virt has had aia= since QEMU 7.0: every QEMU here runs it.
+    Config("noiommu-riscv64-aia", "riscv64", "virt,aia=aplic-imsic", description="no IOMMU, AIA (APLIC + IMSIC)",
+           cases=BASELINE, family="noiommu-riscv64"),
     # The reference model, hosted: the same cases compiled for the host, MMIO and DMA routed into the model.
     Config("model-smmuv3", "host", "hosted", description="SMMUv3 reference model", peers=["smmuv3"]),
     Config("model-virtio-iommu", "host", "hosted", description="virtio-iommu reference model",

@@ -46,6 +46,8 @@ elif impl in roots.NAMES:
     boot_opts += " --qemu %s" % impl
 
 config.substitutions.append(("%viommu", viommu))
+# The implementation's boot options, for a test that adds its own (e.g. --cpu) before the guest arguments.
+config.substitutions.append(("%bootopts", boot_opts.strip()))
 config.substitutions.append(("%python", sys.executable))
 if qemu_dir:
     q = qemu.DirQemu(qemu_dir)

@@ -14,9 +14,7 @@ namespace drivers::amd_vi {
 
 // PCI MSI capability (PCI Local Bus 3.0 §6.8.1, spec/pci.h).
 inline constexpr uint8_t kPciCapMsi = spec::pci::kCapMsi;
-// Programs function `fn`'s MSI capability with one message and enables it. False without an MSI capability.
-bool program_msi(kernel::PciFunction* fn, uint64_t address, uint32_t data);
-void disable_msi(kernel::PciFunction* fn);
+// The IOMMU function's and an endpoint's MSI are programmed through kernel::PciFunction::msi_enable().
 
 // An interrupt remapping table of 2^len_field 32-bit IRTEs (Control.GAEn=0 format, §2.2.5.1), 128-byte
 // aligned as the DTE's IntTableRootPtr requires.

@@ -386,13 +386,23 @@ bool Smmu::pop_event(EventRecord& e) {
   }
   const uint32_t cons_reg = eventq_cons();
   const QueuePtr cons(opt_.eventq_log2, cons_reg);
-  arch::dma_rmb();  // the record is complete once PROD covers it
-  const EventRecord* slot = eventq_slot(cons.index());
-  for (int i = 0; i < 4; ++i) e.words[i] = reinterpret_cast<const volatile uint64_t*>(slot->words.data())[i];
+  read_event_slot(cons.index(), e);
   // Keep the overflow acknowledgement as it is (software copies OVFLG into OVACKFLG deliberately).
   write32(RegOffset::kEventqCons, (cons + 1).in(cons_reg));
   if (!event_pending()) eventq_irq_seen_ = irqs;
   return true;
+}
+
+bool Smmu::peek_event(EventRecord& e) const {
+  if (!eventq_ || !event_pending()) return false;
+  read_event_slot(QueuePtr(opt_.eventq_log2, eventq_cons()).index(), e);
+  return true;
+}
+
+void Smmu::read_event_slot(uint32_t index, EventRecord& e) const {
+  arch::dma_rmb();  // the record is complete once PROD covers it
+  const EventRecord* slot = eventq_slot(index);
+  for (int i = 0; i < 4; ++i) e.words[i] = reinterpret_cast<const volatile uint64_t*>(slot->words.data())[i];
 }
 
 bool Smmu::wait_event(EventRecord& e, uint32_t timeout_ms) {

@@ -152,6 +152,8 @@ class Smmu {
   spec::smmuv3::QueuePtr eventq_cons_ptr() const;
   bool event_pending() const;
   bool pop_event(spec::smmuv3::EventRecord& e);
+  // The record at CONS without consuming it (false when the queue is empty).
+  bool peek_event(spec::smmuv3::EventRecord& e) const;
   // Waits (bounded) for the next record. Interrupt-driven (Options::irq): the record is taken only after
   // the Event queue interrupt announced it; polled otherwise.
   [[nodiscard]] bool wait_event(spec::smmuv3::EventRecord& e, uint32_t timeout_ms = 100);
@@ -162,6 +164,7 @@ class Smmu {
   void ack_gerror(uint32_t bits) const;  // GERRORN ^= bits (§6.3.19)
 
  private:
+  void read_event_slot(uint32_t index, spec::smmuv3::EventRecord& e) const;
   bool probe();
   void note_write(uint32_t off, uint64_t v) const;
   void free_memory();

@@ -36,7 +36,7 @@ class IommuMsi {
       return;
     }
     attached_ = true;
-    if (!t.check("irq.msi_capability", kMsiCapability, drivers::amd_vi::program_msi(v->pci(), addr, data),
+    if (!t.check("irq.msi_capability", kMsiCapability, v->pci()->msi_enable(addr, data),
                  "%s", "the IOMMU function has no MSI capability"))
       return;
     v->write(s::Mmio::kStatus, s::Status::kW1C);  // start from no pending status
@@ -45,7 +45,7 @@ class IommuMsi {
   }
   ~IommuMsi() {
     v_->set_control(v_->default_control());
-    drivers::amd_vi::disable_msi(v_->pci());
+    v_->pci()->msi_disable();
     if (attached_) arch::irq_detach(kIommuVector);
   }
   bool ok() const { return ok_; }
@@ -97,11 +97,11 @@ VIOMMU_TEST(amd_vi_irq_cap, "amd-vi.irq.msi_capability", "amd-vi,irq") {
   uint64_t addr = 0;
   uint32_t data = 0;
   if (!arch::msi_message(kIommuVector, &addr, &data)) return t.skip("no MSI message for this architecture");
-  t.check("irq.msi_capability", kMsiCapability, drivers::amd_vi::program_msi(v->pci(), addr, data), "%s",
+  t.check("irq.msi_capability", kMsiCapability, v->pci()->msi_enable(addr, data), "%s",
           "programming the MSI capability failed");
   t.expect_eq("irq.msi.address", kMsiCapability, static_cast<uint32_t>(addr), v->pci()->cfg_read32(cap + 4));
   t.expect_eq("irq.msi.enable", kMsiCapability, 1, v->pci()->cfg_read16(cap + 2) & 1);
-  drivers::amd_vi::disable_msi(v->pci());
+  v->pci()->msi_disable();
 }
 
 VIOMMU_TEST(amd_vi_irq_cw, "amd-vi.irq.completion_wait_interrupt", "amd-vi,irq") {

@@ -60,7 +60,7 @@ class RemappedEdu {
     ok_ = true;
   }
   ~RemappedEdu() {
-    if (fn_) drivers::amd_vi::disable_msi(fn_);
+    if (fn_) fn_->msi_disable();
     if (attached_) arch::irq_detach(kEduVector);
     if (devid_) v_->release(devid_);
   }
@@ -76,7 +76,7 @@ class RemappedEdu {
   }
   // edu sends one MSI with data = `index` (an IRTE index, §2.2.5: data[10:0]).
   bool raise(unsigned index) {
-    if (!drivers::amd_vi::program_msi(fn_, kMsiAddress, index)) {
+    if (!fn_->msi_enable(kMsiAddress, index)) {
       t_.error("edu has no MSI capability");
       return false;
     }

@@ -115,8 +115,9 @@ VIOMMU_TEST(guarded_buffer, "selftest.kernel.guarded_buffer", "selftest") {
 }
 
 namespace {
-// An interrupt number no device uses: a spare SPI on aarch64 virt, a PLIC source riscv64 virt wires to
-// nothing (it uses 1-8 virtio-mmio, 10 UART, 11 RTC, 32-35 PCIe INTx), a free MSI vector on x86_64.
+// An interrupt number no device uses: a spare SPI on aarch64 virt; on riscv64 virt a PLIC source wired to
+// nothing (it uses 1-8 virtio-mmio, 10 UART, 11 RTC, 32-35 PCIe INTx) or, with an IMSIC, an identity below
+// the ones kernel::Msi hands out (from the top); a free MSI vector on x86_64.
 #if defined(VIOMMU_ARCH_aarch64)
 constexpr uint32_t kSpareIrq = 32 + 100;
 #elif defined(VIOMMU_ARCH_riscv64)

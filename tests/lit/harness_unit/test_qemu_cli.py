@@ -55,6 +55,9 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(argv[argv.index("-machine") + 1], "virt")
         self.assertEqual(argv[argv.index("-cpu") + 1], "rv64")  # QEMU 7.2 has no riscv64 'max'
         self.assertNotIn("-bios", argv)  # QEMU's default: OpenSBI fw_dynamic
+        argv = configs.command_line(configs.get("noiommu-riscv64-aia"), "qemu-system-riscv64", "/q.rom", "/img",
+                                    "tcg", "/b", [])
+        self.assertEqual(argv[argv.index("-machine") + 1], "virt,aia=aplic-imsic")
 
     def test_riscv_iommu(self):
         # The IOMMU before the endpoints: QEMU gives a function its DMA address space when it is realized.
@@ -79,7 +82,7 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(argv[2], "-nodefaults")
 
     def test_select(self):
-        self.assertEqual(len(configs.select("all")[0]), 20)  # 8 QEMU configurations, 7 variants, 5 model ones
+        self.assertEqual(len(configs.select("all")[0]), 21)  # 8 QEMU configurations, 8 variants, 5 model ones
         self.assertIn("virtio-iommu-64k", [c.name for c in configs.select("virtio-iommu-64k")[0]])
         self.assertEqual([c.name for c in configs.select("smmuv3,amd-vi")[0]], ["smmuv3", "amd-vi"])
         with self.assertRaises(UserError) as cm:
