@@ -49,6 +49,7 @@ void dispatch_pending() {
 }
 
 void on_alarm(int) {
+  if (!g_dispatching) hosted::run_clocks();  // devices that work at their own pace (device_bus.h)
   dispatch_pending();
   kernel::on_tick();  // may longjmp away (watchdog): after the device handlers, as on the guest
 }

@@ -30,6 +30,17 @@ struct MmioDevice {
 };
 bool add_window(uint64_t base, uint64_t size, const MmioDevice& dev);
 
+// Memory a device watches (a write monitor): a register store (kernel::Mmio) to [base, base + size) lands in
+// the memory there as stored, then `stored` is told where and how wide it was (not the value: the device reads
+// the memory). Loads are plain loads. One watch per `ctx`: watching again moves it; size 0 ends it.
+using StoreWatch = void (*)(void* ctx, uint64_t off, unsigned size);
+bool watch_memory(void* ctx, uint64_t base, uint64_t size, StoreWatch stored);
+
+// A device's own clock: called from the runner's 1 kHz tick (arch_host.cpp) unless a device model is running,
+// for a device that works at its own pace rather than on register accesses.
+bool add_clock(void* ctx, void (*tick)(void* ctx));
+void run_clocks();
+
 // Device models run to completion on the caller's thread. While one runs, interrupt dispatch (SIGALRM in
 // arch_host.cpp) is held back, so a handler that reads registers never sees a model half-way through an
 // access; pending interrupts are dispatched right after (DeviceScope's destructor).

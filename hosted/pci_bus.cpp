@@ -7,6 +7,7 @@ namespace hosted {
 namespace {
 constexpr unsigned kVendorId = 0x00, kCommand = 0x04, kStatus = 0x06, kClassRev = 0x08, kHeaderType = 0x0e;
 constexpr unsigned kBar0 = 0x10, kCapPtr = 0x34;
+constexpr uint32_t kBarTypeMask = 6, kBarType64 = 4;
 constexpr uint16_t kStatusCapList = 1u << 4;
 constexpr uint16_t kCmdMemory = 1u << 1;
 constexpr uint16_t kCmdWritable = 0x0407;  // I/O, Memory, Bus Master, Interrupt Disable
@@ -30,6 +31,12 @@ void PciConfig::header(uint16_t vendor, uint16_t device, uint32_t class_code, ui
 void PciConfig::mem_bar(unsigned i, uint32_t size) {
   set32(kBar0 + 4 * i, 0);  // type 00b (32-bit), non-prefetchable: bits [3:0] read as zero
   writable(kBar0 + 4 * i, 4, ~(size - 1));
+}
+
+void PciConfig::mem_bar64(unsigned i, uint64_t size) {
+  set32(kBar0 + 4 * i, kBarType64);  // type 10b (64-bit), non-prefetchable
+  writable(kBar0 + 4 * i, 4, static_cast<uint32_t>(~(size - 1)) & ~0xfu);
+  writable(kBar0 + 4 * (i + 1), 4, static_cast<uint32_t>(~(size - 1) >> 32));
 }
 
 void PciConfig::add_capability(uint8_t off, uint8_t id) {
@@ -62,7 +69,9 @@ bool PciConfig::msi(uint64_t* address, uint32_t* data) const {
 
 uint64_t PciConfig::bar_address(unsigned i) const {
   if (!(read16(kCommand) & kCmdMemory)) return 0;
-  return read32(kBar0 + 4 * i) & ~0xfu;
+  const uint32_t lo = read32(kBar0 + 4 * i);
+  const uint64_t hi = (lo & kBarTypeMask) == kBarType64 && i < 5 ? read32(kBar0 + 4 * (i + 1)) : 0;
+  return hi << 32 | (lo & ~0xfu);
 }
 
 PciConfig* PciBus::add(uint8_t bus, uint8_t dev, uint8_t fn) {
@@ -99,6 +108,8 @@ void PciBus::write(void* ctx, uint64_t off, unsigned size, uint64_t value) {
     const uint8_t m = c->wmask[reg + i];
     c->bytes[reg + i] = static_cast<uint8_t>((c->bytes[reg + i] & ~m) | ((value >> (8 * i)) & m));
   }
+  PciBus* bus = static_cast<PciBus*>(ctx);
+  if (bus->on_write_) bus->on_write_(bus->on_write_ctx_);
 }
 
 bool PciBus::attach(uint64_t ecam_base) {

@@ -36,13 +36,15 @@ struct PciConfig {
   void header(uint16_t vendor, uint16_t device, uint32_t class_code, uint8_t header_type = 0);
   // A 32-bit non-prefetchable memory BAR `i` of `size` bytes (a power of two >= 16).
   void mem_bar(unsigned i, uint32_t size);
+  // A 64-bit non-prefetchable memory BAR in slots i and i + 1 (PCI LB 3.0 §6.2.5.1: type 10b).
+  void mem_bar64(unsigned i, uint64_t size);
   // Appends a capability at `off` (>= 0x40) to the list (Status.CapabilitiesList set).
   void add_capability(uint8_t off, uint8_t id);
   // PCI LB 3.0 §6.8.1: a 64-bit MSI capability with one vector at `off` (control +2, address +4/+8, data +0Ch).
   void add_msi(uint8_t off);
   // Its message when enabled (false when MSI Enable is clear).
   bool msi(uint64_t* address, uint32_t* data) const;
-  // Memory BAR i's address when memory decode is on, else 0.
+  // Memory BAR i's address (both halves of a 64-bit BAR) when memory decode is on, else 0.
   uint64_t bar_address(unsigned i) const;
 
  private:
@@ -56,6 +58,11 @@ class PciBus {
   PciConfig* add(uint8_t bus, uint8_t dev, uint8_t fn);
   // Registers the ECAM window (2 buses: 2 MiB) with the device bus. False when it cannot.
   bool attach(uint64_t ecam_base);
+  // Called after every configuration write (a machine that follows a BAR or the command register).
+  void on_write(void (*fn)(void* ctx), void* ctx) {
+    on_write_ = fn;
+    on_write_ctx_ = ctx;
+  }
 
  private:
   static uint64_t read(void* ctx, uint64_t off, unsigned size);
@@ -63,6 +70,8 @@ class PciBus {
   PciConfig* find(uint64_t ecam_off);
   PciConfig functions_[16];
   unsigned count_ = 0;
+  void (*on_write_)(void*) = nullptr;
+  void* on_write_ctx_ = nullptr;
 };
 
 }  // namespace hosted

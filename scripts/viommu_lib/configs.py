@@ -141,6 +141,13 @@ CONFIGS = [
     Config("model-virtio-iommu", "host", "hosted", description="virtio-iommu reference model",
            peers=["virtio-iommu-aarch64", "virtio-iommu-x86_64"]),
     Config("model-amd-vi", "host", "hosted", description="AMD-Vi reference model", peers=["amd-vi"]),
+    Config("model-riscv-iommu", "host", "hosted", description="RISC-V IOMMU reference model",
+           peers=["riscv-iommu"]),
+    # The hardware-assisted vIOMMU of the T-Head design (issue 13): the same model with its register file in a
+    # page of memory that the driver's loads and stores reach directly (model/riscv_iommu/reg_page.h). Its own
+    # matrix row: no QEMU has this device, and its cells must not add to model-riscv-iommu's.
+    Config("model-riscv-iommu-regpage", "host", "hosted", description="RISC-V IOMMU reference model, "
+           "memory-resident register page"),
 ]
 BY_NAME = {c.name: c for c in CONFIGS}
 NAMES = [c.name for c in CONFIGS]
