@@ -337,3 +337,33 @@ VIOMMU_TEST(riscv_iommu_irq_fence_wsi, "riscv-iommu.irq.iofence_wsi", "riscv-iom
   v->clear_cq_errors();
   if (set_fctl_wsi(t, v, false)) t.error("fctl.WSI could not be set back to 0");
 }
+
+VIOMMU_TEST(riscv_iommu_irq_vectors, "riscv-iommu.irq.vector_per_cause", "riscv-iommu,irq,fault") {
+  with_faulting_edu(t, 0xa6, [&](RiscvIommu* v, Domain& a) {
+    // civ and fiv on different vectors, each entry its own message: each cause sends only its own.
+    IommuIrq irq(t, v, 1, true, true);
+    if (!irq.ok()) return;
+    if (max_vector(v) < 2) return t.skip("icvec has fewer than 3 vectors per cause");
+    kernel::Msi& cq_msi = irq.msi();
+    kernel::Msi fq_msi;
+    if (!fq_msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
+    if (!v->set_msi(2, fq_msi.address(), fq_msi.data())) return t.error("msi_cfg_tbl entry 2: %s", v->last_error());
+    s::Icvec c;
+    c.set_civ(irq.vector()).set_fiv(2);
+    v->set_icvec(c);
+    if (!make_fault(t, v, a)) return;
+    t.check("irq.fiv", kIrqMessage, fq_msi.wait(kIrqMs), "no MSI from msi_cfg_tbl[icvec.fiv = 2] within %u ms",
+            kIrqMs);
+    quiet();
+    t.check("irq.civ_quiet", kIrqMessage, cq_msi.unconsumed() == 0, "%u MSI(s) from msi_cfg_tbl[icvec.civ = %u] for a "
+            "fault record", cq_msi.unconsumed(), irq.vector());
+    if (!make_cmd_ill(t, v)) return;
+    t.check("irq.civ", kIrqMessage, cq_msi.wait(kIrqMs), "no MSI from msi_cfg_tbl[icvec.civ = %u] within %u ms",
+            irq.vector(), kIrqMs);
+    quiet();
+    t.check("irq.fiv_quiet", kIrqMessage, fq_msi.unconsumed() == 0, "%u more MSI(s) from msi_cfg_tbl[icvec.fiv] for "
+            "cmd_ill", fq_msi.unconsumed());
+    if (!v->reset_cq()) t.error("command queue reset: %s", v->last_error());
+    v->drain_faults();
+  });
+}
