@@ -392,8 +392,54 @@ void RiscvIommu::drain_faults() {
   if (c.fqof() || c.fqmf()) write(s::reg::kFqcsr, (c.value & s::Fqcsr::kRw) | (c.value & s::Fqcsr::kRw1c));
 }
 
+bool RiscvIommu::set_msi(unsigned vector, uint64_t address, uint32_t data) {
+  if (vector >= s::reg::kMsiVectors) return fail("MSI vector beyond msi_cfg_tbl");
+  // "software must not modify an unmasked entry" (PCI LB 3.0 §6.8.2.9): masked while address and data change.
+  mask_msi(vector, true);
+  s::MsiAddr a;
+  a.set_addr_55_2(address >> 2);
+  write(s::reg::msi_addr(vector), a.raw());
+  s::MsiData d;
+  d.set_data(data);
+  write(s::reg::msi_data(vector), d.value);
+  mask_msi(vector, false);
+  // MSI-X Enable: the function signals through the table it points at (msi_cfg_tbl). msix_enable writes the same
+  // entry through the capability's table pointer, the PCI view of the same registers.
+  if (!pci_ || !pci_->msix_enable(vector, address, data)) return fail("the IOMMU function has no usable MSI-X");
+  return true;
+}
+
+void RiscvIommu::mask_msi(unsigned vector, bool masked) const {
+  s::MsiVecCtl c;
+  c.set_m(masked);
+  write(s::reg::msi_vec_ctl(vector), c.value);
+}
+
+void RiscvIommu::set_cq_interrupt(bool cie) const {
+  s::Cqcsr c = cqcsr();
+  c.value &= s::Cqcsr::kRw;
+  write(s::reg::kCqcsr, c.set_cie(cie).value);
+}
+
+void RiscvIommu::set_fq_interrupt(bool fie) const {
+  s::Fqcsr c = fqcsr();
+  c.value &= s::Fqcsr::kRw;
+  write(s::reg::kFqcsr, c.set_fie(fie).value);
+}
+
+void RiscvIommu::disable_interrupts() const {
+  if (cqcsr().cie()) set_cq_interrupt(false);
+  if (fqcsr().fie()) set_fq_interrupt(false);
+  if (pci_) pci_->msix_disable();  // every entry of the table (msi_cfg_tbl) masked, then MSI-X off
+  set_icvec(s::Icvec{});
+  s::Ipsr all;
+  all.value = s::Ipsr::kRw1c;
+  write_ipsr(all);
+}
+
 bool RiscvIommu::recover() {
   bool ok = true;
+  disable_interrupts();
   const uint32_t errors = cqcsr().value & s::Cqcsr::kRw1c;
   if (errors || !cqcsr().cqon()) ok &= reset_cq();
   ok &= reset_fq(kFqLog2);

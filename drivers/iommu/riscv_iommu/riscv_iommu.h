@@ -4,8 +4,8 @@
 // IOFENCE.C completion, the fault queue. Page tables are in page_table.h, translation domains in domain.h.
 //
 // Completion and faults are POLLED: IOFENCE.C has AV=1 and writes a fresh DATA word to memory, which the
-// driver waits for (WSI=0, no interrupts: on virt with the PLIC the PCI function has no usable MSI-X); the
-// fault queue is read by comparing fqh with fqt. Every wait is bounded and says what it waited for
+// driver waits for (WSI=0); the fault queue is read by comparing fqh with fqt. Interrupts (MSI-X, through
+// msi_cfg_tbl) are there for the cases that test them; on virt with the PLIC the function has no usable MSI-X. Every wait is bounded and says what it waited for
 // (last_error()).
 //
 // Raw access (DDT entries, device contexts, command-queue slots, fault-queue records) is public on purpose:
@@ -152,6 +152,24 @@ class RiscvIommu {
   // fqen 0 (wait fqon 0), a zeroed queue of 2^log2 records, fqh 0, fqen 1 (wait fqon 1): clears fqof/fqmf.
   [[nodiscard]] bool reset_fq(unsigned log2 = kFqLog2);
   [[nodiscard]] bool disable_fq();
+
+  // ---- interrupts (§5.13 ipsr, §5.18 icvec, §5.19 msi_cfg_tbl) ----
+  // MSIs only (capabilities.IGS = MSI, fctl.WSI = 0): icvec maps each cause to a vector, whose msi_cfg_tbl entry
+  // is the message. On the PCI function the MSI-X table is msi_cfg_tbl (§7.1), so MSI-X is turned on as well.
+  // msi_cfg_tbl entry `vector` = (address, data), masked while it changes, then unmasked, MSI-X on. False
+  // (last_error) without MSI-X or with `vector` beyond msi_cfg_tbl.
+  [[nodiscard]] bool set_msi(unsigned vector, uint64_t address, uint32_t data);
+  void mask_msi(unsigned vector, bool masked) const;
+  s::MsiVecCtl msi_vec_ctl(unsigned vector) const { return reg<s::MsiVecCtl>(s::reg::msi_vec_ctl(vector)); }
+  s::Icvec icvec() const { return reg<s::Icvec>(s::reg::kIcvec); }
+  void set_icvec(const s::Icvec& v) const { write(s::reg::kIcvec, v.raw()); }
+  s::Ipsr ipsr() const { return reg<s::Ipsr>(s::reg::kIpsr); }
+  void write_ipsr(const s::Ipsr& v) const { write(s::reg::kIpsr, v.value); }  // RW1C: 1s clear
+  // cqcsr.cie / fqcsr.fie, the queues left running and their error bits untouched (0 written to RW1C bits).
+  void set_cq_interrupt(bool cie) const;
+  void set_fq_interrupt(bool fie) const;
+  // cie = fie = 0, every msi_cfg_tbl entry masked, MSI-X off, icvec 0, every ipsr bit cleared.
+  void disable_interrupts() const;
 
   // The state init() left, whatever a case abandoned mid-way did: the driver's DDT mode with every DC
   // invalid, both queues empty and running, every cache invalidated. False when a step did not complete.

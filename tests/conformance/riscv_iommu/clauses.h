@@ -204,6 +204,72 @@ inline constexpr Clause kMsiNotMatching{Strength::kMust, RV_REF "§2.3.3",
     "If the address is not determined to be that of a virtual interrupt file then stop this process and instead "
     "use the regular translation data structures to do the address translation."};
 
+// ---- MSI translation in MRIF mode (§2.3.3; RISC-V AIA 1.0 "IOMMU Support for MSIs to Virtual Machines") ----
+#define AIA_REF "RISC-V AIA 1.0 "
+inline constexpr Clause kMrifStore{Strength::kMust, AIA_REF "\"MSI PTE, MRIF mode\"; \"Format of a memory-resident interrupt file\"",
+    "Else, the original incoming write is recognized as an MSI and is replaced by one of the following memory "
+    "accesses, setting the interrupt-pending bit that corresponds to the interrupt identity D in the destination "
+    "MRIF to one ... In general, the pair of doublewords at address offsets k*16 and k*16+8 for integer k contain "
+    "the interrupt-pending and interrupt-enable bits for external interrupt minor identities in the range k*64 to "
+    "k*64+63."};
+inline constexpr Clause kMrifAddress{Strength::kMust, RV_REF "§2.3.3",
+    "The address of the destination MRIF is msipte.MRIF_Address[55:9] * 512."};
+inline constexpr Clause kMrifNotice{Strength::kMust, AIA_REF "\"MSI PTE, MRIF mode\"",
+    "Once the MRIF update operation is visible to all agents in the system, the 11-bit NID value is zero-extended "
+    "to 32 bits, and this value is written to the address NPPN<<12 (i.e., physical page number NPPN, page offset "
+    "zero) in little-endian byte order."};
+// The normative text sends the notice unconditionally; a NOTE calls examining the enable bit "an open question"
+// and says "Currently, an IOMMU is required always to send a notice MSI after storing an MSI to an MRIF, even when
+// the corresponding enable bit for the interrupt identity is zero."
+inline constexpr Clause kMrifNoticeDisabled{Strength::kMust, AIA_REF "\"MSI PTE, MRIF mode\"; \"Recording of incoming MSIs to memory-resident interrupt files\"",
+    "After the interrupt-pending bit is set in the MRIF, the IOMMU sends the notice MSI that software has "
+    "configured for the MRIF. ... Once the MRIF update operation is visible to all agents in the system, the "
+    "11-bit NID value is zero-extended to 32 bits, and this value is written to the address NPPN<<12"};
+inline constexpr Clause kMrifDiscard{Strength::kMust, AIA_REF "\"MSI PTE, MRIF mode\"",
+    "If either A[11:3] or D[31:11] is not zero, or if bit 2 of A is one and big-endian MSIs are not supported, "
+    "then the incoming write is accepted but discarded."};
+inline constexpr Clause kMrifReserved{Strength::kMust, RV_REF "§2.3.3",
+    "If any bits or encoding that are reserved for future standard use are set within msipte, stop and report "
+    "\"MSI PTE misconfigured\" (cause = 263)."};
+inline constexpr Clause kMsiFlatImsic{Strength::kMust, AIA_REF "\"MSI PTE, basic translate mode\"",
+    "The original memory access from the device is then passed onward to the memory system with the new address. "
+    "An MSI PTE in basic translate mode allows a hypervisor to route an MSI write intended for a virtual interrupt "
+    "file to go instead to a guest interrupt file of a real IMSIC in the machine."};
+
+// ---- Interrupts (§5.15, §5.16, §5.18, §5.28, §5.29, §6.5, §7.1) ----
+inline constexpr Clause kMsixTable{Strength::kMust, RV_REF "§7.1",
+    "When MSI-X is supported, the MSI-X capability block must point to the msi_cfg_tbl in BAR mapped registers "
+    "such that system software can configure MSI address and data pairs for each message supported by the IOMMU."};
+inline constexpr Clause kMsixRecommended{Strength::kShould, RV_REF "§7.1",
+    "The IOMMU is recommended to support MSI-X capability."};
+inline constexpr Clause kIcvecValues{Strength::kMust, RV_REF "§5.28, §6.2",
+    "civ / fiv / pmiv / piv: WARL. ... If the number of writable bits is N then the number of supported vectors "
+    "is 2^N. For each cause C associate a vector V with the cause. V is a number between 0 and (2^N - 1)."};
+inline constexpr Clause kFipSet{Strength::kMust, RV_REF "§5.18",
+    "The fault-queue-interrupt-pending bit is set to 1 if fqcsr.fie is 1 and any of the following are true: "
+    "fqcsr.fqof is 1. fqcsr.fqmf is 1. A new record is produced in the FQ."};
+inline constexpr Clause kCipSet{Strength::kMust, RV_REF "§5.18, §3.1",
+    "The command-queue-interrupt-pending bit is set to 1 if cqcsr.cie is 1 and any of the following are true: "
+    "cqcsr.fence_w_ip is 1. cqcsr.cmd_ill is 1. cqcsr.cmd_to is 1. cqcsr.cqmf is 1."};
+inline constexpr Clause kIpNotWithoutEnable{Strength::kMust, RV_REF "§5.18",
+    "The fault-queue-interrupt-pending bit is set to 1 if fqcsr.fie is 1 and any of the following are true"};
+inline constexpr Clause kIrqMessage{Strength::kMust, RV_REF "§5.18",
+    "When fctl.WSI is 0, the IOMMU signals interrupts using messages. MSI have edge semantics and an interrupt "
+    "message is generated when an interrupt-pending bit transitions from 0 to 1. The address and data for the "
+    "message are obtained from the msi_cfg_tbl entry selected by the icvec field corresponding to the "
+    "interrupt-pending bit."};
+inline constexpr Clause kIpsrRw1c{Strength::kMust, RV_REF "§5.18",
+    "The interrupt-pending bit in the register once set to 1 stays 1 till software clears that interrupt-pending "
+    "bit by writing 1 to clear it. ... If a bit in ipsr is 1 then a write of 1 to the bit transitions the bit from "
+    "1->0."};
+inline constexpr Clause kIpsrReassert{Strength::kMust, RV_REF "§5.18",
+    "If the conditions to set that bit are still present (See IPSR_FIELD) or if they occur after the bit is "
+    "cleared then that bit transitions again from 0->1. ... an interrupt message is generated when an "
+    "interrupt-pending bit transitions from 0 to 1."};
+inline constexpr Clause kMsiMask{Strength::kMust, RV_REF "§5.29",
+    "When the mask bit M is 1, the corresponding interrupt vector is masked and the IOMMU is prohibited from "
+    "sending the associated message. Pending messages for that vector are later generated if the corresponding "
+    "mask bit is cleared to 0."};
 // ---- Fault records (§3.2) ----
 inline constexpr Clause kFaultReported{Strength::kMust, RV_REF "§3.2, §2.1.3.1",
     "Fault/Event queue is an in-memory queue data structure used to report events and faults raised when "

@@ -65,6 +65,8 @@ class CommandLineTest(unittest.TestCase):
                                     [])
         self.assertLess(argv.index("riscv-iommu-pci"), argv.index("edu,dma_mask=0xffffffffffffffff"))
         self.assertEqual(configs.get("riscv-iommu").cases, "riscv-iommu.*")
+        # The AIA machine: an IMSIC takes the IOMMU's MSI-X (with the PLIC QEMU gives the function no MSI-X).
+        self.assertEqual(argv[argv.index("-machine") + 1], "virt,aia=aplic-imsic")
 
     def test_cpu_defaults(self):
         def cpu(accel, override=None):
