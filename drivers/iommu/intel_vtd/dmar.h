@@ -64,7 +64,7 @@ struct DmarInfo {
   uint32_t host_address_bits() const { return host_address_width + 1u; }
   // The DRHD whose scope holds PCI function `rid` (bus << 8 | devfn) on segment 0, by §8.3's rule: an explicit
   // endpoint or sub-hierarchy scope first, else a unit with INCLUDE_PCI_ALL. nullptr when none covers it.
-  // `bridge_secondary(bus, dev, fn)` gives the bus range below a PCI bridge ([secondary, subordinate]).
+  // A sub-hierarchy scope covers the bridge's bus range, read from its config space ([secondary, subordinate]).
   const DmarDrhd* unit_for(uint16_t rid) const;
 };
 
