@@ -45,7 +45,8 @@ size_t parse_scopes(DmarInfo& out, const uint8_t* p, const uint8_t* end) {
     } else {
       out.scopes_dropped = true;
     }
-    if (s.length < 2) break;  // a zero length would never advance: the malformed scope is recorded above
+    // A length that would not advance or runs past the structure ends the walk (the scope is recorded above).
+    if (s.length < 2 || s.length > end - p) break;
     p += s.length;
   }
   return n;
