@@ -52,6 +52,7 @@ void main() {
     if (d.kind == IommuKind::kRiscvIommuPci)
       printf("# dt: riscv,pci-iommu at %02x:%02x.%x (phandle %u)\n", d.pci_rid >> 8, (d.pci_rid >> 3) & 0x1f,
              d.pci_rid & 7, d.phandle);
+    if (d.kind == IommuKind::kIntelVtd) printf("# acpi: DMAR DRHD at 0x%llx\n", static_cast<unsigned long long>(d.base));
   }
   for (size_t i = 0; i < p.iommu_map_count; ++i) {
     const IommuMapEntry& e = p.iommu_map[i];

@@ -22,8 +22,9 @@ struct IommuMapEntry {  // one DT iommu-map entry: RID [rid_base, rid_base+lengt
 // An IOMMU the firmware tables describe (DT node, ACPI table), by address or, for a PCI function the DT names
 // (riscv,pci-iommu: a child of the PCI host node whose reg is the function's config address), by its RID;
 // its driver then maps the function's BAR. Other IOMMUs that are PCI functions (virtio-iommu, AMD-Vi's
-// capability) are found on the bus by their drivers.
-enum class IommuKind : uint8_t { kSmmuV3, kRiscvIommuPci };
+// capability) are found on the bus by their drivers. Intel VT-d units come from the ACPI DMAR table's DRHDs
+// (drivers/iommu/intel_vtd/dmar.cpp), by register base.
+enum class IommuKind : uint8_t { kSmmuV3, kRiscvIommuPci, kIntelVtd };
 
 struct IommuDesc {
   IommuKind kind = IommuKind::kSmmuV3;

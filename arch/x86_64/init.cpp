@@ -12,6 +12,7 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/time.h"
+#include "drivers/iommu/intel_vtd/dmar.h"
 #include "kernel/arch.h"
 #include "kernel/platform.h"
 
@@ -85,6 +86,7 @@ void arch::init(uint64_t boot_arg) {
   uint64_t rsdp = 0;
   read_boot_info(boot_arg, p, &rsdp);
   x86_64::acpi::discover(rsdp);  // reads the BIOS data area: before page 0 is unmapped
+  drivers::intel_vtd::register_dmar_units(p);  // VT-d units are platform devices only the DMAR names
   choose_pci_window(p);
   if (p.ecam_size != 0 && !x86_64::paging::set_uncached(p.ecam_base, p.ecam_size)) {
     printf("# x86_64: ECAM at 0x%lx is outside the identity map\n", static_cast<unsigned long>(p.ecam_base));

@@ -19,7 +19,7 @@ def main(args):
             if t.version:
                 qtext += " (%s)" % t.version[0]
         # The machine and the IOMMU device as this QEMU gets them (the first -device; the rest is plumbing).
-        words = configs.with_properties(t.config.iommu_devices, t.uses)
+        words = configs.with_properties(t.config.iommu_devices, list(t.settings) + list(t.uses))
         machine = t.config.machine + (" " + words[1] if len(words) > 1 and words[0] == "-device" else "")
         rows.append((t.config.name, machine, qtext, "available" if t.available else "unavailable: " + t.problem))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]

@@ -16,10 +16,21 @@ OPENSBI = "opensbi-riscv64-generic-fw_dynamic.bin"
 class Need:
     """Something a configuration needs from QEMU, asked from the binary (qemu.Qemu.device_options /
     machines): a device (`-device DEVICE,help` answers), a device property (it lists PROP) or a machine type
-    (`-machine help`)."""
+    (`-machine help`). PROP may be a tuple of the names one property had over the versions (intel-iommu's
+    `scalable-mode`, `x-scalable-mode` on QEMU 7.2 and 10.0): the first the binary lists is the one it has. With a
+    VALUE the need is also a setting: `,NAME=VALUE` under the name this QEMU has is added to the device."""
 
-    def __init__(self, device=None, prop=None, machine=None):
-        self.device, self.prop, self.machine = device, prop, machine
+    def __init__(self, device=None, prop=None, machine=None, value=None):
+        self.device, self.machine, self.value = device, machine, value
+        self.props = tuple(prop) if isinstance(prop, (tuple, list)) else ((prop,) if prop else ())
+        self.prop = self.props[0] if self.props else None
+
+    def resolve(self, q, arch):
+        """The property name QEMU q has (of self.props), or None when it has none (or cannot be asked)."""
+        d = q.device_options(arch, self.device)
+        if d is None:
+            return None
+        return next((p for p in self.props if p in d["options"]), None)
 
     def missing(self, q, arch):
         """None when QEMU q has it, else the reason (one line)."""
@@ -33,14 +44,15 @@ class Need:
             return None
         if not d["present"]:
             return "this QEMU has no device %s" % self.device
-        if self.prop and self.prop not in d["options"]:
-            return "this QEMU's %s has no option %s (-device %s,help)" % (self.device, self.prop, self.device)
+        if self.props and not any(p in d["options"] for p in self.props):
+            return "this QEMU's %s has no option %s (-device %s,help)" % (self.device, " or ".join(self.props),
+                                                                        self.device)
         return None
 
     def __repr__(self):
         if self.machine:
             return "machine %s" % self.machine
-        return "%s %s=" % (self.device, self.prop) if self.prop else "device %s" % self.device
+        return "%s %s=" % (self.device, "|".join(self.props)) if self.props else "device %s" % self.device
 
 
 class Config:
@@ -97,6 +109,16 @@ def _virtio_iommu(name, arch, option=None, needs=(), description="virtio-iommu",
                   cases=cases, family="virtio-iommu-" + arch, needs=needs, in_all=in_all)
 
 
+# Intel VT-d (QEMU's intel-iommu, a platform device at 0xfed90000 found through the ACPI DMAR table). QEMU gives a PCI
+# function its DMA address space when the function is realized, so the IOMMU comes before the endpoints. intremap=on
+# needs the IOAPIC in QEMU under KVM: kernel-irqchip=split (TCG ignores the property). The device comes out of
+# reset with translation off (GSTS.TES=0): the cases enable what they use.
+def _intel_vtd(name, needs=(), description="Intel VT-d", options=""):
+    return Config(name, "x86_64", "q35,kernel-irqchip=split", ["-device", "intel-iommu,intremap=on" + options],
+                  description, cases="intel-vtd.*", family="intel-vtd", needs=[Need("intel-iommu")] + list(needs),
+                  in_all=False)
+
+
 CONFIGS = [
     Config("noiommu-aarch64", "aarch64", "virt", description="no IOMMU", cases=BASELINE),
     Config("noiommu-x86_64", "x86_64", "q35", description="no IOMMU", cases=BASELINE),
@@ -134,6 +156,13 @@ CONFIGS = [
     # interrupt remapping still run, and the baseline's untranslated DMA (every DTE V=0).
     _amd_vi("amd-vi-hatdis", ",dma-translation=off", [Need("amd-iommu", "dma-translation")],
             description="AMD-Vi, DMA translation off (HATDis)"),
+    # Not in `all` until the intel-vtd cases exist (issue 14).
+    _intel_vtd("intel-vtd", description="Intel VT-d, legacy mode"),
+    # Scalable mode: x-scalable-mode on QEMU 7.2 and 10.0, scalable-mode on 11.1 (the option the binary lists).
+    _intel_vtd("intel-vtd-scalable", [Need("intel-iommu", ("scalable-mode", "x-scalable-mode"), value="on")],
+               "Intel VT-d, scalable mode"),
+    # Caching mode (CAP.CM=1): what every VFIO user of intel-iommu turns on; not-present entries may be cached.
+    _intel_vtd("intel-vtd-cm", [Need("intel-iommu", "caching-mode")], "Intel VT-d, caching mode", ",caching-mode=on"),
     # riscv64 with the AIA's interrupt controllers instead of the PLIC: an IMSIC per hart takes the endpoints' MSIs
     # (the guest picks the controller from the DT). virt has had aia= since QEMU 7.0: every QEMU here runs it.
     Config("noiommu-riscv64-aia", "riscv64", "virt,aia=aplic-imsic", description="no IOMMU, AIA (APLIC + IMSIC)",

@@ -29,6 +29,7 @@ class Target:
     """One column of the matrix: a configuration on one implementation (a QEMU or the model)."""
     unsupported = False
     uses = ()
+    settings = ()
 
     def __init__(self, config, q, accel="tcg", cpu=None):
         self.config = config
@@ -59,7 +60,7 @@ class Target:
             self.problem = "riscv64 firmware %s not found" % os.path.join(os.path.dirname(self.qboot), configs.OPENSBI)
         self.version = q.version(config.arch) if self.binary else None
         # What this QEMU has of the options the configuration needs or uses (asked from the binary).
-        self.uses, self.unsupported = [], False
+        self.uses, self.settings, self.unsupported = [], [], False
         if self.problem is None:
             for need in config.needs:
                 why = need.missing(q, config.arch)
@@ -67,6 +68,10 @@ class Target:
                     self.problem = "skipped (not a failure): %s" % why
                     self.unsupported = True
                     break
+            # A need that is a setting: under the property name this QEMU has.
+            if self.problem is None:
+                named = [(n.device, n.resolve(q, config.arch), n.value) for n in config.needs if n.value is not None]
+                self.settings = [s for s in named if s[1]]
             for dev, prop, value in config.uses:
                 opts = q.device_options(config.arch, dev)
                 if opts is not None and prop in opts["options"]:
@@ -85,7 +90,7 @@ class Target:
             # model=NAME picks the hosted machine (hosted/machine.h): the configuration without "model-".
             return [self.binary, "model=" + self.config.name[len("model-"):]] + list(guest_args)
         return configs.command_line(self.config, self.qemu.argv0(self.config.arch), self.qboot, self.image,
-                                    accel, blk_image, guest_args, self.cpu, self.uses)
+                                    accel, blk_image, guest_args, self.cpu, self.settings + self.uses)
 
 
 def targets(chosen, impls, accel="tcg", cpu=None):

@@ -179,6 +179,23 @@ class OptionTest(unittest.TestCase):
         self.assertIn("no device riscv-iommu-pci", rv.missing(old, "riscv64"))
         self.assertIsNone(rv.missing(FakeQemu({"riscv-iommu-pci": []}), "riscv64"))
 
+    def test_need_under_the_name_this_qemu_has(self):
+        # intel-iommu's scalable mode: x-scalable-mode on QEMU 7.2 and 10.0, scalable-mode on 11.1.
+        sm = configs.Need("intel-iommu", ("scalable-mode", "x-scalable-mode"), value="on")
+        v10 = FakeQemu({"intel-iommu": ["x-scalable-mode", "x-flts"]})
+        v11 = FakeQemu({"intel-iommu": ["scalable-mode", "fsts"]})
+        self.assertIsNone(sm.missing(v10, "x86_64"))
+        self.assertIsNone(sm.missing(v11, "x86_64"))
+        self.assertEqual(sm.resolve(v10, "x86_64"), "x-scalable-mode")
+        self.assertEqual(sm.resolve(v11, "x86_64"), "scalable-mode")
+        self.assertIn("has no option scalable-mode or x-scalable-mode",
+                      sm.missing(FakeQemu({"intel-iommu": ["caching-mode"]}), "x86_64"))
+        self.assertIn("no device intel-iommu", sm.missing(FakeQemu({}), "x86_64"))
+        argv = configs.command_line(configs.get("intel-vtd-scalable"), "q", "/q.rom", "/img", "tcg", "/b", [],
+                                    uses=[("intel-iommu", sm.resolve(v10, "x86_64"), "on")])
+        self.assertIn("intel-iommu,intremap=on,x-scalable-mode=on", argv)
+        self.assertNotIn("intel-vtd", [c.name for c in configs.select(None)[0]])  # no cases yet: not in `all`
+
     def test_dma_remap_where_present(self):
         argv = configs.command_line(configs.get("amd-vi"), "q", "/q.rom", "/img", "tcg", "/b", [],
                                     uses=[("amd-iommu", "dma-remap", "on")])
