@@ -4,6 +4,7 @@
 #include "drivers/iommu/intel_vtd/dmar.h"
 #include "kernel/mmio.h"
 #include "kernel/platform.h"
+#include "spec/intel_vtd/registers.h"
 #include "tests/conformance/intel_vtd/clauses.h"
 
 using namespace intel_vtd_tests;  // NOLINT
@@ -11,9 +12,10 @@ using drivers::intel_vtd::DmarInfo;
 
 namespace {
 
-// TODO(spec/intel_vtd): the register offsets and VER fields from the spec layer once it is merged.
-constexpr uint64_t kVer = 0x00, kCap = 0x08, kEcap = 0x10, kGsts = 0x1c, kRtaddr = 0x20, kFsts = 0x34,
-                   kFectl = 0x38, kIqh = 0x80, kIqt = 0x88, kIqa = 0x90, kIrta = 0xb8;
+namespace reg = spec::intel_vtd::reg;
+
+uint32_t read32(const kernel::Mmio& m, const spec::intel_vtd::Mmio& r) { return m.read32(r.offset); }
+unsigned long long read64(const kernel::Mmio& m, const spec::intel_vtd::Mmio& r) { return m.read64(r.offset); }
 
 void check_scopes(kernel::Test& t, const DmarInfo& d, size_t first, size_t count, const char* owner) {
   for (size_t k = first; k < first + count; ++k) {
@@ -79,21 +81,22 @@ VIOMMU_TEST(intel_vtd_dmar, "intel-vtd.discovery.dmar", "intel-vtd") {
 
   // The register set at the reported base: VER (offset 0).
   const kernel::Mmio regs(d.drhds[0].register_base);
-  const uint32_t ver = regs.read32(kVer);
-  const unsigned major = (ver >> 4) & 0xf, minor = ver & 0xf;
-  t.check("reg.VER.present", kDrhdBase, ver != 0xffffffffu,
-          "VER at the DRHD base reads 0x%08x: no VT-d register set there", ver);
-  t.check("reg.VER.MAX", kVersion, major >= 1, "VER 0x%08x: major version %u", ver, major);
-  t.check("reg.VER.reserved", kVersionReserved, (ver >> 8) == 0, "VER 0x%08x: bits 31:8 not zero", ver);
-  t.note("VER 0x%x (architecture %u.%u), CAP 0x%llx, ECAP 0x%llx", ver, major, minor,
-         static_cast<unsigned long long>(regs.read64(kCap)), static_cast<unsigned long long>(regs.read64(kEcap)));
+  spec::intel_vtd::Ver ver;
+  ver.value = read32(regs, reg::kVer);
+  const unsigned major = static_cast<unsigned>(ver.max()), minor = static_cast<unsigned>(ver.min());
+  t.check("reg.VER.present", kDrhdBase, ver.value != 0xffffffffu,
+          "VER at the DRHD base reads 0x%08x: no VT-d register set there", ver.value);
+  t.check("reg.VER.MAX", kVersion, major >= 1, "VER 0x%08x: major version %u", ver.value, major);
+  t.check("reg.VER.reserved", kVersionReserved, spec::bits_of(ver.value, 31, 8) == 0, "VER 0x%08x: bits 31:8 not zero",
+          ver.value);
+  spec::intel_vtd::Cap cap;
+  cap.set_raw(read64(regs, reg::kCap));
+  t.note("VER 0x%x (architecture %u.%u), CAP 0x%llx, ECAP 0x%llx", ver.value, major, minor,
+         static_cast<unsigned long long>(cap.raw()), read64(regs, reg::kEcap));
   t.note("after reset: GSTS 0x%x RTADDR 0x%llx FSTS 0x%x FECTL 0x%x IQH 0x%llx IQT 0x%llx IQA 0x%llx IRTA 0x%llx",
-         regs.read32(kGsts), static_cast<unsigned long long>(regs.read64(kRtaddr)), regs.read32(kFsts),
-         regs.read32(kFectl), static_cast<unsigned long long>(regs.read64(kIqh)),
-         static_cast<unsigned long long>(regs.read64(kIqt)), static_cast<unsigned long long>(regs.read64(kIqa)),
-         static_cast<unsigned long long>(regs.read64(kIrta)));
-  // The DMAR's Host Address Width against CAP.MGAW (bits 21:16, width - 1): noted, no sentence ties them.
+         read32(regs, reg::kGsts), read64(regs, reg::kRtaddr), read32(regs, reg::kFsts), read32(regs, reg::kFectl),
+         read64(regs, reg::kIqh), read64(regs, reg::kIqt), read64(regs, reg::kIqa), read64(regs, reg::kIrta));
+  // The DMAR's Host Address Width against CAP.MGAW (width - 1): noted, no sentence ties them.
   t.note("DMAR HAW %u bits, CAP.MGAW %u bits, CAP.SAGAW 0x%llx", d.host_address_bits(),
-         static_cast<unsigned>(((regs.read64(kCap) >> 16) & 0x3f) + 1),
-         static_cast<unsigned long long>((regs.read64(kCap) >> 8) & 0x1f));
+         static_cast<unsigned>(cap.mgaw() + 1), static_cast<unsigned long long>(cap.sagaw()));
 }
