@@ -52,4 +52,17 @@ class GuardedBuffer {
   size_t len_ = 0;
 };
 
+// A block of DMA memory for as long as its owner lives, e.g. one case (pa 0 when the pool had none), zero
+// filled.
+struct DmaBlock {
+  explicit DmaBlock(size_t n) : size(n), pa(DmaMemory::alloc(n)) {}
+  ~DmaBlock() {
+    if (pa) DmaMemory::free(pa, size);
+  }
+  DmaBlock(const DmaBlock&) = delete;
+  DmaBlock& operator=(const DmaBlock&) = delete;
+  const size_t size;
+  const uint64_t pa;
+};
+
 }  // namespace kernel

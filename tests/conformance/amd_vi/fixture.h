@@ -43,17 +43,7 @@ model::amd_vi::Iommu& model_of(AmdVi* iommu);
 // What the model says a request from `devid` at `iova` does (uncached walk: the state after invalidation).
 model::amd_vi::Result predict(AmdVi* iommu, uint16_t devid, uint64_t iova, kit::Direction d);
 
-// A block of DMA memory for the length of a case (pa 0 when there was none).
-struct DmaBlock {
-  explicit DmaBlock(size_t n) : size(n), pa(kernel::DmaMemory::alloc(n)) {}
-  ~DmaBlock() {
-    if (pa) kernel::DmaMemory::free(pa, size);
-  }
-  DmaBlock(const DmaBlock&) = delete;
-  DmaBlock& operator=(const DmaBlock&) = delete;
-  const size_t size;
-  const uint64_t pa;
-};
+using kernel::DmaBlock;
 
 // Who makes a DMA: the endpoint, the DeviceID its requests carry, and the staging area it reaches (the
 // DmaProbe loads the device and reads it back through it; empty when the DTE under test blocks every

@@ -50,17 +50,7 @@ model::riscv_iommu::Request request_of(uint32_t device_id, uint64_t iova, kit::D
 // What the model says a request from `device_id` at `iova` does (uncached: the state after invalidation).
 model::riscv_iommu::Result predict(RiscvIommu* iommu, uint32_t device_id, uint64_t iova, kit::Direction d);
 
-// A block of DMA memory for the length of a case (pa 0 when there was none), zeroed.
-struct DmaBlock {
-  explicit DmaBlock(size_t n) : size(n), pa(kernel::DmaMemory::alloc(n)) {}
-  ~DmaBlock() {
-    if (pa) kernel::DmaMemory::free(pa, size);
-  }
-  DmaBlock(const DmaBlock&) = delete;
-  DmaBlock& operator=(const DmaBlock&) = delete;
-  const size_t size;
-  const uint64_t pa;
-};
+using kernel::DmaBlock;
 
 // Who makes a DMA: the endpoint, the device_id its requests carry, the staging area it reaches (empty when the
 // context under test blocks every access).
