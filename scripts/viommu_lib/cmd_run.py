@@ -99,6 +99,11 @@ def main(args):
     print(matrix.render(results))
     for line in matrix.difference_lines(results) + matrix.failures(results):
         print(line)
+    if not sys.stdout.isatty():
+        # Stdout may be piped into a checker (the lit tests pipe it into FileCheck), which shows only its own
+        # complaint: the failed cases go to stderr as well, so a failure names its case wherever it happens.
+        for line in matrix.failures(results):
+            print("viommu: " + line, file=sys.stderr)
     print("%d passed, %d failed, %d known deviations, %d skipped, %d unexpected passes; report: %s"
           % (total["P"], total["F"], total["X"], total["S"], total["U"],
              paths.rel(os.path.join(report_dir, "index.html"))))
