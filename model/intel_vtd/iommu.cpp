@@ -71,7 +71,16 @@ bool qualified(s::FaultReason reason) {
     case FR::kRootTableAccess:
     case FR::kRootReserved:
     case FR::kContextTableAccess:
-    case FR::kContextReserved: return false;
+    case FR::kContextReserved:
+    case FR::kSmRootTableInvalid:
+    case FR::kSmTtm31:
+    case FR::kSmRootAccess:
+    case FR::kSmRootNotPresent:
+    case FR::kSmRootReserved:
+    case FR::kSmContextAccess:
+    case FR::kSmContextReserved:
+    case FR::kSmPasidDirAccess:
+    case FR::kSmPasidAccess: return false;
     default: return true;
   }
 }
@@ -568,16 +577,13 @@ Result Iommu::run(const Request& req, bool live) const {
   g.value = gsts_;
   // GSTS.TES = 0: "DMA requests are not translated" (QEMU: untranslated until TE, measured).
   if (!g.tes()) return pass_through(req);
-  switch (ttm_) {
-    case s::Ttm::kLegacy: break;
-    case s::Ttm::kAbortDma:
-      if (ecap_.adms()) return Result{};  // abort-DMA mode: every request blocked, nothing recorded
-      [[fallthrough]];
-    default: {
-      Result r;
-      r.outcome = Outcome::kNotModelled;
-      return r;
-    }
+  if (ttm_ == s::Ttm::kScalable && ecap_.smts()) return run_scalable(req);
+  // Abort-DMA mode (TTM = 11b, ECAP.ADMS): every request blocked, nothing recorded.
+  if (ttm_ == s::Ttm::kAbortDma && ecap_.adms()) return Result{};
+  if (ttm_ != s::Ttm::kLegacy) {  // a TTM the ECAP does not offer: the model does not guess an outcome
+    Result r;
+    r.outcome = Outcome::kNotModelled;
+    return r;
   }
   // Legacy mode has no PASID-granular translation: a request with a PASID is blocked (unverified reading; QEMU
   // ignores the PASID in legacy mode).
@@ -675,6 +681,154 @@ Result Iommu::walk(const Request& req, const s::ContextEntry& ce, bool live) con
     table = pte.addr();
   }
   return faulted(req, FR::kPagingEntryReserved, false);  // unreachable: level 1 is always a leaf
+}
+
+// ---- scalable mode (§3.x scalable-mode translation, §9.2 / §9.4 / §9.5 / §9.6) ------------------------------------
+// A first version: second-stage, first-stage and pass-through PASID entries, read through the tables each time
+// (nothing cached: "a device may cache nothing" holds for every cache). Nested translation (PGTT 011b) is not
+// modelled. The scalable root entry's reserved bits are not checked (the spec layer declares none yet).
+
+Result Iommu::run_scalable(const Request& req) const {
+  const uint64_t bus = spec::bits_of(req.source_id, 15, 8);
+  const uint8_t devfn = static_cast<uint8_t>(spec::bits_of(req.source_id, 7, 0));
+  s::ScalableRootEntry re;
+  if (!mem_.read(root_ + bus * s::ScalableRootEntry::kBytes, re.words.data(), s::ScalableRootEntry::kBytes))
+    return faulted(req, FR::kSmRootAccess, false);
+  const bool upper = s::ScalableRootEntry::upper_half(devfn);
+  if (!(upper ? re.up() : re.lp())) return faulted(req, FR::kSmRootNotPresent, false);
+  const uint64_t ctp = upper ? re.uctp() : re.lctp();
+  s::ScalableContextEntry ce;
+  if (!mem_.read(ctp + s::ScalableRootEntry::index_in_half(devfn) * s::ScalableContextEntry::kBytes,
+                 ce.words.data(), s::ScalableContextEntry::kBytes))
+    return faulted(req, FR::kSmContextAccess, false);
+  bool fpd = ce.fpd();
+  if (!ce.p()) return faulted(req, FR::kSmContextNotPresent, fpd);
+  if ((ce.word(0) & s::ScalableContextEntry::kReserved0) || (ce.word(1) & s::ScalableContextEntry::kReserved1) ||
+      ce.word(2) != 0 || ce.word(3) != 0)
+    return faulted(req, FR::kSmContextReserved, fpd);
+  // A request without PASID uses RID_PASID (and RID_PRIV for its privilege).
+  if (req.has_pasid && !ce.paside()) return faulted(req, FR::kSmContextPasideClear, fpd);
+  const uint32_t pasid = req.has_pasid ? static_cast<uint32_t>(spec::bits_of(req.pasid, s::kPasidBits - 1, 0))
+                                       : static_cast<uint32_t>(ce.rid_pasid());
+  const bool priv = req.has_pasid ? req.priv : ce.rid_priv() != 0;
+  if (s::pasid_directory_index(pasid) >= ce.pasid_directory_entries())
+    return faulted(req, FR::kSmPasidBeyondPdts, fpd);
+  s::PasidDirEntry de;
+  if (!mem_.read64(ce.pasiddirptr() + s::pasid_directory_index(pasid) * s::PasidDirEntry::kBytes, de.words[0]))
+    return faulted(req, FR::kSmPasidDirAccess, fpd);
+  fpd = fpd || de.fpd();
+  if (!de.p()) return faulted(req, FR::kSmPasidDirNotPresent, fpd);
+  if (de.word(0) & s::PasidDirEntry::kReserved0) return faulted(req, FR::kSmPasidDirReserved, fpd);
+  s::PasidEntry pe;
+  if (!mem_.read(de.smptblptr() + s::pasid_table_index(pasid) * s::PasidEntry::kBytes, pe.words.data(),
+                 s::PasidEntry::kBytes))
+    return faulted(req, FR::kSmPasidAccess, fpd);
+  fpd = fpd || pe.fpd();
+  if (!pe.p()) return faulted(req, FR::kSmPasidNotPresent, fpd);
+  if ((pe.word(0) & s::PasidEntry::kReserved0) || (pe.word(1) & s::PasidEntry::kReserved1) ||
+      (pe.word(2) & s::PasidEntry::kReserved2))
+    return faulted(req, FR::kSmPasidReserved, fpd);
+  Result r;
+  switch (pe.pgtt()) {
+    case static_cast<uint64_t>(s::Pgtt::kPassThrough):
+      if (!ecap_.pt()) return faulted(req, FR::kSmPasidInvalid, fpd);
+      return pass_through(req);
+    case static_cast<uint64_t>(s::Pgtt::kSecondStage):
+      if (!ecap_.slts() || pe.aw() > 4 || ((cap_.sagaw() >> pe.aw()) & 1) == 0)
+        return faulted(req, FR::kSmPasidInvalid, fpd);
+      r = walk_second_stage_sm(req, pe);
+      break;
+    case static_cast<uint64_t>(s::Pgtt::kFirstStage):
+      if (!ecap_.flts() || (pe.flpm() == static_cast<uint64_t>(s::Flpm::k5Level) && !cap_.fl5lp()) || pe.flpm() > 1)
+        return faulted(req, FR::kSmPasidInvalid, fpd);
+      if (!priv || pe.sre()) {
+        r = walk_first_stage(req, pe, priv);
+      } else {
+        return faulted(req, FR::kSmPasidSreClear, fpd);
+      }
+      break;
+    case static_cast<uint64_t>(s::Pgtt::kNested): {
+      Result n;
+      n.outcome = Outcome::kNotModelled;
+      return n;
+    }
+    default: return faulted(req, FR::kSmPasidInvalid, fpd);
+  }
+  if (r.has_fault) return faulted(req, r.fault.reason(), fpd);
+  return r;
+}
+
+// Second-stage walk in scalable mode: the legacy walk's shape with the scalable fault reasons (a not-present
+// entry, R = W = 0, is 79h; a missing permission 85h/86h; beyond the address width 83h).
+Result Iommu::walk_second_stage_sm(const Request& req, const s::PasidEntry& pe) const {
+  unsigned width = s::agaw_bits(pe.aw());
+  if (cap_.max_guest_address_width() < width) width = cap_.max_guest_address_width();
+  if (!spec::fits_bits(req.address, width)) return faulted(req, FR::kSmAddressBeyondAw, false);
+  uint64_t table = pe.slptptr();
+  bool r = true, w = true;
+  for (unsigned level = s::aw_levels(pe.aw()); level >= 1; --level) {
+    s::SlPte pte;
+    if (!mem_.read64(table + s::level_index(req.address, level) * sizeof(s::SlPte), pte.words[0]))
+      return faulted(req, FR::kSmSecondStageAccess, false);
+    if (!pte.present()) return faulted(req, FR::kSmSecondStageNotPresent, false);
+    if (pte_reserved(pte, level)) return faulted(req, FR::kSmSecondStageReserved, false);
+    r = r && pte.r();
+    w = w && pte.w();
+    if (level == 1 || pte.ps()) {
+      if (req.write ? !w : !r) return faulted(req, req.write ? FR::kSmWriteDenied : FR::kSmReadDenied, false);
+      const uint64_t size = s::level_page_size(level);
+      Result out;
+      out.outcome = Outcome::kTranslated;
+      out.page_size = size;
+      out.pa = align_down_to(pte.addr(), size) | offset_within(req.address, size);
+      out.r = r;
+      out.w = w;
+      return out;
+    }
+    table = pte.addr();
+  }
+  return faulted(req, FR::kSmSecondStageReserved, false);  // unreachable: level 1 is always a leaf
+}
+
+// First-stage walk (the IA-32e / 5-level paging of the Intel SDM, §9.7): the input address must be canonical;
+// P = 0 is 71h; a user request needs U/S = 1 at every level (81h); a write needs R/W = 1 at every level for a user
+// request, and for a supervisor one when WPE = 1 (85h); an execute request needs ERE and XD = 0 with NXE (82h).
+// PS at level 3 needs CAP.FL1GP, at level 4 and above it is reserved (72h).
+Result Iommu::walk_first_stage(const Request& req, const s::PasidEntry& pe, bool priv) const {
+  const unsigned levels = s::flpm_levels(pe.flpm());
+  if (!s::is_canonical(req.address, s::agaw_for_levels(levels))) return faulted(req, FR::kSmNonCanonical, false);
+  if (req.exec && !pe.ere()) return faulted(req, FR::kSmPasidEreClear, false);
+  uint64_t table = pe.flptptr();
+  bool rw = true, us = true, xd = false;
+  for (unsigned level = levels; level >= 1; --level) {
+    s::FlPte pte;
+    if (!mem_.read64(table + s::level_index(req.address, level) * sizeof(s::FlPte), pte.words[0]))
+      return faulted(req, FR::kSmFirstStageAccess, false);
+    if (!pte.p()) return faulted(req, FR::kSmFirstStageNotPresent, false);
+    if (!spec::fits_bits(pte.addr(), config_.haw)) return faulted(req, FR::kSmFirstStageReserved, false);
+    const bool large = level > 1 && pte.ps();
+    if (large && (level > 3 || (level == 3 && !cap_.fl1gp()))) return faulted(req, FR::kSmFirstStageReserved, false);
+    rw = rw && pte.rw();
+    us = us && pte.us();
+    xd = xd || (pe.nxe() && pte.xd());
+    if (level == 1 || large) {
+      const uint64_t size = s::level_page_size(level);
+      // A large page's PAT bit is bit 12 (the address field's lowest bit): the frame is the address above it.
+      const uint64_t frame = align_down_to(pte.addr(), size);
+      if (!priv && !us) return faulted(req, FR::kSmUserToSupervisor, false);
+      if (req.write && !rw && (!priv || pe.wpe())) return faulted(req, FR::kSmWriteDenied, false);
+      if (req.exec && xd) return faulted(req, FR::kSmExecuteDenied, false);
+      Result out;
+      out.outcome = Outcome::kTranslated;
+      out.page_size = size;
+      out.pa = frame | offset_within(req.address, size);
+      out.r = true;
+      out.w = rw || (priv && !pe.wpe());
+      return out;
+    }
+    table = pte.addr();
+  }
+  return faulted(req, FR::kSmFirstStageReserved, false);  // unreachable
 }
 
 size_t Iommu::iotlb_valid_entries() const {

@@ -8,8 +8,10 @@
 // IQERCD), and caching mode (CAP.CM). Reads guest memory only through model::GuestMemory. Freestanding-clean:
 // no exceptions, no RTTI, no allocation.
 //
-// Not modelled yet: scalable mode (RTADDR.TTM = 01b gives Outcome::kNotModelled), interrupt remapping, the
-// advanced fault log, protected memory regions, page requests, device-TLBs.
+// Scalable mode (RTADDR.TTM = 01b with ECAP.SMTS): a first version, uncached: second-stage, first-stage and
+// pass-through PASID entries with the scalable fault reasons; nested translation gives Outcome::kNotModelled.
+// Not modelled yet: interrupt remapping, the advanced fault log, protected memory regions, page requests,
+// device-TLBs.
 //
 // Where the spec lets the device choose, the model's choice is a Config member whose comment says why.
 #pragma once
@@ -20,6 +22,7 @@
 #include "model/guest_memory.h"
 #include "spec/intel_vtd/descriptors.h"
 #include "spec/intel_vtd/fault.h"
+#include "spec/intel_vtd/pasid.h"
 #include "spec/intel_vtd/pte.h"
 #include "spec/intel_vtd/registers.h"
 #include "spec/intel_vtd/root_table.h"
@@ -135,6 +138,9 @@ class Iommu {
   uint8_t context_error(const s::ContextEntry& ce) const;
   bool pte_reserved(const s::SlPte& pte, unsigned level) const;
   Result walk(const Request& req, const s::ContextEntry& ce, bool live) const;
+  Result run_scalable(const Request& req) const;
+  Result walk_second_stage_sm(const Request& req, const s::PasidEntry& pe) const;
+  Result walk_first_stage(const Request& req, const s::PasidEntry& pe, bool priv) const;
   void record(const Result& r, Result& out);
   void fault_condition(bool was_pending);
   bool fault_status_pending() const;

@@ -14,7 +14,7 @@
 // Invariants (a violation traps):
 // - a request that is not blocked had the permission it asked for; a translation's page size is a power of two
 //   of at least 4 KiB and the address keeps its offset inside it;
-// - a fault record names the requester, a legacy fault reason, F = 1; kFaulted always carries a record;
+// - a fault record names the requester, a legacy or scalable-mode fault reason, F = 1; kFaulted always carries a record;
 // - FSTS has no bit outside its fields; IQH stays 16-byte aligned inside the queue; CAP/ECAP never change;
 // - while no cache may be stale (after a flush that left both caches empty, with no write to RAM or to a
 //   register since, the model's own status writes included), translate() agrees with lookup() on outcome,
@@ -64,7 +64,8 @@ void check_result(const mv::Request& req, const mv::Result& r) {
   if (r.outcome == mv::Outcome::kFaulted) check(r.has_fault);
   if (r.has_fault) {
     check(r.fault.sid() == req.source_id && r.fault.f() == 1);
-    check(r.fault.fr() >= s::kLegacyFaultReasonFirst && r.fault.fr() <= s::kLegacyFaultReasonLast);
+    check((r.fault.fr() >= s::kLegacyFaultReasonFirst && r.fault.fr() <= s::kLegacyFaultReasonLast) ||
+          s::is_scalable_mode_fault(r.fault.fr()));
     check(!r.ok());
   }
 }
