@@ -14,6 +14,18 @@
 // device-TLBs.
 //
 // Where the spec lets the device choose, the model's choice is a Config member whose comment says why.
+//
+// Readings not yet backed by a sentence found in the spec (the chapter 6/7/9 text was not available, see
+// /work/vtd-spec-notes.md); a conformance check resting on one of them is at most SHOULD/OPEN:
+// - register-based invalidation (CCMD, IOTLB_REG) while GSTS.QIES = 1 is ignored and ICC / IVT stay set (QEMU);
+// - clearing GCMD.QIE resets IQH to 0 (QEMU); clearing FSTS.IQE resumes fetching at IQH;
+// - IQA.DW is ignored without ECAP.SMTS; PASID-granular descriptors in a 128-bit queue give IQEI 4;
+// - an invalidation wait with SW = IF = 0 is a valid fence (QEMU: IQE); PD without ECAP.PDS is ignored; a status
+//   write outside guest memory is lost without an error; device-TLB and IEC descriptors are accepted as no-ops;
+// - a legacy-mode request with a PASID is blocked without a record (QEMU ignores the PASID);
+// - PFO is not a fault-event condition (QEMU); FI keeps address bits above MGAW (FR 04h records the address);
+// - the fault recording index restarts at 0 when TES and IRES are both clear;
+// - a cached translation that lacks the requested permission is not used (the tables are walked again).
 #pragma once
 
 #include <cstddef>
