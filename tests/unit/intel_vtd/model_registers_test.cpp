@@ -137,5 +137,31 @@ TEST_F(VtdModelRegisters, UnimplementedOffsetsReadZero) {
   EXPECT_EQ(reg(Mmio{0x21, 4}), 0u);   // misaligned
 }
 
+TEST_F(VtdModelRegisters, PmenWithoutProtectedRegionsIsIgnored) {
+  // CAP.PLMR = PHMR = 0 (QEMU): PMEN, PLMBASE, PLMLIMIT have nothing to enable.
+  iommu.write(reg::kPmen, 0x8000'0000);
+  iommu.write(reg::kPlmbase, 0x0010'0000);
+  EXPECT_EQ(reg(reg::kPmen), 0u);
+  EXPECT_EQ(reg(reg::kPlmbase), 0u);
+}
+
+TEST_F(VtdModelRegisters, PmenWithProtectedLowMemory) {
+  // PLMR = 1 (bit 5): EPM [31] sticks and PRS [0] follows it; PLMBASE keeps [31:20].
+  Cap cap;
+  cap.set_raw(model::intel_vtd::kQemu10Cap);
+  cap.set_plmr(1);
+  reconfigure(with_cap(cap.raw()));
+  iommu.write(reg::kPmen, 0x8000'0000);
+  EXPECT_EQ(reg(reg::kPmen), 0x8000'0001u);
+  iommu.write(reg::kPlmbase, 0x0012'3456);
+  EXPECT_EQ(reg(reg::kPlmbase), 0x0010'0000u);
+}
+
+TEST_F(VtdModelRegisters, FstsReadOnlyBitsIgnoreWrites) {
+  // PPF [1] and FRI [15:8] are read-only: writing them changes nothing.
+  iommu.write(reg::kFsts, 0xff02);
+  EXPECT_EQ(reg(reg::kFsts), 0u);
+}
+
 }  // namespace
 }  // namespace intel_vtd_model_test

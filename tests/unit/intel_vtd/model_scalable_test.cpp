@@ -134,5 +134,55 @@ TEST_F(VtdModelScalable, NestedIsNotModelled) {
   EXPECT_EQ(dma(0x5000).outcome, Outcome::kNotModelled);
 }
 
+TEST_F(VtdModelScalable, FirstStageLargePagesAndWriteProtect) {
+  // A 2 MiB first-stage leaf (level 2, PS = 1): IOVA 0x20_1234 -> kData + 0x1234. A read-only leaf (R/W = 0):
+  // a user write is denied (85h); a supervisor write (PASID with priv, SRE = 1) passes while WPE = 0.
+  const uint64_t l4 = page(), l3 = page(), l2 = page();
+  w64(l4, l3 | 7);
+  w64(l3, l2 | 7);
+  w64(l2 + 1 * 8, kData | 0x80 | 5);  // P | U/S | PS, R/W = 0
+  PasidEntry pe;
+  pe.set_p(1).set_pgtt(static_cast<uint64_t>(Pgtt::kFirstStage)).set_flptptr(l4).set_did(kDid).set_sre(1);
+  set_pasid_entry(0, pe);
+  const Result r = dma(0x20'1234);
+  ASSERT_EQ(r.outcome, Outcome::kTranslated);
+  EXPECT_EQ(r.pa, kData + 0x1234);
+  EXPECT_EQ(r.page_size, 0x20'0000u);
+  EXPECT_EQ(oracle(0x20'1234, true).fault.fr(), 0x85u);
+  set_sm_context(true);
+  Request sup;
+  sup.source_id = kSid;
+  sup.address = 0x20'1234;
+  sup.write = true;
+  sup.has_pasid = true;
+  sup.priv = true;
+  EXPECT_EQ(iommu.lookup(sup).outcome, Outcome::kTranslated);
+  pe.set_wpe(1);
+  set_pasid_entry(0, pe);
+  EXPECT_EQ(iommu.lookup(sup).fault.fr(), 0x85u);
+}
+
+TEST_F(VtdModelScalable, FpdInThePasidEntrySuppresses) {
+  // FPD = 1 in the PASID table entry: a not-present second-stage fault (79h) blocks without a record.
+  PasidEntry pe;
+  pe.set_p(1).set_fpd(1).set_aw(2).set_pgtt(static_cast<uint64_t>(Pgtt::kSecondStage)).set_slptptr(pt);
+  set_pasid_entry(0, pe);
+  const Result r = dma(0x5000);
+  EXPECT_EQ(r.outcome, Outcome::kBlocked);
+  EXPECT_EQ(r.fault.fr(), 0x79u);
+  EXPECT_EQ(reg(reg::kFsts), 0u);
+}
+
+TEST_F(VtdModelScalable, ScalableModeWithoutSmtsIsNotGuessed) {
+  // TTM = 01b on a unit without ECAP.SMTS: the model gives no outcome rather than invent one.
+  reconfigure(Config{});
+  Rtaddr rt;
+  rt.set_rta(kRoot).set_ttm(static_cast<uint64_t>(Ttm::kScalable));
+  iommu.write(reg::kRtaddr, rt.raw());
+  gcmd(0x4000'0000);
+  gcmd(0x8000'0000);
+  EXPECT_EQ(dma(0x5000).outcome, Outcome::kNotModelled);
+}
+
 }  // namespace
 }  // namespace intel_vtd_model_test
