@@ -228,28 +228,7 @@ inline constexpr Clause kRegisterInvalidationWhileQi{Strength::kOpen, "VT-d §6.
                                                      "invalidation is enabled: the unit may perform or ignore it; it "
                                                      "must not stop the queue"};
 
-// Fault recording (§7.2, §11.4.9).
-inline constexpr Clause kFaultRecorded{Strength::kMust, "VT-d §11.4.9.6 FRCD_REG.F (via 2nd-gen Core §2.18.30, B940 §2.16.30)",
-                                       "Hardware sets this field to indicate a fault is logged in this Fault Recording "
-                                       "register. The F field is Set by hardware after the details of the fault is "
-                                       "recorded in other fields. ... Software writes the value read from this field "
-                                       "to Clear it."};
-inline constexpr Clause kFaultFi{Strength::kMust, "VT-d §11.4.9.6 FRCD_REG.FI (via 7700K §8.28)",
-                                 "When the Fault Reason (FR) field indicates one of the DMA-remapping fault conditions, "
-                                 "bits 63:12 of this field contain the page address in the faulted DMA request."};
-inline constexpr Clause kFaultSid{Strength::kMust, "VT-d §11.4.9.6 FRCD_REG.SID (via 2nd-gen Core §2.18.30)",
-                                  "Source Identifier (SID) Requester-id associated with the fault condition."};
-inline constexpr Clause kFaultType{Strength::kMust, "VT-d §11.4.9.6 FRCD_REG.T (via 2nd-gen Core §2.18.30)",
-                                   "Type of the faulted request: 0 = Write request 1 = Read request or AtomicOp "
-                                   "request"};
-inline constexpr Clause kFaultAt{Strength::kMust, "VT-d §11.4.9.6 FRCD_REG.AT (via B940 §2.16.30)",
-                                 "This field captures the AT field from the faulted DMA request. Hardware "
-                                 "implementations not supporting Device-IOTLBs (DI field Clear in Extended Capability "
-                                 "register) treat this field as reserved."};
-inline constexpr Clause kFaultReason{Strength::kShould, "VT-d Appendix Non-Recoverable Fault Reason Encodings (suite's reading)",
-                                     "Reason for the fault. VTd specification 1.2 Appendix enumerates the various "
-                                     "translation fault reason encodings. (the table itself was not found: codes as "
-                                     "QEMU's and Linux's tables give them)"};
+// Fault recording (§7.2, §11.4.9); the record's fields are judged under vtd-guest's kFault* clauses.
 inline constexpr Clause kPpf{Strength::kMust, "VT-d §11.4.9.1 FSTS_REG.PPF (via 2760QM §3.3.8.8)",
                              "Hardware computes this field as the logical OR of Fault (F) fields across all the fault "
                              "recording registers of this DMA-remap hardware unit. ... The fault recording index field "
