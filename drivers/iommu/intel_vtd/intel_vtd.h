@@ -13,6 +13,7 @@
 #include "kernel/mmio.h"
 #include "spec/intel_vtd/descriptors.h"
 #include "spec/intel_vtd/fault.h"
+#include "spec/intel_vtd/pte.h"
 #include "spec/intel_vtd/registers.h"
 #include "spec/intel_vtd/root_table.h"
 
