@@ -270,7 +270,7 @@ void expect_record(kernel::Test& t, const s::FaultRecord& e, const s::FaultRecor
 }
 
 void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir,
-                         s::FaultReason reason) {
+                         s::FaultReason reason, const char* recorded_id) {
   const auto p = predict(v, sid, iova, dir);
   if (!t.check("oracle", kernel::kSuite, p.has_fault && p.fault.reason() == reason,
                "model: %s at iova 0x%llx from %04x is %s (FR 0x%llx), the case expects FR 0x%x (%s)",
@@ -280,7 +280,7 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
   s::FaultRecord o;
   unsigned index = 0;
   const bool got = v->next_fault(o, &index, 200);
-  if (!t.check("fault.recorded", kFaultRecorded, got,
+  if (!t.check(recorded_id, kFaultRecorded, got,
                "no fault recording register with F=1 within 200 ms after the blocked %s at iova 0x%llx (FSTS 0x%x)",
                kit::to_string(dir), ull(iova), v->fsts().value))
     return;
@@ -291,7 +291,7 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
 }
 
 void expect_fault(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t iova, kit::Direction dir, uint64_t victim_page,
-                  const kernel::Clause& c) {
+                  const kernel::Clause& c, const char* recorded_id) {
   v->clear_faults();
   const auto p = predict(v, d.sid(), iova, dir);
   if (!t.check("oracle", kernel::kSuite, p.outcome == model::intel_vtd::Outcome::kFaulted && p.has_fault,
@@ -302,7 +302,7 @@ void expect_fault(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t iova, kit::D
   const size_t len = 512 < kPage - off ? 512 : kPage - off;
   kit::DmaProbe probe(t, d.ep(), d.staging(), kit::ProbeClauses{kTranslate, c});
   probe.expect_terminated(dir, iova, victim_page ? victim_page + off : 0, len, next_seed());
-  expect_fault_record(t, v, d.sid(), iova, dir, p.fault.reason());
+  expect_fault_record(t, v, d.sid(), iova, dir, p.fault.reason(), recorded_id);
 }
 
 unsigned widest_agaw() {

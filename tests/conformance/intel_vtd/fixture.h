@@ -141,12 +141,13 @@ bool expect_translated_one(kernel::Test& t, IntelVtd* v, Domain& d, kit::Directi
 // A read or write at iova that the model says is blocked with a fault record: the DMA is terminated (dma.untouched /
 // dma.no_leak against victim_page, the page the IOVA would reach, same offset) under `c`, then the unit's fault
 // record is compared with the model's field by field (fault.*). Fault records are cleared first.
+// `recorded_id` names the check that a record was made (a case that repeats a fault in another state names it apart).
 void expect_fault(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t iova, kit::Direction dir, uint64_t victim_page,
-                  const kernel::Clause& c);
+                  const kernel::Clause& c, const char* recorded_id = "fault.recorded");
 // The unit's next fault record against the model's for a request from sid at iova (fault.recorded, then one check
 // per field); `reason` names the fault reason the case derived, checked against the model first (oracle).
 void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir,
-                         s::FaultReason reason);
+                         s::FaultReason reason, const char* recorded_id = "fault.recorded");
 // Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()).
 void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed);
 

@@ -12,14 +12,17 @@ namespace {
 
 unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
-// A page mapped at kTestIova with `a`, the other access direction checked to work, this one to fault.
+// A page mapped at kTestIova with `a`: the access this leaf does not permit faults, first with nothing cached, then
+// again after the permitted access (the unit may now hold the translation in its IOTLB: the cached entry must not
+// widen the leaf's permission, and the fault is recorded all the same: fault.recorded_cached).
 void permission(kernel::Test& t, Access a, kit::Direction blocked) {
   with_domain(t, widest_agaw(), 0x21, [&](IntelVtd* v, Domain& d) {
     const DmaBlock page(kPage);
     if (!page.pa || !d.drv().pt().map_4k(kTestIova, page.pa, a)) return t.error("no memory");
     const kit::Direction allowed = blocked == kDeviceWrites ? kDeviceReads : kDeviceWrites;
-    expect_translated_one(t, v, d, allowed, kTestIova + 0x400, page.pa + 0x400, 512, kSecondStageWalk);
     expect_fault(t, v, d, kTestIova + 0xa00, blocked, page.pa, kPermission);
+    expect_translated_one(t, v, d, allowed, kTestIova + 0x400, page.pa + 0x400, 512, kSecondStageWalk);
+    expect_fault(t, v, d, kTestIova + 0xc00, blocked, page.pa, kPermission, "fault.recorded_cached");
   });
 }
 
