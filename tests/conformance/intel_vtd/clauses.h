@@ -143,5 +143,14 @@ inline constexpr Clause kFaultPpf{Strength::kMust, "VT-d §11.4.9.1 FSTS.PPF",
                                   "verbatim via the 2760QM datasheet: Hardware computes this field as the logical OR of "
                                   "Fault (F) fields across all the fault recording registers of this DMA-remap "
                                   "hardware unit."};
+inline constexpr Clause kFaultInfoReserved{Strength::kMust, "VT-d §11.4.9.6 FRCD.FI",
+                                           "verbatim via the 2nd-gen Core datasheet: Hardware treats bits 63:N as "
+                                           "reserved (0), where N is the maximum guest address width (MGAW) supported."};
+inline constexpr Clause kFpd{Strength::kShould, "VT-d §9.3 FPD (suite's reading)",
+                             "no sentence found: FPD=1 in the context entry suppresses the recording of the faults "
+                             "its requests cause; the requests are still blocked"};
+inline constexpr Clause kNonLeafPermission{Strength::kShould, "VT-d §3.7, §9.8 (suite's reading)",
+                                           "no sentence found: the access rights of a second-stage translation are "
+                                           "those every entry of the walk grants (R and W of non-leaf entries too)"};
 
 }  // namespace intel_vtd_tests

@@ -255,11 +255,22 @@ bool expect_translated(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t src_iov
   return expect_translated_one(t, v, d, kDeviceWrites, dst_iova, dst_pa, len, c) && ok;
 }
 
-void expect_record(kernel::Test& t, const s::FaultRecord& e, const s::FaultRecord& o) {
+void expect_record(kernel::Test& t, const s::FaultRecord& e, const s::FaultRecord& o, unsigned mgaw) {
   const auto fields = e.defined_fields();
+  // FI of an address at or above MGAW: the address as the model records it, or with bits 63:MGAW cleared as
+  // the FI sentence says; fault.FI.reserved judges the sentence on its own.
+  s::FaultRecord masked = e;
+  masked.set_page_address(spec::bits_of(e.page_address(), mgaw - 1, 0));
+  const bool above = masked.fi() != e.fi();
+  if (above)
+    t.check("fault.FI.reserved", kFaultInfoReserved, o.fi() == masked.fi(),
+            "FI 0x%llx for a request at 0x%llx: bits 63:%u not 0 (MGAW %u)", ull(o.page_address()),
+            ull(e.page_address()), mgaw, mgaw);
   kit::compare_record(t, "fault", std::span<const spec::Field>(fields.begin(), fields.count), e, o,
                       [&](const spec::Field& f) -> kit::FieldRule {
-                        if (f == s::FaultRecord::fi_field) return {&kFaultInfo};
+                        if (f == s::FaultRecord::fi_field)
+                          return above ? kit::FieldRule{&kFaultInfo, kit::FieldRule::Kind::kEqualOrAlt, masked.fi()}
+                                       : kit::FieldRule{&kFaultInfo};
                         if (f == s::FaultRecord::sid_field) return {&kFaultSid};
                         if (f == s::FaultRecord::fr_field) return {&kFaultReason};
                         if (f == s::FaultRecord::t1_field) return {&kFaultType};
@@ -286,7 +297,7 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
     return;
   t.check("fsts.PPF", kFaultPpf, v->fsts().ppf() != 0, "FRCD %u has F=1 but FSTS 0x%x has PPF=0", index,
           v->fsts().value);
-  expect_record(t, p.fault, o);
+  expect_record(t, p.fault, o, v->cap().max_guest_address_width());
   v->clear_faults();
 }
 

@@ -148,8 +148,9 @@ void expect_fault(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t iova, kit::D
 // per field); `reason` names the fault reason the case derived, checked against the model first (oracle).
 void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir,
                          s::FaultReason reason, const char* recorded_id = "fault.recorded");
-// Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()).
-void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed);
+// Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()); for an address at or above
+// `mgaw` bits also fault.FI.reserved (FI bits 63:MGAW are 0).
+void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed, unsigned mgaw);
 
 // Every probe moves a pattern of its own.
 uint8_t next_seed();

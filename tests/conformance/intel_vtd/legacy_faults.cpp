@@ -83,6 +83,43 @@ void blocked_by_entry(kernel::Test& t, kit::Direction dir, s::FaultReason reason
       "edu");
 }
 
+// An IOVA whose level-`level` entry the staging page and the endpoint's memory (below 2 MiB) do not share: the
+// start of the third region that entry covers (kTestIova itself for a leaf).
+uint64_t region_iova(unsigned level) { return level < 2 ? kTestIova : 3 * s::level_page_size(level); }
+
+// The entry mapping iova at `level` rewritten by `edit`, then the domain's IOTLB invalidated.
+template <typename Edit>
+bool edit_entry(kernel::Test& t, Domain& d, uint64_t iova, unsigned level, Edit edit) {
+  volatile uint64_t* e = d.pt().entry(iova, level);
+  if (!e) {
+    t.error("no level-%u entry for iova 0x%llx", level, ull(iova));
+    return false;
+  }
+  s::SlPte pte;
+  pte.words[0] = *e;
+  edit(pte);
+  *e = pte.words[0];
+  return d.invalidate_all();
+}
+
+// A page mapped at kTestIova in the widest table, one of its entries at `level` edited: both directions fault with
+// the model's reason (checked by the oracle against `reason`).
+template <typename Edit>
+void broken_walk(kernel::Test& t, unsigned agaw, unsigned level, s::FaultReason reason, const kernel::Clause& c,
+                 Edit edit, kit::Direction only = kDeviceWrites, bool both = true) {
+  with_domain(t, agaw, 0x29, [&](IntelVtd* v, Domain& d) {
+    const DmaBlock page(kPage);
+    const uint64_t iova = region_iova(level);
+    if (!page.pa || !d.map(iova, page.pa, kPage, kit::Perm::kReadWrite)) return t.error("no memory");
+    if (!edit_entry(t, d, iova, level, edit)) return;
+    const auto p = predict(v, d.sid(), iova + 0x240, only);
+    t.check("oracle", kernel::kSuite, p.has_fault && p.fault.reason() == reason, "model: FR 0x%llx, the case expects 0x%x",
+            ull(p.fault.fr()), static_cast<unsigned>(reason));
+    expect_fault(t, v, d, iova + 0x240, only, page.pa, c);
+    if (both) expect_fault(t, v, d, iova + 0x640, only == kDeviceWrites ? kDeviceReads : kDeviceWrites, page.pa, c);
+  });
+}
+
 s::ContextEntry with_reserved_bit(const s::ContextEntry& ce) {
   s::ContextEntry e = ce;
   e.words[1] |= uint64_t{1} << (100 - 64);  // bit 100: inside [127:88], reserved
@@ -220,11 +257,104 @@ VIOMMU_TEST(intel_vtd_fpd, "intel-vtd.legacy.fault.fpd_suppresses", "intel-vtd,d
     const auto p = predict(v, d.sid(), kTestIova + 7 * kPage, kDeviceWrites);
     t.check("oracle", kernel::kSuite, p.outcome == model::intel_vtd::Outcome::kBlocked,
             "model: %s with FPD = 1", model::intel_vtd::to_string(p.outcome));
-    kit::DmaProbe probe(t, d.ep(), d.staging(), kit::ProbeClauses{kTranslate, kPermission});
-    probe.expect_terminated(kDeviceWrites, kTestIova + 7 * kPage, 0, 256, next_seed());
+    kit::DmaProbe fpd_probe(t, d.ep(), d.staging(), kit::ProbeClauses{kTranslate, kFpd});
+    fpd_probe.expect_terminated(kDeviceWrites, kTestIova + 7 * kPage, 0, 256, next_seed());
     s::FaultRecord r;
     const bool any = v->next_fault(r, nullptr, 50);
-    t.check("fault.none", kFaultRecorded, !any, "a fault was recorded with FPD = 1: FR 0x%llx SID %04llx FI 0x%llx",
+    t.check("fault.none", kFpd, !any, "a fault was recorded with FPD = 1: FR 0x%llx SID %04llx FI 0x%llx",
             ull(r.fr()), ull(r.sid()), ull(r.page_address()));
   });
+}
+
+VIOMMU_TEST(intel_vtd_nonleaf_perm, "intel-vtd.legacy.permission.non_leaf", "intel-vtd,dma,fault") {
+  // The level-2 (directory) entry above the page with R = 0, the leaf R = W = 1: reads are denied (FR 6h), writes
+  // still pass.
+  with_domain(t, widest_agaw(), 0x2a, [&](IntelVtd* v, Domain& d) {
+    const DmaBlock page(kPage);
+    const uint64_t iova = region_iova(2);
+    if (!page.pa || !d.map(iova, page.pa, kPage, kit::Perm::kReadWrite)) return t.error("no memory");
+    if (!edit_entry(t, d, iova, 2, [](s::SlPte& e) { e.set_r(0); })) return;
+    expect_fault(t, v, d, iova + 0x100, kDeviceReads, page.pa, kNonLeafPermission);
+    expect_translated_one(t, v, d, kDeviceWrites, iova + 0x800, page.pa + 0x800, 256, kNonLeafPermission);
+  });
+}
+
+VIOMMU_TEST(intel_vtd_nonleaf_rsvd, "intel-vtd.legacy.fault.non_leaf_reserved", "intel-vtd,dma,fault") {
+  // The level-2 entry's table address with bit 51 set: beyond the host address width, reserved (FR 0Ch).
+  broken_walk(t, widest_agaw(), 2, s::FaultReason::kPagingEntryReserved, kReservedField,
+              [](s::SlPte& e) { e.set_addr(e.addr() | uint64_t{1} << 51); });
+}
+
+VIOMMU_TEST(intel_vtd_snp_rsvd, "intel-vtd.legacy.fault.pte_snp_without_sc", "intel-vtd,dma,fault") {
+  // SNP (bit 11) in the leaf of a unit without snoop control (ECAP.SC = 0): a reserved bit (FR 0Ch).
+  IntelVtd* v = need_iommu(t);
+  if (!v) return;
+  if (v->ecap().sc()) return t.skip("ECAP.SC = 1: SNP is defined");
+  broken_walk(t, widest_agaw(), 1, s::FaultReason::kPagingEntryReserved, kReservedField,
+              [](s::SlPte& e) { e.set_snp(1); });
+}
+
+VIOMMU_TEST(intel_vtd_top_ps_rsvd, "intel-vtd.legacy.fault.top_level_ps", "intel-vtd,dma,fault") {
+  // PS = 1 in the top entry of a 4-level table (a 512 GiB page, which SLLPS bit 2 would have to offer): reserved
+  // (FR 0Ch).
+  IntelVtd* v = need_iommu(t);
+  if (!v || !need_agaw(t, v, 48)) return;
+  if (v->supports_large_page(4)) return t.skip("CAP.SLLPS offers 512 GiB pages");
+  broken_walk(t, 48, 4, s::FaultReason::kPagingEntryReserved, kReservedField, [](s::SlPte& e) { e.set_ps(1); });
+}
+
+VIOMMU_TEST(intel_vtd_1g_rsvd, "intel-vtd.legacy.fault.large_1g_reserved", "intel-vtd,dma,fault") {
+  // A 1 GiB leaf whose address is only 2 MiB aligned: bits 29:21 are reserved (FR 0Ch).
+  IntelVtd* v0 = need_iommu(t);
+  if (!v0) return;
+  if (!v0->supports_large_page(3)) return t.skip("CAP.SLLPS offers no 1 GiB pages");
+  with_domain(t, widest_agaw(), 0x2b, [&](IntelVtd* v, Domain& d) {
+    const DmaBlock page(kPage);
+    const uint64_t iova = uint64_t{1} << 32;
+    if (!page.pa || !d.pt().map(iova, 0x20'0000, 3, Access::rw())) return t.error("no memory");
+    if (!d.invalidate_all()) return;
+    // Were the reserved bits ignored, iova + page.pa - 2 MiB would reach page.pa.
+    const uint64_t at = iova + page.pa - 0x20'0000 + 0x80;
+    expect_fault(t, v, d, at, kDeviceWrites, page.pa, kReservedField);
+    expect_fault(t, v, d, at, kDeviceReads, page.pa, kReservedField);
+  });
+}
+
+VIOMMU_TEST(intel_vtd_ctx_rsvd_lo, "intel-vtd.legacy.fault.context_reserved_low", "intel-vtd,dma,fault") {
+  // Bit 4 of the context entry (inside the reserved [11:4]) set: FR 0Bh.
+  blocked_by_entry(t, kDeviceReads, s::FaultReason::kContextReserved, kReservedField, [&](IntelVtd*, Domain& d) {
+    s::ContextEntry e = d.context();
+    e.words[0] |= uint64_t{1} << 4;
+    return ContextSwap(d, e);
+  });
+}
+
+VIOMMU_TEST(intel_vtd_root_rsvd, "intel-vtd.legacy.fault.root_reserved", "intel-vtd,dma,fault") {
+  // Bit 1 of the endpoint's root entry (inside the reserved [11:1]) set: FR 0Ah.
+  struct RootReserved final : Breakage {
+    kernel::Test& t;
+    IntelVtd* v;
+    uint8_t bus;
+    s::RootEntry saved{};
+    RootReserved(kernel::Test& t_, IntelVtd* v_, uint8_t b) : t(t_), v(v_), bus(b) {}
+    bool flush() {
+      return t.check("context.set", kernel::kSuite,
+                     v->flush_write_buffer() && v->invalidate_context(s::Granularity::kGlobal) &&
+                         v->invalidate_iotlb(s::Granularity::kGlobal),
+                     "global invalidation after a root entry change: %s", v->last_error());
+    }
+    bool apply() override {
+      saved = v->root_entry(bus);
+      s::RootEntry e = saved;
+      e.words[0] |= uint64_t{1} << 1;
+      v->write_root_entry(bus, e);
+      return flush();
+    }
+    bool undo() override {
+      v->write_root_entry(bus, saved);
+      return flush();
+    }
+  };
+  blocked_by_entry(t, kDeviceWrites, s::FaultReason::kRootReserved, kReservedField,
+                   [&](IntelVtd* v, Domain& d) { return RootReserved(t, v, drivers::intel_vtd::bus_of(d.sid())); });
 }
