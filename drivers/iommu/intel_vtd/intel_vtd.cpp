@@ -178,6 +178,26 @@ void IntelVtd::write_context_entry_raw(uint16_t sid, const s::ContextEntry& e) c
   p[0] = e.words[0];
 }
 
+bool IntelVtd::replace_context_entry_atomic(uint16_t sid, const s::ContextEntry& e) const {
+#if defined(__x86_64__)
+  volatile uint64_t* p = context_slot(sid);
+  if (!p) return false;
+  uint64_t lo = p[0], hi = p[1];
+  bool swapped = false;
+  // A lost race only means the entry changed under us (nobody else writes it): retry with what is there now.
+  for (int tries = 0; !swapped && tries < 4; ++tries)
+    asm volatile("lock cmpxchg16b %[m]\n\tsete %[ok]"
+                 : [m] "+m"(*reinterpret_cast<volatile unsigned __int128*>(p)), "+a"(lo), "+d"(hi), [ok] "=q"(swapped)
+                 : "b"(e.words[0]), "c"(e.words[1])
+                 : "memory", "cc");
+  return swapped;
+#else
+  (void)sid;
+  (void)e;
+  return false;
+#endif
+}
+
 bool IntelVtd::set_context_entry(uint16_t sid, const s::ContextEntry& e) {
   if (!context_slot(sid)) {
     fail("source-id %04x: bus %u has no context table (the driver keeps %u)", sid, bus_of(sid), kBuses);

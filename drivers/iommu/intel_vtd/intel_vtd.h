@@ -80,6 +80,10 @@ class IntelVtd {
   s::ContextEntry context_entry(uint16_t sid) const;
   // The entry's two words, high first and low (with P) last; no flush, no invalidation.
   void write_context_entry_raw(uint16_t sid, const s::ContextEntry& e) const;
+  // The entry replaced by one 16-byte single-copy-atomic store (x86-64 CMPXCHG16B; the entries are 16-byte
+  // aligned), so the unit never reads a mix of the old and the new entry; no flush, no invalidation. False when
+  // the build has no such store.
+  [[nodiscard]] bool replace_context_entry_atomic(uint16_t sid, const s::ContextEntry& e) const;
   // write_context_entry_raw, write-buffer flush, then the context cache of the device and the IOTLB of the
   // entry's (new and, when it changes, old) domain invalidated.
   [[nodiscard]] bool set_context_entry(uint16_t sid, const s::ContextEntry& e);

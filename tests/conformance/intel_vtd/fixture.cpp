@@ -180,6 +180,15 @@ bool Domain::attach(drivers::DmaEndpoint* ep) {
   return true;
 }
 
+void Domain::take_over(Domain& from) {
+  ep_ = from.ep_;
+  sid_ = from.sid_;
+  attached_ = from.attached_;
+  if (ep_) drivers::set_driver_iova(ep_, driver_iova, this);
+  from.ep_ = nullptr;
+  from.attached_ = false;
+}
+
 bool Domain::set_context(const s::ContextEntry& e) {
   return t_.check("context.set", kernel::kSuite, v_->set_context_entry(sid_, e), "context entry of %04x: %s", sid_,
                   v_->last_error());
@@ -298,6 +307,20 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
   t.check("fsts.PPF", kFaultPpf, v->fsts().ppf() != 0, "FRCD %u has F=1 but FSTS 0x%x has PPF=0", index,
           v->fsts().value);
   expect_record(t, p.fault, o, v->cap().max_guest_address_width());
+  v->clear_faults();
+}
+
+void expect_fault_record_of(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir) {
+  const auto p = predict(v, sid, iova, dir);
+  if (p.has_fault && p.outcome == model::intel_vtd::Outcome::kFaulted)
+    return expect_fault_record(t, v, sid, iova, dir, p.fault.reason());
+  s::FaultRecord r;
+  const bool any = v->next_fault(r, nullptr, 20);
+  t.check("fault.none", kFaultRecorded, !any,
+          "a fault was recorded after a %s at iova 0x%llx from %04x, which the model %s without a record: FR 0x%llx "
+          "SID %04llx FI 0x%llx",
+          kit::to_string(dir), ull(iova), sid, p.ok() ? "translates" : "blocks", ull(r.fr()), ull(r.sid()),
+          ull(r.page_address()));
   v->clear_faults();
 }
 

@@ -84,8 +84,13 @@ class Domain final : public kit::Domain {
   [[nodiscard]] bool invalidate(uint64_t iova, uint64_t len) override;
   [[nodiscard]] bool invalidate_all() override;
 
+  // A live move to this domain (kit::hitless_move): first the endpoint driver's memory mapped at the IOVAs every
+  // domain gives it (kDriverIova on), nothing attached; once the endpoint's context entry points here, this domain
+  // takes the endpoint over from `from` (which then releases nothing).
+  [[nodiscard]] bool map_driver_memory(drivers::DmaEndpoint* ep);
+  void take_over(Domain& from);
+
  private:
-  bool map_driver_memory(drivers::DmaEndpoint* ep);
   kernel::Test& t_;
   IntelVtd* v_;
   drivers::intel_vtd::Domain dom_;
@@ -148,6 +153,9 @@ void expect_fault(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t iova, kit::D
 // per field); `reason` names the fault reason the case derived, checked against the model first (oracle).
 void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir,
                          s::FaultReason reason, const char* recorded_id = "fault.recorded");
+// The unit's fault record (or its absence) after a request from sid at iova, against the model's: fault.recorded and
+// the fields when the model records one, fault.none when it does not.
+void expect_fault_record_of(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir);
 // Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()); for an address at or above
 // `mgaw` bits also fault.FI.reserved (FI bits 63:MGAW are 0).
 void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed, unsigned mgaw);
