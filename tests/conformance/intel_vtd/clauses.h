@@ -53,6 +53,106 @@ inline constexpr Clause kVersionReserved{Strength::kShould, "VT-d §10.4.1 VER_R
                                          "no sentence found: bits 31:8 are Reserved (the datasheet gives their default "
                                          "as 0)"};
 
+// ---- Translation, fault recording, invalidation (helper vtd-guest). Register text via Intel datasheets that
+// reproduce the VT-d register chapter: "via the B940 datasheet" = Celeron B940 datasheet vol. 2 (p. 227
+// GCMD_REG, p. 251 FRCD_REG); "via the 2nd-gen Core datasheet" = 2nd Generation Core desktop datasheet vol. 2
+// (p. 247/248 FRCDL/FRCDH_REG, p. 266 GCMD_REG); "via the 4 Series datasheet" as above (p. 458 CAP_REG). The
+// chapter 3 (translation), chapter 9 (entry formats) and the fault-reason appendix were not found: what rests on
+// them alone is SHOULD. ----
+inline constexpr Clause kTranslate{Strength::kMust, "VT-d §11.4.4 GCMD_REG.TE",
+                                   "verbatim via the B940 datasheet: Translation Enable (TE): Software writes to this "
+                                   "field to request hardware to enable/disable DMA-remapping hardware. 0 = Disable "
+                                   "DMA-remapping 1 = Enable DMA-remapping"};
+inline constexpr Clause kTranslationStatus{Strength::kMust, "VT-d §11.4.4 GCMD_REG.TE",
+                                           "verbatim via the B940 datasheet: Hardware reports the status of the "
+                                           "translation enable operation through the TES field in the Global Status "
+                                           "register."};
+inline constexpr Clause kRootTablePointer{Strength::kMust, "VT-d §11.4.4 GCMD_REG.SRTP",
+                                          "verbatim via the B940 datasheet: Hardware reports the status of the root "
+                                          "table pointer set operation through the RTPS field in the Global Status "
+                                          "register."};
+inline constexpr Clause kSecondStageWalk{Strength::kShould, "VT-d §3.7, §9.8 (suite's reading)",
+                                         "no sentence found: a request is translated through the second-stage table "
+                                         "of the device's context entry, a leaf at level 1 mapping 4 KiB, with PS=1 "
+                                         "at level 2 or 3 (where CAP.SLLPS reports it) 2 MiB or 1 GiB"};
+inline constexpr Clause kPermission{Strength::kShould, "VT-d §3.7, §9.8 R/W (suite's reading)",
+                                    "no sentence found: a write through a second-stage leaf with W=0, or a read with "
+                                    "R=0, is blocked and reported as a non-recoverable fault"};
+inline constexpr Clause kNotPresent{Strength::kShould, "VT-d §9.1, §9.3 P (suite's reading)",
+                                    "no sentence found: a request whose root or context entry has P=0 is blocked and "
+                                    "reported as a non-recoverable fault"};
+inline constexpr Clause kReservedField{Strength::kShould, "VT-d §9.3, §9.8 (suite's reading)",
+                                       "no sentence found: a present context or paging entry with a reserved field set "
+                                       "blocks the request with a fault"};
+inline constexpr Clause kPassThrough{Strength::kShould, "VT-d §9.3 TT=10b (suite's reading)",
+                                     "no sentence found: with ECAP.PT=1 a context entry with TT=10b passes untranslated "
+                                     "requests through unchanged"};
+inline constexpr Clause kMgaw{Strength::kMust, "VT-d §11.4.2 CAP_REG.MGAW",
+                              "verbatim via the 4 Series datasheet: Guest addressability for a given DMA request is "
+                              "limited to the minimum of the value reported through this field and the adjusted guest "
+                              "address width of the corresponding page-table structure."};
+inline constexpr Clause kIsolation{Strength::kShould, "VT-d §3.7, §9.3 DID (suite's reading)",
+                                   "no sentence found: a device translates through its own context entry's tables "
+                                   "only, never through another domain's"};
+inline constexpr Clause kInvalidation{Strength::kShould, "VT-d §6.5.1, §11.4.8 (suite's reading)",
+                                      "no sentence found: after a completed IOTLB invalidation covering an address, "
+                                      "requests to it use the page tables as they are now"};
+inline constexpr Clause kIotlbComplete{Strength::kMust, "VT-d §11.4.8.1 IOTLB_REG.IVT",
+                                       "verbatim via the Xeon E7 v2 datasheet: Hardware clears the IVT field to "
+                                       "indicate the invalidation request is complete."};
+inline constexpr Clause kContextComplete{Strength::kShould, "VT-d §11.4.7 CCMD_REG.ICC (suite's reading)",
+                                         "no sentence found here: hardware clears ICC when the context-cache "
+                                         "invalidation is complete (as IVT for the IOTLB)"};
+inline constexpr Clause kQueueComplete{Strength::kShould, "VT-d §6.5.2.8 (suite's reading)",
+                                       "no sentence found: an invalidation wait descriptor with SW=1 writes its Status "
+                                       "Data to its Status Address once the descriptors before it are complete"};
+inline constexpr Clause kStaleAllowed{Strength::kOpen, "VT-d §6.1 (suite's reading)",
+                                      "no sentence found: before the invalidation the hardware may use a cached "
+                                      "translation or walk the tables again; either outcome is permitted"};
+// Fault recording register fields (FRCD, §11.4.9.6).
+inline constexpr Clause kFaultF{Strength::kMust, "VT-d §11.4.9.6 FRCD.F",
+                                "verbatim via the 2nd-gen Core datasheet: Hardware sets this bit to indicate a fault "
+                                "is logged in this Fault Recording register. The F field is set by hardware after the "
+                                "details of the fault is recorded in other fields."};
+inline constexpr Clause kFaultType{Strength::kMust, "VT-d §11.4.9.6 FRCD.T",
+                                   "verbatim via the 2nd-gen Core datasheet: Type of the faulted request: 0 = Write "
+                                   "request 1 = Read request or AtomicOp request"};
+inline constexpr Clause kFaultSid{Strength::kMust, "VT-d §11.4.9.6 FRCD.SID",
+                                  "verbatim via the 2nd-gen Core datasheet: Source Identifier (SID) Requester-id "
+                                  "associated with the fault condition."};
+inline constexpr Clause kFaultInfo{Strength::kMust, "VT-d §11.4.9.6 FRCD.FI",
+                                   "verbatim via the 2nd-gen Core datasheet: When the Fault Reason (FR) field indicates "
+                                   "one of the DMA-remapping fault conditions, bits 63:12 of this field contain the "
+                                   "page address in the faulted DMA request."};
+inline constexpr Clause kFaultAt{Strength::kMust, "VT-d §11.4.9.6 FRCD.AT",
+                                 "verbatim via the 2nd-gen Core datasheet: This field captures the AT field from the "
+                                 "faulted DMA request."};
+inline constexpr Clause kFaultReason{Strength::kShould, "VT-d §11.4.9.6 FRCD.FR, Appendix (fault reasons; suite's "
+                                     "reading)",
+                                     "via the B940 datasheet: Reason for the fault. VTd specification 1.2 Appendix "
+                                     "enumerates the various translation fault reason encodings. (the appendix text was "
+                                     "not found: codes as QEMU and Linux read them)"};
+inline constexpr Clause kFaultPasid{Strength::kShould, "VT-d §11.4.9.6 FRCD.PP/PV/EXE/PRIV/T2 (suite's reading)",
+                                    "no sentence found: a request without PASID leaves PP, PV, EXE, PRIV clear; T2 "
+                                    "(rev 4.x) is 0 for a read or write"};
+inline constexpr Clause kFaultRecorded{Strength::kShould, "VT-d §7.2 (suite's reading)",
+                                       "no sentence found for the recording itself (chapter 7 not found): a blocked "
+                                       "request whose context entry has FPD=0 is recorded in a fault recording "
+                                       "register and FSTS.PPF set"};
+inline constexpr Clause kFaultPpf{Strength::kMust, "VT-d §11.4.9.1 FSTS.PPF",
+                                  "verbatim via the 2760QM datasheet: Hardware computes this field as the logical OR of "
+                                  "Fault (F) fields across all the fault recording registers of this DMA-remap "
+                                  "hardware unit."};
+inline constexpr Clause kFaultInfoReserved{Strength::kMust, "VT-d §11.4.9.6 FRCD.FI",
+                                           "verbatim via the 2nd-gen Core datasheet: Hardware treats bits 63:N as "
+                                           "reserved (0), where N is the maximum guest address width (MGAW) supported."};
+inline constexpr Clause kFpd{Strength::kShould, "VT-d §9.3 FPD (suite's reading)",
+                             "no sentence found: FPD=1 in the context entry suppresses the recording of the faults "
+                             "its requests cause; the requests are still blocked"};
+inline constexpr Clause kNonLeafPermission{Strength::kShould, "VT-d §3.7, §9.8 (suite's reading)",
+                                           "no sentence found: the access rights of a second-stage translation are "
+                                           "those every entry of the walk grants (R and W of non-leaf entries too)"};
+
 // ---- Registers, queued invalidation, fault recording, caching mode (helper vtd-cases) ----
 // Register descriptions as Intel processor datasheets reproduce the register chapter (§10.4 in rev 2/3, §11.4 in
 // rev 4; the section given is the rev 4 one): "2nd-gen Core" = 2nd Generation Intel Core Processor Family Desktop
@@ -60,16 +160,15 @@ inline constexpr Clause kVersionReserved{Strength::kShould, "VT-d §10.4.1 VER_R
 // vol. 2, "2760QM" = Core i7-2760QM datasheet vol. 2 (38.142.81.21 mirror), "4 Series" = Intel 4 Series Chipset
 // datasheet (datasheetandpdf.com), "12th-gen EDC" / "14th-gen EDC" = edc.intel.com register pages. Chapter 6 text
 // (§6.1 Caching Mode) is the rev 4.x sentence as transcribed in cai-fuqiang.github.io _posts/spec/vt-d.
-// Where these were found and what is still missing: /work/vtd-spec-notes.md.
+// Where these were found and what is still missing: /work/vtd-spec-notes.md. The TE status, IVT completion, the
+// wait's status write, PPF, FPD and the fault record's fields are judged under vtd-guest's clauses above
+// (kTranslationStatus, kIotlbComplete, kQueueComplete, kFaultPpf, kFpd, kFault*).
 
 // Global command and status (§11.4.4, §11.4.5).
 inline constexpr Clause kGcmdOneAtATime{Strength::kMust, "VT-d §11.4.4 GCMD_REG (via 2nd-gen Core §2.21.4, 12th-gen EDC)",
                                         "If multiple control fields in this register need to be modified, software "
                                         "must serialize the modifications through multiple writes to this register. "
                                         "... 5. Wait until GSTS_REG[X] indicates command is serviced."};
-inline constexpr Clause kTeStatus{Strength::kMust, "VT-d §11.4.4 GCMD_REG.TE (via 2nd-gen Core §2.21.4)",
-                                  "Hardware reports the status of the translation enable operation through the TES "
-                                  "field in the Global Status register."};
 inline constexpr Clause kRtpsStatus{Strength::kMust, "VT-d §11.4.5 GSTS_REG.RTPS (via 7700K §10.5)",
                                     "This field is cleared by hardware when software sets the SRTP field in the Global "
                                     "Command register. This field is set by hardware when hardware completes the 'Set "
@@ -146,9 +245,6 @@ inline constexpr Clause kCaig{Strength::kOpen, "VT-d §11.4.7 CCMD_REG.CIRG, CAI
                               "could be in response to a global, domain-selective or device-selective invalidation "
                               "request. 10 = Domain-selective ... 11 = Device-selective ... This can only be in "
                               "response to a device-selective invalidation request."};
-inline constexpr Clause kIvtComplete{Strength::kMust, "VT-d §11.4.8.1 IOTLB_REG.IVT (via Xeon E7 v2 p. 418)",
-                                     "Software requests IOTLB invalidation by setting this field. ... Hardware clears "
-                                     "the IVT field to indicate the invalidation request is complete."};
 inline constexpr Clause kIaig{Strength::kOpen, "VT-d §11.4.8.1 IOTLB_REG.IAIG (via B940 §2.16.x)",
                               "001 = Global Invalidation performed. This could be in response to a global, domain-"
                               "selective, or page-selective invalidation request. 010 = Domain-selective ... in "
@@ -198,10 +294,6 @@ inline constexpr Clause kIqeResumes{Strength::kShould, "VT-d §6.5.2 (suite's re
                                     "no sentence found: once software has replaced the erroneous descriptor and cleared "
                                     "FSTS.IQE, hardware fetches again from the head (Linux's qi_check_fault waits for "
                                     "that without writing IQT again)"};
-inline constexpr Clause kWaitStatusWrite{Strength::kShould, "VT-d §6.5.2.9 Invalidation Wait Descriptor (suite's reading)",
-                                         "no sentence found: an invalidation wait descriptor with SW=1 makes hardware "
-                                         "write Status Data to Status Address when every earlier descriptor is "
-                                         "complete (what QEMU, Linux and every other driver read it as)"};
 inline constexpr Clause kWaitIwc{Strength::kMust, "VT-d §11.4.11.4 ICS_REG.IWC (via 7700K §8.22, 2760QM §3.3.8.20)",
                                  "IWC: Indicates completion of Invalidation Wait Descriptor with Interrupt Flag (IF) "
                                  "field Set. ... Hardware clears this field when it is executing a wait descriptor "
@@ -229,10 +321,6 @@ inline constexpr Clause kRegisterInvalidationWhileQi{Strength::kOpen, "VT-d §6.
                                                      "must not stop the queue"};
 
 // Fault recording (§7.2, §11.4.9); the record's fields are judged under vtd-guest's kFault* clauses.
-inline constexpr Clause kPpf{Strength::kMust, "VT-d §11.4.9.1 FSTS_REG.PPF (via 2760QM §3.3.8.8)",
-                             "Hardware computes this field as the logical OR of Fault (F) fields across all the fault "
-                             "recording registers of this DMA-remap hardware unit. ... The fault recording index field "
-                             "is updated by hardware whenever this field is set by hardware."};
 inline constexpr Clause kFri{Strength::kMust, "VT-d §11.4.9.1 FSTS_REG.FRI (via B940 §2.15.8)",
                              "The FRI field indicates the index (from base) of the fault recording register to which "
                              "the first pending fault was recorded when the PPF field was set by hardware. Valid values "
@@ -263,14 +351,6 @@ inline constexpr Clause kFaultEventIpClear{Strength::kMust, "VT-d §11.4.9.2 FEC
                                            "issuing the interrupt message due to ... software clearing the IM ... 2. "
                                            "Software servicing all the pending interrupt status fields in the Fault "
                                            "Status register."};
-inline constexpr Clause kFpd{Strength::kShould, "VT-d §9.3 context entry FPD (suite's reading)",
-                             "no sentence found: FPD=1 in the context entry suppresses the recording of qualified "
-                             "faults of requests using that entry (QEMU's and Linux's reading); the request is blocked "
-                             "all the same"};
-inline constexpr Clause kBlocked{Strength::kShould, "VT-d §7.1 (suite's reading)",
-                                 "no sentence found: a DMA request that faults is blocked: a write changes no memory, "
-                                 "a read returns none (CAP.MGAW only says: DMA requests to addresses above 2^(X+1)-1 "
-                                 "are always blocked by hardware)"};
 
 // Caching mode (§6.1).
 inline constexpr Clause kCmInvalidation{Strength::kMust, "VT-d §6.1 Caching Mode (rev 4.x, via cai-fuqiang.github.io)",

@@ -240,13 +240,13 @@ VIOMMU_TEST(intel_vtd_te, "intel-vtd.regs.gcmd_te", "intel-vtd") {
                "CCMD.ICC still set %u ms after a global context-cache invalidation", kWaitMs))
     return;
   s::IotlbReg it;
-  if (!t.check("reg.IOTLB.IVT", kIvtComplete, iotlb_invalidate(u, s::IotlbReg{}.set_iirg(1).set_ivt(1), s::Iva{}, &it),
+  if (!t.check("reg.IOTLB.IVT", kIotlbComplete, iotlb_invalidate(u, s::IotlbReg{}.set_iirg(1).set_ivt(1), s::Iva{}, &it),
                "IOTLB_REG.IVT still set %u ms after a global IOTLB invalidation", kWaitMs))
     return;
-  t.check("reg.GSTS.TES.on", kTeStatus, u.command(s::Gcmd::te_mask, 0, s::Gsts::tes_mask, s::Gsts::tes_mask),
+  t.check("reg.GSTS.TES.on", kTranslationStatus, u.command(s::Gcmd::te_mask, 0, s::Gsts::tes_mask, s::Gsts::tes_mask),
           "GSTS.TES not set within %u ms of GCMD.TE=1 (GSTS 0x%08x)", kWaitMs, u.gsts().value);
   t.expect_eq("reg.GSTS.RTPS.kept", kRtpsStatus, 1, u.gsts().rtps());
-  t.check("reg.GSTS.TES.off", kTeStatus, u.command(0, s::Gcmd::te_mask, s::Gsts::tes_mask, 0),
+  t.check("reg.GSTS.TES.off", kTranslationStatus, u.command(0, s::Gcmd::te_mask, s::Gsts::tes_mask, 0),
           "GSTS.TES still set %u ms after GCMD.TE=0 (GSTS 0x%08x)", kWaitMs, u.gsts().value);
 }
 
@@ -301,7 +301,7 @@ VIOMMU_TEST(intel_vtd_iotlb_granularity, "intel-vtd.regs.iotlb_granularity", "in
     c.set_ivt(1).set_iirg(r.iirg).set_did(1).set_dr(u.cap.drd()).set_dw(u.cap.dwd());
     s::Iva iva;
     iva.set_am(r.am).set_addr(0);
-    if (!t.check("reg.IOTLB.IVT", kIvtComplete, iotlb_invalidate(u, c, iva, &out),
+    if (!t.check("reg.IOTLB.IVT", kIotlbComplete, iotlb_invalidate(u, c, iva, &out),
                  "IOTLB_REG.IVT still set %u ms after a %s IOTLB invalidation", kWaitMs, r.name))
       continue;
     const unsigned iaig = static_cast<unsigned>(out.iaig());
@@ -345,7 +345,7 @@ VIOMMU_TEST(intel_vtd_qie, "intel-vtd.regs.gcmd_qie", "intel-vtd") {
   q[0] = w.words[0];
   q[1] = w.words[1];
   u.w64(reg::kIqt, s::Iqt{}.set_byte_offset(16).raw());
-  t.check("qi.wait.status", kWaitStatusWrite, kernel::wait_until([&] { return *word == 0x5a5a0001; }, kWaitMs),
+  t.check("qi.wait.status", kQueueComplete, kernel::wait_until([&] { return *word == 0x5a5a0001; }, kWaitMs),
           "no status write within %u ms (status word 0x%08x, IQH 0x%llx, FSTS 0x%08x)", kWaitMs, *word,
           static_cast<unsigned long long>(u.r64(reg::kIqh)), u.r32(reg::kFsts));
   t.expect_eq("reg.IQH.advanced", kIqhAdvances, 16,
