@@ -282,7 +282,8 @@ inline constexpr Clause kIqe{Strength::kMust, "VT-d §11.4.9.1 FSTS_REG.IQE (via
 inline constexpr Clause kIqei{Strength::kOpen, "VT-d §11.4.11.9 IQERCD_REG.IQEI (via 14th-gen EDC)",
                               "This field is valid only when the IQE field is set. ... 0: info not available. (This is "
                               "an older version of DMA Remapping hardware which does not provide additional details "
-                              "about IQ errors.) ... 3: hardware detected an invalid descriptor type."};
+                              "about IQ errors.) 1: hardware detected an invalid Tail Pointer. ... 3: hardware "
+                              "detected an invalid descriptor type."};
 inline constexpr Clause kIqeRw1c{Strength::kShould, "VT-d §11.4.9.1 FSTS_REG.IQE (via B940 §2.15.8; suite's reading)",
                                  "4 RW1C-S 0b Invalidation Queue Error (IQE) (reading of the access type: writing 1 "
                                  "clears the bit, writing 0 leaves it)"};
@@ -304,9 +305,11 @@ inline constexpr Clause kIwcRw1c{Strength::kShould, "VT-d §11.4.11.4 ICS_REG.IW
 inline constexpr Clause kIectlIp{Strength::kMust, "VT-d §11.4.11.5 IECTL_REG.IP (via 2760QM §3.3.8.21)",
                                  "Hardware sets the IP field when it detects an interrupt condition. Interrupt "
                                  "condition is defined as: An Invalidation Wait Descriptor with Interrupt Flag (IF) "
-                                 "field set completed, setting the IWC field ... The IP field is kept set by hardware "
-                                 "while the interrupt message is held pending. The interrupt message could be held "
-                                 "pending due to interrupt mask (IM field) being set"};
+                                 "field set completed, setting the IWC field ... If the IWC field in the Invalidation "
+                                 "Event Status register was already set at the time of setting this field, it is not "
+                                 "treated as a new interrupt condition. The IP field is kept set by hardware while the "
+                                 "interrupt message is held pending. The interrupt message could be held pending due "
+                                 "to interrupt mask (IM field) being set"};
 inline constexpr Clause kIectlMsi{Strength::kMust, "VT-d §11.4.11.5 IECTL_REG.IM (via 2760QM §3.3.8.21)",
                                   "0 = No masking of interrupt. When a invalidation event condition is detected, "
                                   "hardware issues an interrupt message (using the Invalidation Event Data & "

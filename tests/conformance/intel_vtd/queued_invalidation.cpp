@@ -337,3 +337,54 @@ VIOMMU_TEST(intel_vtd_qi_register_invalidation, "intel-vtd.qi.register_invalidat
           "the queue does not complete after register-based requests: %s", v->last_error());
   t.expect_eq("reg.FSTS.IQE", kRegisterInvalidationWhileQi, 0, v->fsts().iqe());
 }
+
+VIOMMU_TEST(intel_vtd_qi_iwc_pending, "intel-vtd.qi.wait_interrupt_iwc_pending", "intel-vtd") {
+  QueueOn v(t);
+  if (!v) return;
+  kernel::Msi msi;
+  if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
+  v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
+  v->write(reg::kIedata, msi.data());
+  v->write(reg::kIeaddr, static_cast<uint32_t>(msi.address()));
+  v->write(reg::kIeuaddr, static_cast<uint32_t>(msi.address() >> 32));
+  v->write(reg::kIectl, 0);
+  s::InvWait w;
+  w.set_if_(1);
+  v->queue(w);
+  t.check("irq.first", kIectlMsi, msi.wait(kWaitMs), "no invalidation event message within %u ms of a wait with IF=1",
+          kWaitMs);
+  // IWC left set: the next IF=1 completion is no new interrupt condition.
+  v->queue(w);
+  t.check("qi.sync", kQueueComplete, v->queue_sync(), "the queue does not complete: %s", v->last_error());
+  t.check("irq.not_new", kIectlIp, !msi.wait(50), "a second invalidation event message while ICS.IWC was still set");
+  // Once software clears IWC, the next one is.
+  v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
+  v->queue(w);
+  t.check("irq.after_clear", kIectlMsi, msi.wait(kWaitMs),
+          "no invalidation event message within %u ms of a wait with IF=1 after ICS.IWC was cleared", kWaitMs);
+  v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
+  v->write(reg::kIectl, s::Iectl{}.set_im(1).value);
+}
+
+VIOMMU_TEST(intel_vtd_qi_tail_beyond_queue, "intel-vtd.qi.tail_beyond_queue", "intel-vtd") {
+  QueueOn v(t);
+  if (!v) return;
+  v->clear_faults();
+  // The driver's queue is 2^QS 4 KiB pages: a tail at its end points at no descriptor.
+  const uint32_t end = static_cast<uint32_t>(reg64<s::Iqa>(v->read(reg::kIqa)).bytes());
+  const uint32_t head_before = head(v.get());
+  t.note("IQT written with 0x%x, the queue's size", end);
+  v->write(reg::kIqt, s::Iqt{}.set_byte_offset(end).raw());
+  const bool iqe = kernel::wait_until([&] { return v->fsts().iqe(); }, kWaitMs);
+  const unsigned iqei = static_cast<unsigned>(reg64<s::Iqercd>(v->read(reg::kIqercd)).iqei());
+  t.check("reg.FSTS.IQE", kIqei, iqe && (iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kInvalidTail)),
+          "a tail at the queue's end (0x%x): FSTS 0x%08x, IQEI %u (%s)", end, v->fsts().value, iqei,
+          s::iqei_name(iqei));
+  t.choice("reg.IQERCD.IQEI.detail", kIqei, iqei == static_cast<unsigned>(s::Iqei::kInvalidTail), "IQEI %u (%s)", iqei,
+           s::iqei_name(iqei));
+  t.expect_eq("reg.IQH.kept", kIqhAdvances, head_before, head(v.get()));
+  // The tail back where the driver has it, IQE cleared: the queue works again.
+  v->write(reg::kIqt, s::Iqt{}.set_byte_offset(v->queue_tail()).raw());
+  v->write(reg::kFsts, s::Fsts{}.set_iqe(1).value);
+  if (!v->queue_sync() && !v->reset_queue()) t.note("queue not recovered: %s", v->last_error());
+}
