@@ -284,6 +284,14 @@ inline constexpr Clause kIqei{Strength::kOpen, "VT-d §11.4.11.9 IQERCD_REG.IQEI
                               "an older version of DMA Remapping hardware which does not provide additional details "
                               "about IQ errors.) 1: hardware detected an invalid Tail Pointer. ... 3: hardware "
                               "detected an invalid descriptor type."};
+inline constexpr Clause kIqeiReserved{Strength::kOpen, "VT-d §11.4.11.9 IQERCD_REG.IQEI (via 14th-gen EDC)",
+                                      "0: info not available. ... 4: hardware detected a reserved field violation for "
+                                      "a valid descriptor type."};
+inline constexpr Clause kDescAmBeyondMamv{Strength::kOpen, "VT-d §6.5.2.3, §11.4.2 CAP_REG.MAMV (via 4 Series p. 456; suite's reading)",
+                                          "The value in this field indicates the maximum supported value for the "
+                                          "Address Mask (AM) field ... (no sentence found for a descriptor whose AM "
+                                          "exceeds it: the unit may reject it with IQE or perform a coarser "
+                                          "invalidation)"};
 inline constexpr Clause kIqeRw1c{Strength::kShould, "VT-d §11.4.9.1 FSTS_REG.IQE (via B940 §2.15.8; suite's reading)",
                                  "4 RW1C-S 0b Invalidation Queue Error (IQE) (reading of the access type: writing 1 "
                                  "clears the bit, writing 0 leaves it)"};

@@ -92,6 +92,40 @@ volatile uint64_t* slot(const IntelVtd* v, uint32_t off) {
   return kernel::DmaMemory::ptr<volatile uint64_t>(v->queue_base() + off);
 }
 
+// After an IQE at byte offset `bad`: the slot becomes a status wait, IQE is cleared and the tail written again
+// (the unit may need that to fetch again); then the driver's own sync. False (noted) when the queue stays stuck.
+bool recover_at(kernel::Test& t, IntelVtd* v, uint32_t bad) {
+  const s::InvWait fix = status_wait(v->wait_status_pa(), 0);
+  volatile uint64_t* q = slot(v, bad);
+  q[0] = fix.words[0];
+  q[1] = fix.words[1];
+  v->write(reg::kFsts, s::Fsts{}.set_iqe(1).value);
+  v->write(reg::kIqt, s::Iqt{}.set_byte_offset(v->queue_tail()).raw());
+  if (v->queue_sync() || v->reset_queue()) return true;
+  t.note("queue not recovered: %s", v->last_error());
+  return false;
+}
+
+// A descriptor the unit may reject: queued alone, then a status wait. Returns whether FSTS.IQE came up; the head
+// must then stop at the descriptor (kIqhAdvances) and the queue is recovered. *iqei: IQERCD.IQEI.
+bool rejected(kernel::Test& t, IntelVtd* v, uint64_t lo, uint64_t hi, unsigned* iqei) {
+  v->clear_faults();
+  const uint32_t at = v->queue_tail();
+  t.note("submitting descriptor lo 0x%llx hi 0x%llx at 0x%x", static_cast<unsigned long long>(lo),
+         static_cast<unsigned long long>(hi), at);
+  v->queue_raw(lo, hi);
+  const bool synced = v->queue_sync();
+  const bool iqe = v->fsts().iqe();
+  *iqei = static_cast<unsigned>(reg64<s::Iqercd>(v->read(reg::kIqercd)).iqei());
+  if (!iqe) {
+    t.check("qi.sync", kQueueComplete, synced, "the queue does not complete: %s", v->last_error());
+    return false;
+  }
+  t.expect_eq("reg.IQH.stopped", kIqhAdvances, at, head(v));
+  (void)recover_at(t, v, at);
+  return true;
+}
+
 }  // namespace
 
 VIOMMU_TEST(intel_vtd_qi_wait_status, "intel-vtd.qi.wait_status_write", "intel-vtd") {
@@ -311,14 +345,7 @@ VIOMMU_TEST(intel_vtd_qi_iqe_event, "intel-vtd.qi.iqe_fault_event", "intel-vtd")
   t.expect_eq("reg.FSTS.IQE", kIqe, 1, v->fsts().iqe());
   t.expect_eq("reg.FECTL.IP", kFaultEventMsi, 0, reg32<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
   v->write(reg::kFectl, s::Fectl{}.set_im(1).value);
-  // Put the queue back: the slot becomes a wait, IQE cleared, the tail written again.
-  const s::InvWait fix = status_wait(v->wait_status_pa(), 0);
-  volatile uint64_t* q = slot(v.get(), bad);
-  q[0] = fix.words[0];
-  q[1] = fix.words[1];
-  v->write(reg::kFsts, s::Fsts{}.set_iqe(1).value);
-  v->write(reg::kIqt, s::Iqt{}.set_byte_offset(v->queue_tail()).raw());
-  if (!v->queue_sync() && !v->reset_queue()) t.note("queue not recovered: %s", v->last_error());
+  (void)recover_at(t, v.get(), bad);
 }
 
 VIOMMU_TEST(intel_vtd_qi_register_invalidation, "intel-vtd.qi.register_invalidation_while_enabled", "intel-vtd") {
@@ -387,4 +414,35 @@ VIOMMU_TEST(intel_vtd_qi_tail_beyond_queue, "intel-vtd.qi.tail_beyond_queue", "i
   v->write(reg::kIqt, s::Iqt{}.set_byte_offset(v->queue_tail()).raw());
   v->write(reg::kFsts, s::Fsts{}.set_iqe(1).value);
   if (!v->queue_sync() && !v->reset_queue()) t.note("queue not recovered: %s", v->last_error());
+}
+
+VIOMMU_TEST(intel_vtd_qi_reserved_field, "intel-vtd.qi.reserved_field", "intel-vtd") {
+  QueueOn v(t);
+  if (!v) return;
+  // A global context-cache invalidation with reserved bit 6 set.
+  s::ContextCacheInv cc;
+  cc.set_g(1);
+  unsigned iqei = 0;
+  const bool iqe = rejected(t, v.get(), cc.words[0] | (uint64_t{1} << 6), cc.words[1], &iqei);
+  t.check("reg.FSTS.IQE", kIqe, iqe, "a context-cache descriptor with reserved bit 6 set was accepted");
+  if (!iqe) return;
+  t.check("reg.IQERCD.IQEI", kIqeiReserved, iqei == 0 || iqei == 4, "IQEI %u (%s) for a reserved field", iqei,
+          s::iqei_name(iqei));
+  t.choice("reg.IQERCD.IQEI.detail", kIqeiReserved, iqei == 4, "IQEI %u", iqei);
+}
+
+VIOMMU_TEST(intel_vtd_qi_am_beyond_mamv, "intel-vtd.qi.iotlb_am_beyond_mamv", "intel-vtd") {
+  QueueOn v(t);
+  if (!v) return;
+  if (!v->cap().psi()) return t.skip("CAP.PSI=0: no page-selective IOTLB invalidation");
+  const unsigned am = static_cast<unsigned>(v->cap().mamv()) + 1;
+  s::IotlbInv d;
+  d.set_g(3).set_did(1).set_am(am).set_addr(0).set_dr(v->cap().drd()).set_dw(v->cap().dwd());
+  unsigned iqei = 0;
+  const bool iqe = rejected(t, v.get(), d.words[0], d.words[1], &iqei);
+  t.check("reg.IQERCD.IQEI", kDescAmBeyondMamv, !iqe || iqei == 0 || iqei == 4, "IQEI %u (%s)", iqei,
+          s::iqei_name(iqei));
+  t.choice("qi.am_beyond_mamv", kDescAmBeyondMamv, iqe, "a page-selective IOTLB descriptor with AM %u > MAMV %u %s",
+           am, am - 1, iqe ? "was rejected (IQE)" : "was performed");
+  t.expect_eq("reg.GSTS.QIES", kQiesStatus, 1, v->gsts().qies());
 }
