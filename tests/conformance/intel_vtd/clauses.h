@@ -363,6 +363,11 @@ inline constexpr Clause kFaultEventIpClear{Strength::kMust, "VT-d §11.4.9.2 FEC
                                            "Software servicing all the pending interrupt status fields in the Fault "
                                            "Status register."};
 
+inline constexpr Clause kFaultIrIndex{Strength::kMust, "VT-d §11.4.9.6 FRCD_REG.FI (via 7700K §8.28)",
+                                      "When the Fault Reason (FR) field indicates one of the interrupt-remapping fault "
+                                      "conditions, bits 63:48 of this field indicate the interrupt_index computed for "
+                                      "the faulted interrupt request, and bits 47:12 are cleared."};
+
 // Caching mode (§6.1).
 inline constexpr Clause kCmInvalidation{Strength::kMust, "VT-d §6.1 Caching Mode (rev 4.x, via cai-fuqiang.github.io)",
                                         "When the CM field is reported as Set, any software updates to remapping "

@@ -5,7 +5,10 @@
 // none of it (kit::DmaProbe), and the first record of each case is compared field by field with the model's,
 // then left pending (the fixture's expect_fault clears it; these cases need it). Permission and FPD faults as
 // such are intel-vtd.legacy.*'s.
+#include "drivers/endpoints/edu.h"
 #include "kernel/msi.h"
+#include "kernel/pci.h"
+#include "spec/intel_vtd/irte.h"
 #include "tests/conformance/intel_vtd/fixture.h"
 
 using namespace intel_vtd_tests;  // NOLINT
@@ -224,4 +227,53 @@ VIOMMU_TEST(intel_vtd_fault_event_serviced, "intel-vtd.fault.event_serviced_whil
             "a fault event message after the fault was serviced while masked");
     v->write(reg::kFectl, s::Fectl{}.set_im(1).value);
   });
+}
+
+// Interrupt-remapping faults go through the same fault recording registers (FR 20h-27h, FI[63:48] the
+// interrupt index). edu sends one remappable-format MSI (QEMU docs/specs/edu.rst: raised by writing 60h) whose
+// handle selects an entry of a table of 256 not-present IRTEs, then one whose handle is beyond the table.
+VIOMMU_TEST(intel_vtd_fault_ir, "intel-vtd.fault.interrupt_remapping_record", "intel-vtd") {
+  IntelVtd* v = need_iommu(t);
+  if (!v) return;
+  if (!v->ecap().ir()) return t.skip("ECAP.IR=0: no interrupt remapping");
+  kernel::PciFunction* fn = kernel::Pci::find(drivers::Edu::kPciVendor, drivers::Edu::kPciDevice);
+  if (!fn) return t.skip("no edu device");
+  DmaBlock table(kPage);  // 256 IRTEs, all P=0
+  if (!table.pa) return t.error("no DMA memory for the interrupt remapping table");
+  s::Irta irta;
+  irta.set_base(table.pa).set_s(7);
+  if (!t.check("reg.GSTS.IRTPS", kGcmdOneAtATime, v->set_interrupt_remap_table(irta.raw()), "%s", v->last_error()))
+    return;
+  if (!t.check("reg.GSTS.IRES", kGcmdOneAtATime, v->set_interrupt_remapping(true), "%s", v->last_error())) return;
+  fn->enable(true);
+  struct Try {
+    uint32_t handle;
+    s::FaultReason reason;
+  };
+  const Try tries[] = {{5, s::FaultReason::kIrteNotPresent}, {0x1ff, s::FaultReason::kIrIndexBeyondSize}};
+  for (const Try& k : tries) {
+    v->clear_faults();
+    const uint32_t address = s::RemappableMsiAddress::of(k.handle, false).value;
+    t.note("edu MSI at 0x%08x (remappable, handle 0x%x): expecting FR 0x%02x (%s)", address, k.handle,
+           static_cast<unsigned>(k.reason), s::to_string(k.reason));
+    if (!fn->msi_enable(address, 0)) {
+      t.error("edu has no MSI capability");
+      break;
+    }
+    fn->bar_mmio(0).write32(0x60, 1);  // raise
+    s::FaultRecord r;
+    unsigned index = 0;
+    const bool got = v->next_fault(r, &index, 200);
+    fn->bar_mmio(0).write32(0x64, 1);  // acknowledge
+    fn->msi_disable();
+    if (!t.check("fault.recorded", kFaultRecorded, got, "no fault recorded for handle 0x%x (FSTS 0x%08x)", k.handle,
+                 v->fsts().value))
+      continue;
+    t.expect_eq("fault.FR", kFaultReason, static_cast<uint64_t>(k.reason), r.fr());
+    t.expect_eq("fault.SID", kFaultSid, fn->rid(), r.sid());
+    t.expect_eq("fault.FI.interrupt_index", kFaultIrIndex, k.handle, r.interrupt_index());
+    t.expect_eq("fault.FI.47_12", kFaultIrIndex, 0, (r.words[0] >> 12) & ((uint64_t{1} << 36) - 1));
+  }
+  v->clear_faults();
+  if (!v->set_interrupt_remapping(false)) t.note("interrupt remapping not turned off: %s", v->last_error());
 }
