@@ -322,6 +322,12 @@ inline constexpr Clause kIectlMsi{Strength::kMust, "VT-d §11.4.11.5 IECTL_REG.I
                                   "0 = No masking of interrupt. When a invalidation event condition is detected, "
                                   "hardware issues an interrupt message (using the Invalidation Event Data & "
                                   "Invalidation Event Address register values)."};
+inline constexpr Clause kIectlIpClear{Strength::kMust, "VT-d §11.4.11.5 IECTL_REG.IP (via Xeon 5500 IIO datasheet §3.5.2.22)",
+                                      "The IP field is cleared by hardware as soon as the interrupt message pending "
+                                      "condition is serviced. This could be due to either: 1. Hardware issuing the "
+                                      "interrupt message due to either change in the transient hardware condition that "
+                                      "caused interrupt message to be held pending or due to software clearing the IM "
+                                      "field. 2. Software servicing the IWC field in the Fault Status register."};
 inline constexpr Clause kWaitFlagsIndependent{Strength::kShould, "VT-d §6.5.2.9 Invalidation Wait Descriptor (suite's reading)",
                                               "no sentence found: IF, SW and FN are independent flags of one "
                                               "descriptor (both SW and IF: the status is written and the completion "
