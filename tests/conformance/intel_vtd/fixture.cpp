@@ -264,21 +264,24 @@ bool expect_translated(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t src_iov
   return expect_translated_one(t, v, d, kDeviceWrites, dst_iova, dst_pa, len, c) && ok;
 }
 
-void expect_record(kernel::Test& t, const s::FaultRecord& e, const s::FaultRecord& o, unsigned mgaw) {
+void expect_record(kernel::Test& t, const s::FaultRecord& e, const s::FaultRecord& o, unsigned mgaw, uint64_t address) {
   const auto fields = e.defined_fields();
-  // FI of an address at or above MGAW: the address as the model records it, or with bits 63:MGAW cleared as
-  // the FI sentence says; fault.FI.reserved judges the sentence on its own.
-  s::FaultRecord masked = e;
-  masked.set_page_address(spec::bits_of(e.page_address(), mgaw - 1, 0));
-  const bool above = masked.fi() != e.fi();
+  // A request at or above MGAW: fault.FI.reserved judges the FI sentence on its own ("bits 63:N as reserved (0)"),
+  // so that fault.FI accepts the page address with or without those bits, whichever the model records.
+  const uint64_t page = address & ~uint64_t{kPage - 1};
+  s::FaultRecord masked, full;
+  masked.set_page_address(spec::bits_of(page, mgaw - 1, 0));
+  full.set_page_address(page);
+  const bool above = masked.fi() != full.fi() && !s::is_interrupt_remapping_fault(e.fr());
   if (above)
     t.check("fault.FI.reserved", kFaultInfoReserved, o.fi() == masked.fi(),
-            "FI 0x%llx for a request at 0x%llx: bits 63:%u not 0 (MGAW %u)", ull(o.page_address()),
-            ull(e.page_address()), mgaw, mgaw);
+            "FI 0x%llx for a request at 0x%llx: bits 63:%u not 0 (MGAW %u)", ull(o.page_address()), ull(address),
+            mgaw, mgaw);
+  const uint64_t alt = e.fi() == masked.fi() ? full.fi() : masked.fi();
   kit::compare_record(t, "fault", std::span<const spec::Field>(fields.begin(), fields.count), e, o,
                       [&](const spec::Field& f) -> kit::FieldRule {
                         if (f == s::FaultRecord::fi_field)
-                          return above ? kit::FieldRule{&kFaultInfo, kit::FieldRule::Kind::kEqualOrAlt, masked.fi()}
+                          return above ? kit::FieldRule{&kFaultInfo, kit::FieldRule::Kind::kEqualOrAlt, alt}
                                        : kit::FieldRule{&kFaultInfo};
                         if (f == s::FaultRecord::sid_field) return {&kFaultSid};
                         if (f == s::FaultRecord::fr_field) return {&kFaultReason};
@@ -306,7 +309,7 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
     return;
   t.check("fsts.PPF", kFaultPpf, v->fsts().ppf() != 0, "FRCD %u has F=1 but FSTS 0x%x has PPF=0", index,
           v->fsts().value);
-  expect_record(t, p.fault, o, v->cap().max_guest_address_width());
+  expect_record(t, p.fault, o, v->cap().max_guest_address_width(), iova);
   v->clear_faults();
 }
 

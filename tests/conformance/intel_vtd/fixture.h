@@ -156,9 +156,10 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
 // The unit's fault record (or its absence) after a request from sid at iova, against the model's: fault.recorded and
 // the fields when the model records one, fault.none when it does not.
 void expect_fault_record_of(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir);
-// Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()); for an address at or above
-// `mgaw` bits also fault.FI.reserved (FI bits 63:MGAW are 0).
-void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed, unsigned mgaw);
+// Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()); for a request `address` at or
+// above `mgaw` bits also fault.FI.reserved (FI bits 63:MGAW are 0).
+void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed, unsigned mgaw,
+                   uint64_t address);
 
 // Every probe moves a pattern of its own.
 uint8_t next_seed();
