@@ -100,9 +100,10 @@ inline constexpr Clause kInvalidation{Strength::kShould, "VT-d §6.5.1, §11.4.8
 inline constexpr Clause kIotlbComplete{Strength::kMust, "VT-d §11.4.8.1 IOTLB_REG.IVT",
                                        "verbatim via the Xeon E7 v2 datasheet: Hardware clears the IVT field to "
                                        "indicate the invalidation request is complete."};
-inline constexpr Clause kContextComplete{Strength::kShould, "VT-d §11.4.7 CCMD_REG.ICC (suite's reading)",
-                                         "no sentence found here: hardware clears ICC when the context-cache "
-                                         "invalidation is complete (as IVT for the IOTLB)"};
+inline constexpr Clause kContextComplete{Strength::kMust, "VT-d §11.4.7 CCMD_REG.ICC",
+                                         "via the 2nd-gen Core datasheet §2.21.7 (as helper vtd-cases found it): "
+                                         "Hardware clears the ICC field to indicate the invalidation request is "
+                                         "complete."};
 inline constexpr Clause kQueueComplete{Strength::kShould, "VT-d §6.5.2.8 (suite's reading)",
                                        "no sentence found: an invalidation wait descriptor with SW=1 writes its Status "
                                        "Data to its Status Address once the descriptors before it are complete"};

@@ -35,7 +35,6 @@ void remap(kernel::Test& t, How how) {
     }
     if (!t.check("iotlb.ivt", kIotlbComplete, done, "%s", v->last_error())) return;
     t.note("IOTLB_REG.IAIG %llu (%s)", ull(actual), s::granularity_name(actual));
-    t.check("iotlb.iaig", kIotlbComplete, actual != 0, "IAIG 0: the invalidation request was not performed");
     expect_translated(t, v, d, kTestIova + 0x200, b.pa + 0x200, kTestIova + 0x900, b.pa + 0x900, 256, kInvalidation);
   });
 }
@@ -66,7 +65,6 @@ void context_move(kernel::Test& t, s::Granularity g) {
     if (!t.check("ccmd.icc", kContextComplete, done, "%s", v->last_error())) return;
     t.note("CCMD.CIRG %s, CAIG %llu (%s)", s::granularity_name(static_cast<uint64_t>(g)), ull(caig),
            s::granularity_name(caig));
-    t.check("ccmd.caig", kContextComplete, caig != 0, "CAIG 0: the context-cache invalidation was not performed");
     const auto p = predict(v, d.sid(), kTestIova + 0x400, kDeviceWrites);
     t.check("oracle", kernel::kSuite, p.ok() && p.pa == b.pa + 0x400, "model: pa 0x%llx", ull(p.pa));
     kit::DmaProbe probe(t, d.ep(), d.staging(), kit::ProbeClauses{kInvalidation, kInvalidation});
