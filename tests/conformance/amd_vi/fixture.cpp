@@ -86,17 +86,6 @@ bool oracle_translated(kernel::Test& t, AmdVi* iommu, uint16_t devid, uint64_t i
 
 }  // namespace
 
-uint64_t driver_iova(void* ctx, uint64_t pa) {
-  auto* a = static_cast<Domain*>(ctx);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < a->nranges_ && i < 8; ++i) {
-    const drivers::DmaRange& r = a->ranges_[i];
-    if (pa >= r.pa && pa < r.pa + r.len) return iova + (pa - r.pa);
-    iova += r.len;
-  }
-  return pa;  // not driver memory: untranslated view (will fault, which the test then reports)
-}
-
 Domain::Domain(kernel::Test& t, AmdVi* iommu, unsigned mode, uint16_t id, uint64_t stage_pa)
     : t_(t), iommu_(iommu), pt_(mode), id_(id) {
   if (!iommu_) return;
@@ -132,7 +121,7 @@ bool Domain::attach(drivers::DmaEndpoint* ep) {
   ep_ = ep;
   devid_ = drivers::amd_vi::device_id_of(ep->rid());
   if (!map_driver_memory(ep) || !set_dte(base_dte())) return false;
-  drivers::set_driver_iova(ep, driver_iova, this);
+  window_.use(ep);
   if (!t_.check("dma.status", kTranslate, drivers::reset_endpoint(ep),
                 "%s did not re-initialise behind the IOMMU (its rings mapped from IOVA 0x%llx in domain 0x%x)",
                 ep->name(), ull(kDriverIova), id_))
@@ -143,22 +132,21 @@ bool Domain::attach(drivers::DmaEndpoint* ep) {
 }
 
 bool Domain::map_driver_memory(drivers::DmaEndpoint* ep) {
-  nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < nranges_ && i < 8; ++i)
-    for (uint64_t off = 0; off < ranges_[i].len; off += kPage, iova += kPage)
-      if (!pt_.map_4k(iova, ranges_[i].pa + off)) {
-        t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
+  return window_.map(ep, [&](uint64_t iova, uint64_t pa, size_t len) {
+    for (uint64_t off = 0; off < len; off += kPage)
+      if (!pt_.map_4k(iova + off, pa + off)) {
+        t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova + off));
         return false;
       }
-  return true;
+    return true;
+  });
 }
 
 void Domain::take_over(Domain& from) {
   ep_ = from.ep_;
   devid_ = from.devid_;
   attached_ = ep_ != nullptr;
-  if (ep_) drivers::set_driver_iova(ep_, driver_iova, this);
+  if (ep_) window_.use(ep_);
   from.ep_ = nullptr;
   from.attached_ = false;
 }

@@ -17,6 +17,7 @@
 #include "model/amd_vi/iommu.h"
 #include "tests/conformance/amd_vi/clauses.h"
 #include "tests/kit/dma_probe.h"
+#include "tests/kit/driver_window.h"
 #include "tests/kit/iommu.h"
 
 namespace amd_vi_tests {
@@ -105,10 +106,8 @@ class Domain final : public kit::Domain {
   PageTable pt_;
   uint16_t devid_ = 0, id_ = 0;
   bool ready_ = false, attached_ = false, own_stage_ = false;
-  drivers::DmaRange ranges_[8] = {};
-  size_t nranges_ = 0;
+  kit::DriverWindow window_{kDriverIova};  // the endpoint driver's memory, as this domain maps it
   uint64_t stage_ = 0;
-  friend uint64_t driver_iova(void* ctx, uint64_t pa);
 };
 
 // virtio-blk (bus 0) attached to a fresh v1 domain of Mode `mode`, DomainID `id`, then body(v, a). Nothing

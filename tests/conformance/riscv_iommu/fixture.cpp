@@ -144,17 +144,6 @@ bool oracle_translated(kernel::Test& t, RiscvIommu* iommu, uint32_t devid, uint6
 
 }  // namespace
 
-uint64_t driver_iova(void* ctx, uint64_t pa) {
-  auto* a = static_cast<Domain*>(ctx);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < a->nranges_ && i < 8; ++i) {
-    const drivers::DmaRange& r = a->ranges_[i];
-    if (pa >= r.pa && pa < r.pa + r.len) return iova + (pa - r.pa);
-    iova += r.len;
-  }
-  return pa;  // not driver memory: untranslated view (will fault, which the test then reports)
-}
-
 Domain::Domain(kernel::Test& t, RiscvIommu* iommu, const DomainConfig& c, uint64_t stage_pa)
     : t_(t), iommu_(iommu), dom_(iommu, c) {
   if (!iommu_) return;
@@ -185,7 +174,7 @@ bool Domain::attach(drivers::DmaEndpoint* ep) {
   ep_ = ep;
   devid_ = drv::device_id_of(ep->rid());
   if (!map_driver_memory(ep) || !set_context(context())) return false;
-  drivers::set_driver_iova(ep, driver_iova, this);
+  window_.use(ep);
   if (!t_.check("dma.status", kFirstStage, drivers::reset_endpoint(ep),
                 "%s did not re-initialise behind the IOMMU (its rings mapped from IOVA 0x%llx, %s)", ep->name(),
                 ull(kDriverIova), drv::to_string(dom_.config().stages)))
@@ -202,23 +191,18 @@ bool Domain::set_context(const s::DeviceContext& dc) {
 }
 
 bool Domain::map_driver_memory(drivers::DmaEndpoint* ep) {
-  nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < nranges_ && i < 8; ++i) {
-    if (!dom_.map(iova, ranges_[i].pa, ranges_[i].len)) {
-      t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
-      return false;
-    }
-    iova += ranges_[i].len;
-  }
-  return true;
+  return window_.map(ep, [&](uint64_t iova, uint64_t pa, size_t len) {
+    if (dom_.map(iova, pa, len)) return true;
+    t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
+    return false;
+  });
 }
 
 void Domain::take_over(Domain& from) {
   ep_ = from.ep_;
   devid_ = from.devid_;
   attached_ = ep_ != nullptr;
-  if (ep_) drivers::set_driver_iova(ep_, driver_iova, this);
+  if (ep_) window_.use(ep_);
   from.ep_ = nullptr;
   from.attached_ = false;
 }

@@ -18,6 +18,7 @@
 #include "model/riscv_iommu/iommu.h"
 #include "tests/conformance/riscv_iommu/clauses.h"
 #include "tests/kit/dma_probe.h"
+#include "tests/kit/driver_window.h"
 #include "tests/kit/iommu.h"
 
 namespace riscv_iommu_tests {
@@ -111,10 +112,8 @@ class Domain final : public kit::Domain {
   drivers::DmaEndpoint* ep_ = nullptr;
   uint32_t devid_ = 0;
   bool ready_ = false, attached_ = false, own_stage_ = false;
-  drivers::DmaRange ranges_[8] = {};
-  size_t nranges_ = 0;
+  kit::DriverWindow window_{kDriverIova};  // the endpoint driver's memory, as this domain maps it
   uint64_t stage_ = 0;
-  friend uint64_t driver_iova(void* ctx, uint64_t pa);
 };
 
 // virtio-blk attached to a fresh domain of configuration `c`, then body(iommu, domain). Nothing more when the
