@@ -110,17 +110,6 @@ model::intel_vtd::Result predict(IntelVtd* v, uint16_t sid, uint64_t iova, kit::
 
 // ---- Domain ----
 
-uint64_t driver_iova(void* ctx, uint64_t pa) {
-  auto* d = static_cast<Domain*>(ctx);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < d->nranges_ && i < 8; ++i) {
-    const drivers::DmaRange& r = d->ranges_[i];
-    if (pa >= r.pa && pa < r.pa + r.len) return iova + (pa - r.pa);
-    iova += r.len;
-  }
-  return pa;  // not driver memory: the untranslated view (it faults, which the case then reports)
-}
-
 Domain::Domain(kernel::Test& t, IntelVtd* v, unsigned agaw, uint16_t did, uint64_t stage_pa)
     : t_(t), v_(v), dom_(v, did, agaw) {
   if (!v_) return;
@@ -143,15 +132,11 @@ Domain::Domain(kernel::Test& t, IntelVtd* v, drivers::DmaEndpoint* ep, unsigned 
 }
 
 bool Domain::map_driver_memory(drivers::DmaEndpoint* ep) {
-  nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < nranges_ && i < 8; ++i)
-    for (uint64_t off = 0; off < ranges_[i].len; off += kPage, iova += kPage)
-      if (!dom_.pt().map_4k(iova, ranges_[i].pa + off)) {
-        t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
-        return false;
-      }
-  return true;
+  return window_.map(ep, [&](uint64_t iova, uint64_t pa, size_t len) {
+    if (dom_.map(iova, pa, len)) return true;
+    t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
+    return false;
+  });
 }
 
 bool Domain::attach(drivers::DmaEndpoint* ep) {
@@ -171,7 +156,7 @@ bool Domain::attach(drivers::DmaEndpoint* ep) {
   if (!v_->translation_enabled() &&
       !t_.check("gsts.TES", kTranslationStatus, v_->set_translation(true), "%s", v_->last_error()))
     return false;
-  drivers::set_driver_iova(ep, driver_iova, this);
+  window_.use(ep);
   if (!t_.check("dma.status", kTranslate, drivers::reset_endpoint(ep),
                 "%s did not re-initialise behind the IOMMU (its rings mapped from IOVA 0x%llx in domain %u)",
                 ep->name(), ull(kDriverIova), did()))
@@ -184,7 +169,7 @@ void Domain::take_over(Domain& from) {
   ep_ = from.ep_;
   sid_ = from.sid_;
   attached_ = from.attached_;
-  if (ep_) drivers::set_driver_iova(ep_, driver_iova, this);
+  if (ep_) window_.use(ep_);
   from.ep_ = nullptr;
   from.attached_ = false;
 }

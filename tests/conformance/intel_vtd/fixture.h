@@ -18,6 +18,7 @@
 #include "model/intel_vtd/iommu.h"
 #include "tests/conformance/intel_vtd/clauses.h"
 #include "tests/kit/dma_probe.h"
+#include "tests/kit/driver_window.h"
 #include "tests/kit/iommu.h"
 
 namespace intel_vtd_tests {
@@ -97,10 +98,8 @@ class Domain final : public kit::Domain {
   drivers::DmaEndpoint* ep_ = nullptr;
   uint16_t sid_ = 0;
   bool ready_ = false, attached_ = false, own_stage_ = false;
-  drivers::DmaRange ranges_[8] = {};
-  size_t nranges_ = 0;
+  kit::DriverWindow window_{kDriverIova};  // the endpoint driver's memory, as this domain maps it
   uint64_t stage_ = 0;
-  friend uint64_t driver_iova(void* ctx, uint64_t pa);
 };
 
 // Endpoint `name` attached to a fresh domain (AGAW `agaw`, DID `did`), then body(v, dom). Nothing more when the
