@@ -61,6 +61,8 @@ class RemappedEdu {
       t_.note("CFI not cleared: %s", v_->last_error());
     if (v_ && v_->gsts().ires() && !drivers::intel_vtd::disable_interrupt_remapping(*v_))
       t_.note("interrupt remapping not turned off: %s", v_->last_error());
+    if (v_ && !qi_was_on_ && v_->queued_invalidation_enabled() && !v_->set_queued_invalidation(false))
+      t_.note("queued invalidation not turned off again: %s", v_->last_error());
     if (v_) v_->clear_faults();
   }
   bool ok() const { return ok_; }
@@ -146,6 +148,7 @@ class RemappedEdu {
       return false;
     }
     fn_->enable(true);  // memory decode for the raise register, bus mastering for the MSI write
+    qi_was_on_ = v_->queued_invalidation_enabled();
     v_->clear_faults();
     t.note("IRTA 0x%llx (S=%u: %u IRTEs), edu %02x:%02x.%x, vectors 0x%x/0x%x to APIC %u",
            static_cast<unsigned long long>(table_.irta().raw()), size_field, table_.entries(), fn_->rid() >> 8,
@@ -163,7 +166,7 @@ class RemappedEdu {
   kernel::PciFunction* fn_ = nullptr;
   InterruptRemapTable table_;
   Target a_, b_;
-  bool ok_ = false;
+  bool ok_ = false, qi_was_on_ = false;
 };
 
 // The IRTE at `index` changed from vector a to vector b, edu's MSI sent before (OPEN: either) and after the IEC
