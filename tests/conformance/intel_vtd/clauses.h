@@ -167,6 +167,9 @@ inline constexpr Clause kIrEnableStatus{Strength::kMust, "VT-d §11.4.4 GCMD_REG
                                         "Status register. / Hardware reports the status of the 'Set Interrupt Remap "
                                         "Table Pointer' operation through the IRTPS field in the Global Status "
                                         "register."};
+inline constexpr Clause kIrtaReadback{Strength::kMust, "VT-d §11.4.12 IRTA_REG.IRTA",
+                                      "verbatim via the B940 datasheet: Reads of this field returns value that was "
+                                      "last programmed to it."};
 inline constexpr Clause kIrRemap{Strength::kShould, "VT-d §5.1.3, §9.10 IRTE (suite's reading)",
                                  "no sentence found: a remappable-format request (address bit 4 = 1) is delivered "
                                  "with the Vector and Destination ID of the IRTE its interrupt_index selects "
@@ -179,6 +182,10 @@ inline constexpr Clause kIrBlocked{Strength::kShould, "VT-d §5.1.4 interrupt-re
                                    "set, lies beyond 2^(IRTA.S+1) entries, or fails source-id verification is "
                                    "blocked (no interrupt is delivered) and, unless the IRTE's FPD qualifies it "
                                    "away, recorded"};
+inline constexpr Clause kIrRecorded{Strength::kShould, "VT-d §5.1.4.1, §7.2 (suite's reading)",
+                                    "no sentence found for the recording itself: an interrupt request blocked for a "
+                                    "remapping fault condition (FR 20h-26h) is recorded in a fault recording "
+                                    "register and FSTS.PPF set, unless the IRTE's FPD qualifies it away"};
 inline constexpr Clause kIrFaultIndex{Strength::kMust, "VT-d §11.4.9.6 FRCD_REG.FI",
                                       "verbatim via the 7700K datasheet: When the Fault Reason (FR) field indicates "
                                       "one of the interrupt-remapping fault conditions, bits 63:48 of this field "
