@@ -8,7 +8,10 @@
 //
 // Under KVM, intremap=on needs -machine kernel-irqchip=split (QEMU x86-iommu.c refuses kernel-irqchip=on): the
 // IOAPIC must be emulated in QEMU for its messages to pass the remapping unit; under TCG (these runs) the option is
-// accepted and has no effect, and ECAP.EIM = 0 (xAPIC destinations only: IRTE.DST[15:8]).
+// accepted and has no effect, and ECAP.EIM = 0 (xAPIC destinations only: IRTE.DST[15:8]). QEMU caches no IRTE
+// itself (a changed IRTE is used at once under TCG); its IEC invalidation is what updates the MSI routes KVM
+// holds for irqfds (x86_iommu_iec_notify_all), so under KVM the old entry may be seen until then: iec_* accept
+// either before the invalidation (OPEN) and require the new one after it.
 //
 // The reference model has no interrupt remapping: in the hosted runner (model-intel-vtd) every case skips saying so.
 #include "drivers/endpoints/edu.h"
