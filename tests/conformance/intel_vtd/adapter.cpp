@@ -1,51 +1,21 @@
 #include "tests/conformance/intel_vtd/adapter.h"
 
-#include <cstring>
-
 namespace intel_vtd_tests {
 
 namespace {
 // Domain-ids of the kit's two domains (the other cases use 0x10..0x42).
-constexpr uint16_t kKitDomain0 = 0x81, kKitDomain1 = 0x82;
+constexpr uint16_t kKitDomain0 = 0x81;  // and 0x82
 // A translated access reaches the page the second-stage table maps; a terminated one (no leaf, no permission) is
 // blocked.
 constexpr kit::ProbeClauses kProbeClauses{kSecondStageWalk, kPermission};
 
-IntelVtd* usable(IntelVtd* v, uint64_t stage) { return v && stage ? v : nullptr; }
 }  // namespace
 
 KitAdapter::KitAdapter(kernel::Test& t)
-    : t_(t),
-      v_(need_iommu(t)),
-      dom_{{t, usable(v_, stage_.pa), widest_agaw(), kKitDomain0, stage_.pa},
-           {t, usable(v_, stage_.pa), widest_agaw(), kKitDomain1, stage_.pa}} {
-  if (v_ && (!stage_.pa || !pages_.pa)) t.error("no DMA memory for the staging page and the case's pages");
-  if (pages_.pa) std::memset(kernel::DmaMemory::ptr<uint8_t>(pages_.pa), 0, kPages * kPage);
-}
-
-bool KitAdapter::ready() const { return v_ && stage_.pa && pages_.pa && dom_[0].ready() && dom_[1].ready(); }
-
-drivers::DmaEndpoint* KitAdapter::endpoint(unsigned i) {
-  static constexpr const char* kNames[2] = {"virtio-blk", "edu"};
-  if (i >= 2) {
-    t_.error("no endpoint %u (the adapter has 0 and 1)", i);
-    return nullptr;
-  }
-  if (!eps_[i]) eps_[i] = need_endpoint(t_, kNames[i]);
-  return eps_[i];
-}
-
-kit::Domain* KitAdapter::domain(unsigned i) {
-  if (i < 2) return &dom_[i];
-  t_.error("no domain %u (the adapter has 0 and 1)", i);
-  return nullptr;
-}
-
-uint64_t KitAdapter::page(unsigned i) {
-  if (i < kPages) return pages_.pa + i * kPage;
-  t_.error("page %u: the adapter has %u", i, kPages);
-  return 0;
-}
+    : TwoDomainAdapter(t, need_iommu(t), need_endpoint, {kStageIova, kTestIova},
+                       [&](unsigned i, IntelVtd* v, uint64_t stage_pa) {
+                         return Domain(t, v, widest_agaw(), static_cast<uint16_t>(kKitDomain0 + i), stage_pa);
+                       }) {}
 
 kit::Prediction KitAdapter::predict(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d) {
   const auto r = intel_vtd_tests::predict(v_, ep->rid(), iova, d);
@@ -66,12 +36,12 @@ void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, ki
 const kit::ProbeClauses& KitAdapter::clauses() const { return kProbeClauses; }
 
 bool KitAdapter::prepare_move(drivers::DmaEndpoint* ep, kit::Domain&, kit::Domain& to) {
-  return static_cast<Domain&>(to).map_driver_memory(ep);
+  return dom(to).map_driver_memory(ep);
 }
 
 bool KitAdapter::move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) {
-  Domain& a = static_cast<Domain&>(from);
-  Domain& b = static_cast<Domain&>(to);
+  Domain& a = dom(from);
+  Domain& b = dom(to);
   if (i == 0) {
     if (!v_->replace_context_entry_atomic(ep->rid(), b.context())) {
       t_.skip("no 16-byte atomic store of the context entry in this build (CMPXCHG16B)");

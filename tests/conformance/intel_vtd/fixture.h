@@ -18,6 +18,7 @@
 #include "model/intel_vtd/iommu.h"
 #include "tests/conformance/intel_vtd/clauses.h"
 #include "tests/kit/dma_probe.h"
+#include "tests/kit/driver_window.h"
 #include "tests/kit/iommu.h"
 
 namespace intel_vtd_tests {
@@ -97,10 +98,8 @@ class Domain final : public kit::Domain {
   drivers::DmaEndpoint* ep_ = nullptr;
   uint16_t sid_ = 0;
   bool ready_ = false, attached_ = false, own_stage_ = false;
-  drivers::DmaRange ranges_[8] = {};
-  size_t nranges_ = 0;
+  kit::DriverWindow window_{kDriverIova};  // the endpoint driver's memory, as this domain maps it
   uint64_t stage_ = 0;
-  friend uint64_t driver_iova(void* ctx, uint64_t pa);
 };
 
 // Endpoint `name` attached to a fresh domain (AGAW `agaw`, DID `did`), then body(v, dom). Nothing more when the
@@ -156,9 +155,10 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
 // The unit's fault record (or its absence) after a request from sid at iova, against the model's: fault.recorded and
 // the fields when the model records one, fault.none when it does not.
 void expect_fault_record_of(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir);
-// Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()); for an address at or above
-// `mgaw` bits also fault.FI.reserved (FI bits 63:MGAW are 0).
-void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed, unsigned mgaw);
+// Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()); for a request `address` at or
+// above `mgaw` bits also fault.FI.reserved (FI bits 63:MGAW are 0).
+void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed, unsigned mgaw,
+                   uint64_t address);
 
 // Every probe moves a pattern of its own.
 uint8_t next_seed();
