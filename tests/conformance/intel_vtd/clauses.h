@@ -419,11 +419,6 @@ inline constexpr Clause kIrRecorded{Strength::kShould, "VT-d §5.1.4.1, §7.2 (s
                                     "no sentence found for the recording itself: an interrupt request blocked for a "
                                     "remapping fault condition (FR 20h-26h) is recorded in a fault recording "
                                     "register and FSTS.PPF set, unless the IRTE's FPD qualifies it away"};
-inline constexpr Clause kIrFaultIndex{Strength::kMust, "VT-d §11.4.9.6 FRCD_REG.FI",
-                                      "verbatim via the 7700K datasheet: When the Fault Reason (FR) field indicates "
-                                      "one of the interrupt-remapping fault conditions, bits 63:48 of this field "
-                                      "indicate the interrupt_index computed for the faulted interrupt request, and "
-                                      "bits 47:12 are cleared."};
 inline constexpr Clause kIrFpd{Strength::kShould, "VT-d §9.10 IRTE.FPD (suite's reading)",
                                "no sentence found: FPD=1 in a present IRTE suppresses the recording of the "
                                "qualified faults (reserved field, source-id) of requests that use it; the request "

@@ -119,8 +119,8 @@ class RemappedEdu {
       t_.expect_eq("fault.FR", kFaultReason, static_cast<uint64_t>(reason), r.fr());
       t_.expect_eq("fault.SID", kFaultSid, sid(), r.sid());
       if (has_index) {
-        t_.expect_eq("fault.FI.interrupt_index", kIrFaultIndex, index, r.interrupt_index());
-        t_.expect_eq("fault.FI.47_12", kIrFaultIndex, 0, (r.words[0] >> 12) & ((uint64_t{1} << 36) - 1));
+        t_.expect_eq("fault.FI.interrupt_index", kFaultIrIndex, index, r.interrupt_index());
+        t_.expect_eq("fault.FI.47_12", kFaultIrIndex, 0, (r.words[0] >> 12) & ((uint64_t{1} << 36) - 1));
       }
     }
     v_->clear_faults();
