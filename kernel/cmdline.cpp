@@ -103,7 +103,10 @@ Cmdline parse_cmdline(const char* s) {
       c.bench_reps = static_cast<uint32_t>(num);
     } else if (key_is("list") && !eq) c.list = true;
     else ok = false;
-    if (!ok && !c.error[0]) snprintf(c.error, sizeof c.error, "%.*s", static_cast<int>(len), p);
+    if (!ok && !c.error[0]) {
+      snprintf(c.error, sizeof c.error, "%.*s", static_cast<int>(len), p);
+      c.error_too_long = (key_is("filter") || key_is("exclude") || key_is("tags")) && eq;
+    }
     p = e;
   }
   return c;

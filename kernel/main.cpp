@@ -24,7 +24,12 @@ void main() {
   printf("# viommu guest arch=%s seed=%llu filter=%s tags=%s\n", p.arch,
          static_cast<unsigned long long>(cmd.seed), cmd.filter, cmd.tags);
   if (cmd.error[0]) {
-    printf("# error: bad guest argument '%s' (known: filter= exclude= tags= seed= timeout= bench-ms= bench-reps= list)\n", cmd.error);
+    if (cmd.error_too_long)
+      printf("# error: guest argument '%s...' is too long (filter= and exclude= take %zu characters, tags= %zu)\n",
+             cmd.error, sizeof cmd.filter - 1, sizeof cmd.tags - 1);
+    else
+      printf("# error: bad guest argument '%s' (known: filter= exclude= tags= seed= timeout= bench-ms= bench-reps= "
+             "list)\n", cmd.error);
     printf("1..0\n0 passed, 1 failed, 0 skipped\n");
     arch::exit(2);
   }

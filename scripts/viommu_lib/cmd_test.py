@@ -74,7 +74,10 @@ def main(args):
     if not os.path.isfile(LIT):
         raise UserError("%s not found (run scripts/viommu setup)" % LIT, status=1)
     python = sys.executable or "python3"
-    timeout = ["--timeout", "120"] if _has_psutil(python) else []
+    # A hang guard only (every QEMU run inside a test has its own host-side timeout): a lit test boots and runs
+    # a configuration on every QEMU, about a minute on a quiet machine; 300 s keeps a loaded one from reading
+    # as a hang (120 s did not, with five builds beside it).
+    timeout = ["--timeout", "300"] if _has_psutil(python) else []
     if not timeout:
         print("viommu: warning: python3-psutil missing (scripts/viommu setup installs it): "
               "lit runs without per-test timeout", file=sys.stderr)

@@ -273,6 +273,11 @@ def shell_line(argv):
     return " ".join(shlex.quote(a) for a in argv)
 
 
+# What the guest can take (kernel/cmdline.h; the x86 PVH command line buffer in arch/x86_64/init.cpp is 1024 bytes).
+GUEST_VALUE_MAX = {"filter": 1023, "exclude": 1023, "tags": 127}
+GUEST_CMDLINE_MAX = 1023
+
+
 def guest_args(filter_glob=None, seed=None, tags=None, extra=(), exclude=()):
     """Guest command line words: filter=GLOB[,GLOB] exclude=GLOB[,GLOB] seed=N tags=T[,T] (plus e.g. 'list')."""
     args = []
@@ -288,6 +293,13 @@ def guest_args(filter_glob=None, seed=None, tags=None, extra=(), exclude=()):
     for a in args:
         if not a or any(ch.isspace() for ch in a) or '"' in a:
             raise UserError("guest argument %r must not be empty or contain spaces or quotes" % a)
+        key = a.split("=", 1)[0]
+        if key in GUEST_VALUE_MAX and len(a) - len(key) - 1 > GUEST_VALUE_MAX[key]:
+            raise UserError("guest argument %s= is %d characters; the guest takes at most %d (use fewer, broader globs)"
+                            % (key, len(a) - len(key) - 1, GUEST_VALUE_MAX[key]))
+    if len(" ".join(args)) > GUEST_CMDLINE_MAX:
+        raise UserError("the guest command line would be %d characters; the guest takes at most %d (use fewer, broader "
+                        "globs)" % (len(" ".join(args)), GUEST_CMDLINE_MAX))
     return args
 
 

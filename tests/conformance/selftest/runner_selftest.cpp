@@ -2,6 +2,7 @@
 // a skip is never a pass. The cases that must fail carry the demo-failure tag, so they run only when
 // asked for (tests/lit/selftest-*.test runs them and checks what the runner reported).
 #include <cstdint>
+#include <cstring>
 
 #include "kernel/arch.h"
 #include "kernel/cmdline.h"
@@ -79,6 +80,14 @@ VIOMMU_TEST(cmdline, "selftest.kernel.cmdline", "selftest") {
   t.expect_eq("timeout", kSuite, 50, c.timeout_ms);
   const kernel::Cmdline bad = kernel::parse_cmdline("seed=abc");
   t.check("cmdline.bad_seed", kSuite, bad.error[0] != 0, "seed=abc is rejected");
+  // A value longer than its field is refused as too long, never cut into a different filter.
+  static char long_filter[sizeof c.filter + 16];
+  memcpy(long_filter, "filter=", 7);
+  memset(long_filter + 7, 'a', sizeof long_filter - 8);
+  const kernel::Cmdline too_long = kernel::parse_cmdline(long_filter);
+  t.check("cmdline.too_long", kSuite, too_long.error[0] != 0 && too_long.error_too_long,
+          "a filter= of %zu characters is refused as too long (error '%.20s', too long %d)", sizeof long_filter - 8,
+          too_long.error, too_long.error_too_long);
 }
 
 VIOMMU_TEST(dma_pool, "selftest.kernel.dma_pool", "selftest") {

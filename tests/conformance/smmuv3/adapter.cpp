@@ -57,7 +57,7 @@ kit::Prediction KitAdapter::predict(drivers::DmaEndpoint* ep, uint64_t iova, kit
 
 void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d, size_t len) {
   const model::smmuv3::Outcome o = e_.predict(e_.sid(ep), iova, d == kit::Direction::kDeviceWrites);
-  expect_records(e_, o, o.status == model::smmuv3::Status::kFault ? fault_clause(o.type()) : kTranslate, len);
+  expect_records(e_, e_.sid(ep), o, o.status == model::smmuv3::Status::kFault ? fault_clause(o.type()) : kTranslate, len);
 }
 
 const kit::ProbeClauses& KitAdapter::clauses() const {

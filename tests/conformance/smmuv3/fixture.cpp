@@ -48,7 +48,7 @@ void judge(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, const Outcome& o, uint
     // SMMU's part is that memory stays untouched, nothing leaks, and the record is right.
     probe.expect_terminated(d, iova, victim_pa, len, seed);
   }
-  expect_records(e, o, why, len);
+  expect_records(e, e.sid(ep), o, why, len);
 }
 
 // What one DMA did, seen without judging it (check_dma_open: which permitted outcome did the device take?).
@@ -94,11 +94,29 @@ Seen observe(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t pa, bool wa
 
 }  // namespace
 
-void expect_records(Env& e, const Outcome& o, const kernel::Clause& why, size_t len) {
+namespace {
+
+// The next record of StreamID `sid` (waiting for it when `wait`). A record of another StreamID is another
+// endpoint's access: QEMU's virtio devices touch their rings late, from QEMU's main loop, after a case
+// re-initialised them, and a device whose STE is invalid then rightly gets a C_BAD_STE (§7.3.4). It says nothing
+// about this DMA: noted, not judged (a device that records a wrong StreamID still fails event.record).
+bool next_record_of(Env& e, uint32_t sid, EventRecord& ev, bool wait) {
+  for (unsigned n = 0; n < 4096; ++n) {
+    if (!(wait ? e.smmu->wait_event(ev, 100) : e.smmu->pop_event(ev))) return false;
+    if (ev.streamid() == sid) return true;
+    e.t.note("a record of StreamID 0x%lx (0x%02lx %s, input 0x%lx) during a DMA of StreamID 0x%x: another "
+             "endpoint's access, not judged", ul(ev.streamid()), ul(ev.type()), event_name(ev.type()),
+             ul(ev.input_addr()), static_cast<unsigned>(sid));
+  }
+  return false;
+}
+}  // namespace
+
+void expect_records(Env& e, uint32_t sid, const Outcome& o, const kernel::Clause& why, size_t len) {
   kernel::Test& t = e.t;
   EventRecord ev;
   if (!recorded(o)) {
-    const bool got = e.smmu->pop_event(ev);
+    const bool got = next_record_of(e, sid, ev, false);
     if (o.ok())
       t.check("event.none", kNoEventOnSuccess, !got, "a translated DMA recorded an event (type 0x%02lx %s, input 0x%lx)",
               ul(ev.type()), event_name(ev.type()), ul(ev.input_addr()));
@@ -108,7 +126,8 @@ void expect_records(Env& e, const Outcome& o, const kernel::Clause& why, size_t 
     e.smmu->drain_events();
     return;
   }
-  if (!t.check("event.record", why, e.smmu->wait_event(ev, 100), "no event record; the model predicts %s (SID 0x%x, input 0x%lx)",
+  if (!t.check("event.record", why, next_record_of(e, sid, ev, true),
+               "no event record of StreamID 0x%x; the model predicts %s (SID 0x%x, input 0x%lx)", static_cast<unsigned>(sid),
                event_name(o.event.type()), static_cast<unsigned>(o.event.streamid()), ul(o.event.input_addr())))
     return;
   expect_event(t, o.event, ev);
@@ -117,8 +136,8 @@ void expect_records(Env& e, const Outcome& o, const kernel::Clause& why, size_t 
   // second, unexpected event.
   const bool has_input = ev.event_type() >= EventType::kFWalkEabt && ev.event_type() <= EventType::kFPermission;
   EventRecord x;
-  for (unsigned n = 0; n < 4096 && e.smmu->pop_event(x); ++n) {
-    const bool same = x.type() == ev.type() && x.streamid() == ev.streamid() &&
+  while (next_record_of(e, sid, x, false)) {
+    const bool same = x.type() == ev.type() &&
                       (!has_input || (x.input_addr() >= ev.input_addr() && x.input_addr() < ev.input_addr() + len));
     if (!t.check("event.extra", kOneEvent, same, "unexpected extra event 0x%02lx (%s) SID 0x%lx input 0x%lx",
                  ul(x.type()), event_name(x.type()), ul(x.streamid()), ul(x.input_addr())))

@@ -127,8 +127,9 @@ void check_dma_open(Env& e, DmaEndpoint* ep, uint64_t iova, Dir d, uint64_t mapp
 // After a DMA the oracle says ends as `o`: the device's event records, compared field by field with the
 // predicted one (event.record, event.<field>, event.extra), or none (event.none, under `why` for a
 // termination without a record and kNoEventOnSuccess for a translation). `len`: the DMA's length (a device may
-// split it and record each access).
-void expect_records(Env& e, const model::smmuv3::Outcome& o, const kernel::Clause& why, size_t len);
+// split it and record each access). `sid`: the DMA's StreamID; another StreamID's record is another endpoint's
+// access, noted and not judged.
+void expect_records(Env& e, uint32_t sid, const model::smmuv3::Outcome& o, const kernel::Clause& why, size_t len);
 
 // The event record comparison, field by field (only the fields the record type defines).
 void expect_event(kernel::Test& t, const spec::smmuv3::EventRecord& expected,

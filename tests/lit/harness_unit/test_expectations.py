@@ -72,6 +72,12 @@ class ParseTest(unittest.TestCase):
         self.assertIs(expectations.find(exps, "noiommu-x86_64", "dma.edu.roundtrip_4k", "dma.data"), exps[1])
         self.assertIsNone(expectations.find(exps, "smmuv3", "dma.edu.roundtrip_4k", "dma.data"))
 
+    def test_check_glob_list(self):
+        exps = expectations.parse("amd-vi a.b dma.data,fault.* XFAIL clause -- text\n", "/tmp/qemu-7.2.txt")
+        self.assertIsNotNone(expectations.find(exps, "amd-vi", "a.b", "dma.data"))
+        self.assertIsNotNone(expectations.find(exps, "amd-vi", "a.b", "fault.logged"))
+        self.assertIsNone(expectations.find(exps, "amd-vi", "a.b", "dma.untouched"))
+
     def assertBad(self, text, needle):
         with self.assertRaises(UserError) as cm:
             expectations.parse(text, "/tmp/qemu-7.2.txt")
@@ -87,8 +93,8 @@ class ParseTest(unittest.TestCase):
         self.assertBad("# c\nnosuch a.b.c * XFAIL clause -- text\n", "unknown configuration 'nosuch'")
 
     def test_shipped_files_are_valid(self):
-        for v in ("7.2", "10.0"):
-            expectations.load(v)
+        for v in ("7.2", "10.0", "11.1"):
+            self.assertTrue(expectations.load(v))
 
 
 class ClassifyTest(unittest.TestCase):

@@ -104,6 +104,14 @@ class CommandLineTest(unittest.TestCase):
         with self.assertRaises(UserError):
             configs.guest_args(extra=["has space"])
 
+    def test_guest_args_longer_than_the_guest_takes(self):
+        globs = ",".join("a.case_%03d" % i for i in range(100))  # 1099 characters
+        with self.assertRaisesRegex(UserError, "filter= is 1099 characters; the guest takes at most 1023"):
+            configs.guest_args(filter_glob=globs)
+        with self.assertRaisesRegex(UserError, "guest command line would be"):
+            configs.guest_args(filter_glob=globs[:1000], exclude=["b.*"] * 10)
+        self.assertEqual(configs.guest_args(filter_glob=globs[:1000])[0], "filter=" + globs[:1000])
+
 
 
 class ImplementationTest(unittest.TestCase):
