@@ -1,7 +1,5 @@
 #include "tests/conformance/amd_vi/adapter.h"
 
-#include <cstring>
-
 namespace amd_vi_tests {
 
 namespace {
@@ -14,39 +12,10 @@ constexpr kit::ProbeClauses kProbeClauses{kTranslate, kPermission};
 }  // namespace
 
 KitAdapter::KitAdapter(kernel::Test& t)
-    : t_(t),
-      v_(need_iommu(t)),
-      dom_{{t, v_ && stage_.pa ? v_ : nullptr, 3, kKitDomain0, stage_.pa},
-           {t, v_ && stage_.pa ? v_ : nullptr, 3, kKitDomain1, stage_.pa}} {
-  if (v_ && (!stage_.pa || !pages_.pa)) t.error("no DMA memory for the staging page and the case's pages");
-  if (pages_.pa) std::memset(kernel::DmaMemory::ptr<uint8_t>(pages_.pa), 0, kPages * kPage);
-}
-
-bool KitAdapter::ready() const { return v_ && stage_.pa && pages_.pa && dom_[0].ready() && dom_[1].ready(); }
-
-drivers::DmaEndpoint* KitAdapter::endpoint(unsigned i) {
-  static constexpr const char* kNames[2] = {"virtio-blk", "edu"};
-  if (i >= 2) {
-    t_.error("no endpoint %u (the adapter has 0 and 1)", i);
-    return nullptr;
-  }
-  if (!eps_[i]) eps_[i] = need_endpoint(t_, kNames[i]);
-  return eps_[i];
-}
-
-kit::Domain* KitAdapter::domain(unsigned i) {
-  if (i >= 2) {
-    t_.error("no domain %u (the adapter has 0 and 1)", i);
-    return nullptr;
-  }
-  return &dom_[i];
-}
-
-uint64_t KitAdapter::page(unsigned i) {
-  if (i < kPages) return pages_.pa + i * kPage;
-  t_.error("page %u: the adapter has %u", i, kPages);
-  return 0;
-}
+    : TwoDomainAdapter(t, need_iommu(t), need_endpoint, {kStageIova, kTestIova},
+                       [&t](unsigned i, AmdVi* v, uint64_t stage_pa) {
+                         return Domain(t, v, 3, i == 0 ? kKitDomain0 : kKitDomain1, stage_pa);
+                       }) {}
 
 kit::Prediction KitAdapter::predict(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d) {
   const auto r = amd_vi_tests::predict(v_, drivers::amd_vi::device_id_of(ep->rid()), iova, d);
@@ -70,12 +39,12 @@ void KitAdapter::expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, ki
 const kit::ProbeClauses& KitAdapter::clauses() const { return kProbeClauses; }
 
 bool KitAdapter::prepare_move(drivers::DmaEndpoint* ep, kit::Domain&, kit::Domain& to) {
-  return static_cast<Domain&>(to).map_driver_memory(ep);
+  return dom(to).map_driver_memory(ep);
 }
 
 bool KitAdapter::move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) {
-  Domain& a = static_cast<Domain&>(from);
-  Domain& b = static_cast<Domain&>(to);
+  Domain& a = dom(from);
+  Domain& b = dom(to);
   const uint16_t devid = drivers::amd_vi::device_id_of(ep->rid());
   const s::Dte next = b.base_dte();
   if (i == 0) {

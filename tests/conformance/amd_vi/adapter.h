@@ -6,22 +6,15 @@
 #pragma once
 
 #include "tests/conformance/amd_vi/fixture.h"
-#include "tests/kit/iommu.h"
+#include "tests/kit/two_domain_adapter.h"
 
 namespace amd_vi_tests {
 
-class KitAdapter final : public kit::Iommu {
+// Endpoints, pages, staging page and the two domains: kit::TwoDomainAdapter.
+class KitAdapter final : public kit::TwoDomainAdapter<AmdVi, Domain> {
  public:
   explicit KitAdapter(kernel::Test& t);
-  KitAdapter(const KitAdapter&) = delete;
-  KitAdapter& operator=(const KitAdapter&) = delete;
 
-  bool ready() const override;
-  drivers::DmaEndpoint* endpoint(unsigned i) override;
-  kit::Domain* domain(unsigned i) override;
-  kit::Staging staging() const override { return {kStageIova, stage_.pa, kPage}; }
-  uint64_t test_iova() const override { return kTestIova; }
-  uint64_t page(unsigned i) override;
   kit::Prediction predict(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d) override;
   void drain_faults() override;
   void expect_fault_record(drivers::DmaEndpoint* ep, uint64_t iova, kit::Direction d, size_t len) override;
@@ -37,16 +30,6 @@ class KitAdapter final : public kit::Iommu {
   bool move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& from, kit::Domain& to) override;
   const char* move_step_name(unsigned i) const override;
   const kit::MoveClauses& move_clauses() const override;
-
- private:
-  static constexpr unsigned kPages = 8;
-  kernel::Test& t_;
-  AmdVi* v_;
-  // Declared before the domains, so freed after the domains detached the endpoints.
-  DmaBlock stage_{kPage};           // the staging page, mapped at kStageIova in both domains
-  DmaBlock pages_{kPages * kPage};  // the case's pages, contiguous
-  drivers::DmaEndpoint* eps_[2] = {};
-  Domain dom_[2];
 };
 
 }  // namespace amd_vi_tests

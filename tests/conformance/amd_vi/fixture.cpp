@@ -86,17 +86,6 @@ bool oracle_translated(kernel::Test& t, AmdVi* iommu, uint16_t devid, uint64_t i
 
 }  // namespace
 
-uint64_t driver_iova(void* ctx, uint64_t pa) {
-  auto* a = static_cast<Domain*>(ctx);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < a->nranges_ && i < 8; ++i) {
-    const drivers::DmaRange& r = a->ranges_[i];
-    if (pa >= r.pa && pa < r.pa + r.len) return iova + (pa - r.pa);
-    iova += r.len;
-  }
-  return pa;  // not driver memory: untranslated view (will fault, which the test then reports)
-}
-
 Domain::Domain(kernel::Test& t, AmdVi* iommu, unsigned mode, uint16_t id, uint64_t stage_pa)
     : t_(t), iommu_(iommu), pt_(mode), id_(id) {
   if (!iommu_) return;
@@ -125,43 +114,35 @@ Domain::Domain(kernel::Test& t, AmdVi* iommu, drivers::DmaEndpoint* ep, unsigned
 
 bool Domain::attach(drivers::DmaEndpoint* ep) {
   if (!ready_) return false;
-  if (ep_) {
-    t_.error("domain 0x%x already has %s attached (one endpoint per domain)", id_, ep_->name());
+  if (at_.ep) {
+    t_.error("domain 0x%x already has %s attached (one endpoint per domain)", id_, at_.ep->name());
     return false;
   }
-  ep_ = ep;
-  devid_ = drivers::amd_vi::device_id_of(ep->rid());
+  at_.ep = ep;
+  at_.devid = drivers::amd_vi::device_id_of(ep->rid());
   if (!map_driver_memory(ep) || !set_dte(base_dte())) return false;
-  drivers::set_driver_iova(ep, driver_iova, this);
+  at_.window.use(ep);
   if (!t_.check("dma.status", kTranslate, drivers::reset_endpoint(ep),
                 "%s did not re-initialise behind the IOMMU (its rings mapped from IOVA 0x%llx in domain 0x%x)",
                 ep->name(), ull(kDriverIova), id_))
     return false;
   iommu_->drain_events();
-  attached_ = true;
+  at_.attached = true;
   return true;
 }
 
 bool Domain::map_driver_memory(drivers::DmaEndpoint* ep) {
-  nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < nranges_ && i < 8; ++i)
-    for (uint64_t off = 0; off < ranges_[i].len; off += kPage, iova += kPage)
-      if (!pt_.map_4k(iova, ranges_[i].pa + off)) {
-        t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
+  return at_.window.map(ep, [&](uint64_t iova, uint64_t pa, size_t len) {
+    for (uint64_t off = 0; off < len; off += kPage)
+      if (!pt_.map_4k(iova + off, pa + off)) {
+        t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova + off));
         return false;
       }
-  return true;
+    return true;
+  });
 }
 
-void Domain::take_over(Domain& from) {
-  ep_ = from.ep_;
-  devid_ = from.devid_;
-  attached_ = ep_ != nullptr;
-  if (ep_) drivers::set_driver_iova(ep_, driver_iova, this);
-  from.ep_ = nullptr;
-  from.attached_ = false;
-}
+void Domain::take_over(Domain& from) { at_.take_over(from.at_); }
 
 bool Domain::map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) {
   const bool ir = (static_cast<unsigned>(p) & static_cast<unsigned>(kit::Perm::kRead)) != 0;
@@ -238,18 +219,18 @@ s::Dte Domain::base_dte() const {
 bool Domain::set_dte(const s::Dte& d) {
   // The domain's IOTLB entries go too: a DTE change must not leave translations of the old one behind.
   const bool done =
-      iommu_->set_dte(devid_, d) && iommu_->invalidate_pages(id_, s::InvalidateIommuPages::kAllAddress, true);
+      iommu_->set_dte(at_.devid, d) && iommu_->invalidate_pages(id_, s::InvalidateIommuPages::kAllAddress, true);
   return t_.check("cmd.sync", kCompletionWait, done,
                   "DTE update for DeviceID 0x%04x: INVALIDATE_DEVTAB_ENTRY/INVALIDATE_IOMMU_PAGES + COMPLETION_WAIT "
                   "store missing",
-                  devid_);
+                  at_.devid);
 }
 
 Domain::~Domain() {
-  if (ep_) {
-    iommu_->release(devid_);
-    drivers::set_driver_iova(ep_, nullptr, nullptr);
-    drivers::reset_endpoint(ep_);
+  if (at_.ep) {
+    iommu_->release(at_.devid);
+    drivers::set_driver_iova(at_.ep, nullptr, nullptr);
+    drivers::reset_endpoint(at_.ep);
     iommu_->drain_events();
   }
   if (own_stage_ && stage_) kernel::DmaMemory::free(stage_, kPage);

@@ -17,6 +17,7 @@
 #include "model/amd_vi/iommu.h"
 #include "tests/conformance/amd_vi/clauses.h"
 #include "tests/kit/dma_probe.h"
+#include "tests/kit/attachment.h"
 #include "tests/kit/iommu.h"
 
 namespace amd_vi_tests {
@@ -68,14 +69,14 @@ class Domain final : public kit::Domain {
   Domain& operator=(const Domain&) = delete;
 
   bool ready() const { return ready_; }           // the table and the staging page exist
-  bool ok() const { return attached_; }           // ... and an endpoint is attached
+  bool ok() const { return at_.attached; }        // ... and an endpoint is attached
   PageTable& pt() { return pt_; }
-  drivers::DmaEndpoint* ep() const { return ep_; }
-  uint16_t devid() const { return devid_; }
+  drivers::DmaEndpoint* ep() const { return at_.ep; }
+  uint16_t devid() const { return at_.devid; }
   uint16_t id() const { return id_; }
   uint64_t stage_pa() const { return stage_; }
   kit::Staging staging() const { return {kStageIova, stage_, kPage}; }
-  Requester requester() const { return {ep_, devid_, staging()}; }
+  Requester requester() const { return {at_.ep, at_.devid, staging()}; }
   // Rewrites the DTE (e.g. V/TV/IR/IW experiments) and invalidates it and the domain's pages.
   bool set_dte(const s::Dte& d);
   s::Dte base_dte() const;
@@ -101,14 +102,11 @@ class Domain final : public kit::Domain {
   void queue_pages(uint64_t address, bool s_bit);
   kernel::Test& t_;
   AmdVi* iommu_;
-  drivers::DmaEndpoint* ep_ = nullptr;
   PageTable pt_;
-  uint16_t devid_ = 0, id_ = 0;
-  bool ready_ = false, attached_ = false, own_stage_ = false;
-  drivers::DmaRange ranges_[8] = {};
-  size_t nranges_ = 0;
+  uint16_t id_ = 0;
+  bool ready_ = false, own_stage_ = false;
+  kit::Attachment<uint16_t> at_{kDriverIova};  // the endpoint, its device ID, its driver's memory window
   uint64_t stage_ = 0;
-  friend uint64_t driver_iova(void* ctx, uint64_t pa);
 };
 
 // virtio-blk (bus 0) attached to a fresh v1 domain of Mode `mode`, DomainID `id`, then body(v, a). Nothing

@@ -144,17 +144,6 @@ bool oracle_translated(kernel::Test& t, RiscvIommu* iommu, uint32_t devid, uint6
 
 }  // namespace
 
-uint64_t driver_iova(void* ctx, uint64_t pa) {
-  auto* a = static_cast<Domain*>(ctx);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < a->nranges_ && i < 8; ++i) {
-    const drivers::DmaRange& r = a->ranges_[i];
-    if (pa >= r.pa && pa < r.pa + r.len) return iova + (pa - r.pa);
-    iova += r.len;
-  }
-  return pa;  // not driver memory: untranslated view (will fault, which the test then reports)
-}
-
 Domain::Domain(kernel::Test& t, RiscvIommu* iommu, const DomainConfig& c, uint64_t stage_pa)
     : t_(t), iommu_(iommu), dom_(iommu, c) {
   if (!iommu_) return;
@@ -178,50 +167,38 @@ Domain::Domain(kernel::Test& t, RiscvIommu* iommu, drivers::DmaEndpoint* ep, con
 
 bool Domain::attach(drivers::DmaEndpoint* ep) {
   if (!ready_) return false;
-  if (ep_) {
-    t_.error("a domain already has %s attached (one endpoint per domain)", ep_->name());
+  if (at_.ep) {
+    t_.error("a domain already has %s attached (one endpoint per domain)", at_.ep->name());
     return false;
   }
-  ep_ = ep;
-  devid_ = drv::device_id_of(ep->rid());
+  at_.ep = ep;
+  at_.devid = drv::device_id_of(ep->rid());
   if (!map_driver_memory(ep) || !set_context(context())) return false;
-  drivers::set_driver_iova(ep, driver_iova, this);
+  at_.window.use(ep);
   if (!t_.check("dma.status", kFirstStage, drivers::reset_endpoint(ep),
                 "%s did not re-initialise behind the IOMMU (its rings mapped from IOVA 0x%llx, %s)", ep->name(),
                 ull(kDriverIova), drv::to_string(dom_.config().stages)))
     return false;
   iommu_->drain_faults();
-  attached_ = true;
+  at_.attached = true;
   return true;
 }
 
 bool Domain::set_context(const s::DeviceContext& dc) {
-  return t_.check("cmd.fence", kIofence, iommu_->set_dc(devid_, dc),
-                  "device context of device_id 0x%x: IODIR.INVAL_DDT/IOTINVAL + IOFENCE.C: %s", devid_,
+  return t_.check("cmd.fence", kIofence, iommu_->set_dc(at_.devid, dc),
+                  "device context of device_id 0x%x: IODIR.INVAL_DDT/IOTINVAL + IOFENCE.C: %s", at_.devid,
                   iommu_->last_error());
 }
 
 bool Domain::map_driver_memory(drivers::DmaEndpoint* ep) {
-  nranges_ = drivers::driver_dma_ranges(ep, ranges_, 8);
-  uint64_t iova = kDriverIova;
-  for (size_t i = 0; i < nranges_ && i < 8; ++i) {
-    if (!dom_.map(iova, ranges_[i].pa, ranges_[i].len)) {
-      t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
-      return false;
-    }
-    iova += ranges_[i].len;
-  }
-  return true;
+  return at_.window.map(ep, [&](uint64_t iova, uint64_t pa, size_t len) {
+    if (dom_.map(iova, pa, len)) return true;
+    t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
+    return false;
+  });
 }
 
-void Domain::take_over(Domain& from) {
-  ep_ = from.ep_;
-  devid_ = from.devid_;
-  attached_ = ep_ != nullptr;
-  if (ep_) drivers::set_driver_iova(ep_, driver_iova, this);
-  from.ep_ = nullptr;
-  from.attached_ = false;
-}
+void Domain::take_over(Domain& from) { at_.take_over(from.at_); }
 
 bool Domain::map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) {
   Perm perm;
@@ -249,10 +226,10 @@ bool Domain::invalidate_all() {
 }
 
 Domain::~Domain() {
-  if (ep_) {
-    if (!iommu_->clear_dc(devid_)) printf("# riscv-iommu: releasing device_id 0x%x: %s\n", devid_, iommu_->last_error());
-    drivers::set_driver_iova(ep_, nullptr, nullptr);
-    drivers::reset_endpoint(ep_);
+  if (at_.ep) {
+    if (!iommu_->clear_dc(at_.devid)) printf("# riscv-iommu: releasing device_id 0x%x: %s\n", at_.devid, iommu_->last_error());
+    drivers::set_driver_iova(at_.ep, nullptr, nullptr);
+    drivers::reset_endpoint(at_.ep);
     // QEMU's virtio-blk reads and writes its rings once more after the re-initialisation, on its own thread: those
     // accesses (blocked, the context is invalid now) are recorded a little later; let them come before draining.
     kernel::wait_until([] { return false; }, 10);

@@ -18,6 +18,7 @@
 #include "model/riscv_iommu/iommu.h"
 #include "tests/conformance/riscv_iommu/clauses.h"
 #include "tests/kit/dma_probe.h"
+#include "tests/kit/attachment.h"
 #include "tests/kit/iommu.h"
 
 namespace riscv_iommu_tests {
@@ -74,15 +75,15 @@ class Domain final : public kit::Domain {
   Domain(const Domain&) = delete;
   Domain& operator=(const Domain&) = delete;
 
-  bool ready() const { return ready_; }   // the tables and the staging page exist
-  bool ok() const { return attached_; }   // ... and an endpoint is attached
+  bool ready() const { return ready_; }     // the tables and the staging page exist
+  bool ok() const { return at_.attached; }  // ... and an endpoint is attached
   drv::Domain& drv() { return dom_; }
   drv::PageTable& pt() { return dom_.translating(); }
-  drivers::DmaEndpoint* ep() const { return ep_; }
-  uint32_t devid() const { return devid_; }
+  drivers::DmaEndpoint* ep() const { return at_.ep; }
+  uint32_t devid() const { return at_.devid; }
   uint64_t stage_pa() const { return stage_; }
   kit::Staging staging() const { return {kStageIova, stage_, kPage}; }
-  Requester requester() const { return {ep_, devid_, staging()}; }
+  Requester requester() const { return {at_.ep, at_.devid, staging()}; }
   // The device context this domain attaches with (the driver domain's); tests add bits to it.
   s::DeviceContext context() const { return dom_.context(); }
   // Rewrites the endpoint's device context (set_dc: V=0 first, the §6.3.1 invalidations, IOFENCE.C).
@@ -108,13 +109,9 @@ class Domain final : public kit::Domain {
   kernel::Test& t_;
   RiscvIommu* iommu_;
   drv::Domain dom_;
-  drivers::DmaEndpoint* ep_ = nullptr;
-  uint32_t devid_ = 0;
-  bool ready_ = false, attached_ = false, own_stage_ = false;
-  drivers::DmaRange ranges_[8] = {};
-  size_t nranges_ = 0;
+  bool ready_ = false, own_stage_ = false;
+  kit::Attachment<uint32_t> at_{kDriverIova};  // the endpoint, its device ID, its driver's memory window
   uint64_t stage_ = 0;
-  friend uint64_t driver_iova(void* ctx, uint64_t pa);
 };
 
 // virtio-blk attached to a fresh domain of configuration `c`, then body(iommu, domain). Nothing more when the
