@@ -1,7 +1,7 @@
 // model-amd-vi: the x86_64 `q35` + `-device amd-iommu,intremap=on` configuration as the amd-vi.* cases see
 // it, with the reference model (model/amd_vi) in place of QEMU's AMD IOMMU.
 //
-// - PCI (hosted/pci_bus.h, ECAM at q35's 0xb000_0000, buses 0..1) laid out as QEMU 7.2 enumerates the
+// - PCI (hosted/q35.h: ECAM at q35's 0xb000_0000, buses 0..1) laid out as QEMU 7.2 enumerates the
 //   configuration (`info pci`): 00:00.0 host bridge, 00:01.0 the IOMMU (1022:0008, class 0806h), 00:02.0
 //   edu, 00:03.0 virtio-rng, 00:04.0 virtio-blk, 00:1c.0 a PCIe root port and 01:00.0 the null-backend
 //   virtio-blk behind it. The endpoints' RIDs follow (hosted/endpoints.cpp, set_endpoint_rids).
@@ -21,8 +21,7 @@
 #include "hosted/device_bus.h"
 #include "hosted/machine.h"
 #include "hosted/pci_bus.h"
-#include "kernel/arch.h"
-#include "kernel/platform.h"
+#include "hosted/q35.h"
 #include "model/amd_vi/iommu.h"
 #include "spec/amd_vi/irte.h"
 #include "spec/amd_vi/ivrs.h"
@@ -35,18 +34,12 @@ namespace {
 namespace s = ::spec::amd_vi;
 namespace ivrs = ::spec::amd_vi::ivrs;
 
-constexpr uint64_t kEcamBase = 0xb000'0000;       // q35 MCFG base (hw/pci-host/q35.h)
-constexpr uint64_t kMmio32Base = 0xc000'0000;     // where the kernel places BARs
-constexpr uint64_t kMmio32Size = 0x1000'0000;
 constexpr uint64_t kIommuBase = 0xfed8'0000;      // QEMU's amd-iommu MMIO base (hw/i386/amd_iommu.h)
-constexpr uint8_t kIommuCap = 0x40, kIommuMsiCap = 0x54, kEduMsiCap = 0x40;
-constexpr uint32_t kEduBarSize = 1u << 20;
-constexpr uint64_t kEduIdent = 0x00, kEduIrqRaise = 0x60;  // QEMU docs/specs/edu.rst
-constexpr uint32_t kEduIdentValue = 0x010000ed;
+constexpr uint8_t kIommuCap = 0x40, kIommuMsiCap = 0x54;
 constexpr uint16_t kIoapicDeviceId = 0x00a0;      // 00:14.0, as QEMU's IVRS names the IOAPIC
 
 // RIDs (bus << 8 | dev << 3 | fn).
-constexpr uint16_t kIommuRid = 0x08, kEduRid = 0x10, kRngRid = 0x18, kBlkRid = 0x20, kBridgedBlkRid = 0x100;
+constexpr uint16_t kIommuRid = 0x08, kBridgedBlkRid = 0x100;
 
 alignas(model::amd_vi::Iommu) unsigned char g_storage[sizeof(model::amd_vi::Iommu)];
 model::amd_vi::Iommu* g_iommu = nullptr;
@@ -58,12 +51,6 @@ alignas(8) uint8_t g_ivrs[128];
 
 model::amd_vi::Iommu& iommu() { return *g_iommu; }
 
-// A message written to the x86 interrupt window becomes the vector in data[7:0] (Intel SDM 3A 11.11).
-void deliver(uint64_t address, uint32_t data) {
-  if (address < s::kMsiWindowBase || address > s::kMsiWindowLast) return;
-  arch::irq_trigger(data & 0xff);
-}
-
 // Every interrupt the IOMMU signalled since the last call, through its MSI capability (§3.1); without
 // MSI Enable the interrupt is not sent (Status keeps the cause, §3.4.5).
 void after_iommu(void*) {
@@ -72,7 +59,7 @@ void after_iommu(void*) {
   g_seen_interrupts = now;
   uint64_t address = 0;
   uint32_t data = 0;
-  if (g_iommu_fn->msi(&address, &data)) deliver(address, data);
+  if (g_iommu_fn->msi(&address, &data)) q35::deliver_msi(address, data);
 }
 
 bool known_register(uint64_t off) {
@@ -118,27 +105,13 @@ void write_iommu(void*, uint64_t off, unsigned size, uint64_t value) {
   iommu().write(r, other | ((value << shift) & mask));
 }
 
-// The 32-bit MMIO window: edu's BAR0 where the kernel placed it; everything else is unclaimed.
-uint64_t read_mmio32(void*, uint64_t off, unsigned) {
-  const uint64_t bar = g_edu_fn->bar_address(0);
-  const uint64_t addr = kMmio32Base + off;
-  if (bar && addr - bar == kEduIdent) return kEduIdentValue;
-  return 0;
-}
-
-void write_mmio32(void*, uint64_t off, unsigned, uint64_t) {
-  const uint64_t bar = g_edu_fn->bar_address(0);
-  const uint64_t addr = kMmio32Base + off;
-  if (!bar || addr - bar != kEduIrqRaise) return;
-  // edu raises its MSI when the capability is enabled; the write goes through the IOMMU (§2.2.5).
-  uint64_t address = 0;
-  uint32_t data = 0;
-  if (!g_edu_fn->msi(&address, &data)) return;
-  const model::amd_vi::MsiResult m = iommu().remap_msi(kEduRid, address, data);
+// edu's MSI goes through the IOMMU (§2.2.5).
+void edu_msi(uint64_t address, uint32_t data) {
+  const model::amd_vi::MsiResult m = iommu().remap_msi(g_edu_fn->rid(), address, data);
   after_iommu(nullptr);
   if (!m.delivered) return;  // target abort (the model logged any event)
-  if (m.remapped) return deliver(s::kMsiWindowBase | (uint64_t{m.destination & 0xff} << 12), m.vector);
-  deliver(m.address, m.data);
+  if (m.remapped) return q35::deliver_msi(s::kMsiWindowBase | (uint64_t{m.destination & 0xff} << 12), m.vector);
+  q35::deliver_msi(m.address, m.data);
 }
 
 bool translate(uint16_t rid, uint64_t iova, bool write, uint64_t* pa) {
@@ -154,49 +127,37 @@ bool translate(uint16_t rid, uint64_t iova, bool write, uint64_t* pa) {
   return true;
 }
 
-void add_le16(uint8_t*& p, uint16_t v) {
-  *p++ = static_cast<uint8_t>(v);
-  *p++ = static_cast<uint8_t>(v >> 8);
-}
-
-// §5.2: ACPI header, IVinfo, one IVHD type 11h with its device entries.
-void build_ivrs() {
-  memset(g_ivrs, 0, sizeof g_ivrs);
-  memcpy(g_ivrs, "IVRS", 4);
-  g_ivrs[8] = 2;  // revision
-  memcpy(g_ivrs + 10, "VIOMMU", 6);
-  // IVinfo: VASize 64 [21:15], PASize 48 [14:8], GVASize 48 (010b) [7:5].
-  const uint32_t ivinfo = 64u << 15 | 48u << 8 | 2u << 5;
-  memcpy(g_ivrs + 36, &ivinfo, 4);
-  uint8_t* h = g_ivrs + ivrs::kHeaderSize;
+// §5.2: ACPI header, IVinfo, one IVHD of type 11h with its device entries.
+bool build_ivrs() {
+  q35::AcpiTable t(g_ivrs, sizeof g_ivrs, "IVRS", 2);
+  t.u32(64u << 15 | 48u << 8 | 2u << 5);  // IVinfo: VASize 64 [21:15], PASize 48 [14:8], GVASize 48 (010b) [7:5]
+  t.zeros(ivrs::kHeaderSize - t.size());
+  const size_t h = t.size();
+  t.zeros(ivrs::ivhd_header_size(0x11));  // filled in below, once its length is known
+  // Device entry 01h: every DeviceID, DTE setting 0.
+  t.u8(ivrs::kAll);
+  t.zeros(3);
+  // Device entry 48h, variety 01h: the IOAPIC (handle 0: IOAPIC ID 0) at its DeviceID.
+  t.u8(ivrs::kSpecial);
+  t.zeros(3);
+  t.u8(0);
+  t.u16(kIoapicDeviceId);
+  t.u8(1);
   ivrs::IvhdHeader ivhd{};
   ivhd.type = 0x11;
   ivhd.device_id = kIommuRid;
   ivhd.capability_offset = kIommuCap;
   ivhd.iommu_base = kIommuBase;
-  uint8_t* p = h + ivrs::ivhd_header_size(0x11);
+  ivhd.length = static_cast<uint16_t>(t.size() - h);
+  memcpy(t.at(h), &ivhd, sizeof ivhd);
   const uint64_t efr = iommu().read(s::Mmio::kExtendedFeature);
-  memcpy(h + 24, &efr, 8);  // the EFR image (types 11h/40h)
-  // Device entry 01h: every DeviceID, DTE setting 0.
-  *p++ = ivrs::kAll;
-  p += 3;
-  // Device entry 48h, variety 01h: the IOAPIC (handle 0) at its DeviceID.
-  *p++ = ivrs::kSpecial;
-  p += 3;
-  *p++ = 0;  // handle: IOAPIC ID 0
-  add_le16(p, kIoapicDeviceId);
-  *p++ = 1;  // variety: IOAPIC
-  ivhd.length = static_cast<uint16_t>(p - h);
-  memcpy(h, &ivhd, sizeof ivhd);
-  const uint32_t length = static_cast<uint32_t>(p - g_ivrs);
-  memcpy(g_ivrs + 4, &length, 4);
-  uint8_t sum = 0;
-  for (uint32_t i = 0; i < length; ++i) sum = static_cast<uint8_t>(sum + g_ivrs[i]);
-  g_ivrs[9] = static_cast<uint8_t>(-sum);  // ACPI checksum: the table sums to zero
+  memcpy(t.at(h + 24), &efr, 8);  // the EFR image (types 11h/40h)
+  return t.publish();
 }
 
+// As QEMU 7.2 enumerates the configuration: the IOMMU at 00:01.0 ahead of the endpoints, the root port at 00:1c.0.
 void build_pci() {
-  g_pci.add(0, 0, 0)->header(0x8086, 0x29c0, 0x060000);  // q35 host bridge
+  q35::add_host_bridge(g_pci);
   // The IOMMU function (§3.1).
   g_iommu_fn = g_pci.add(0, 1, 0);
   g_iommu_fn->header(0x1022, 0x0008, 0x080600);
@@ -211,45 +172,16 @@ void build_pci() {
   g_iommu_fn->set32(kIommuCap + s::kCapBaseLow, lo.value);
   g_iommu_fn->set32(kIommuCap + s::kCapBaseHigh, static_cast<uint32_t>(kIommuBase >> 32));
   g_iommu_fn->add_msi(kIommuMsiCap);
-  // edu: BAR0 1 MiB, MSI at 40h (hw/misc/edu.c).
-  g_edu_fn = g_pci.add(0, 2, 0);
-  g_edu_fn->header(0x1234, 0x11e8, 0x00ff00);
-  g_edu_fn->mem_bar(0, kEduBarSize);
-  g_edu_fn->add_msi(kEduMsiCap);
-  // The virtio functions: identity only (their DMA is hosted/endpoints.cpp's).
-  g_pci.add(0, 3, 0)->header(0x1af4, 0x1044, 0x00ff00);
-  g_pci.add(0, 4, 0)->header(0x1af4, 0x1042, 0x010000);
-  // pcie-root-port (1b36:000c): a type 1 header whose bus numbers and windows the kernel programs.
-  PciConfig* rp = g_pci.add(0, 0x1c, 0);
-  rp->header(0x1b36, 0x000c, 0x060400, 1);
-  rp->writable(0x18, 3, 0xffffff);          // primary, secondary, subordinate bus
-  rp->writable(0x1c, 2, 0xf0f0);            // I/O base/limit
-  rp->writable(0x20, 8, 0xfff0fff0);        // memory and prefetchable base/limit
-  rp->writable(0x24, 4, 0xfff0fff0);
-  rp->writable(0x28, 8, 0xffffffff);        // prefetchable base/limit upper 32 bits
-  rp->writable(0x2c, 4, 0xffffffff);
-  g_pci.add(1, 0, 0)->header(0x1af4, 0x1042, 0x010000);
+  g_edu_fn = q35::add_endpoints(g_pci, 2, kBridgedBlkRid);
+  q35::add_root_port_with_blk(g_pci, 0x1c);
 }
 
 bool init() {
   g_iommu = new (g_storage) model::amd_vi::Iommu(ram());
   g_seen_interrupts = g_iommu->interrupts();
   build_pci();
-  build_ivrs();
-  kernel::Platform& p = kernel::platform();
-  p.ecam_base = kEcamBase;
-  p.ecam_size = 2u << 20;
-  p.bus_start = 0;
-  p.bus_end = 1;
-  p.mmio32 = kernel::AddressWindow{kMmio32Base, kMmio32Base, kMmio32Size};
-  kernel::AcpiTableRef& t = p.acpi_tables[p.acpi_table_count++];
-  memcpy(t.signature, "IVRS", 5);
-  t.address = reinterpret_cast<uint64_t>(g_ivrs);
-  memcpy(&t.length, g_ivrs + 4, 4);
-  set_endpoint_rids(kEduRid, kRngRid, kBlkRid, kBridgedBlkRid);
-  return g_pci.attach(kEcamBase) &&
-         add_window(kIommuBase, s::kMmioSize, MmioDevice{nullptr, read_iommu, write_iommu, after_iommu}) &&
-         add_window(kMmio32Base, kMmio32Size, MmioDevice{nullptr, read_mmio32, write_mmio32, after_iommu});
+  return build_ivrs() && q35::attach(g_pci, g_edu_fn, edu_msi, after_iommu) &&
+         add_window(kIommuBase, s::kMmioSize, MmioDevice{nullptr, read_iommu, write_iommu, after_iommu});
 }
 
 }  // namespace

@@ -82,11 +82,14 @@ PciConfig* PciBus::add(uint8_t bus, uint8_t dev, uint8_t fn) {
   return c;
 }
 
-PciConfig* PciBus::find(uint64_t ecam_off) {
-  const uint16_t rid = static_cast<uint16_t>(ecam_off >> 12);
+const PciConfig* PciBus::get(uint16_t rid) const {
   for (unsigned i = 0; i < count_; ++i)
     if (functions_[i].rid() == rid) return &functions_[i];
   return nullptr;
+}
+
+PciConfig* PciBus::find(uint64_t ecam_off) {
+  return const_cast<PciConfig*>(get(static_cast<uint16_t>(ecam_off >> 12)));
 }
 
 uint64_t PciBus::read(void* ctx, uint64_t off, unsigned size) {

@@ -56,6 +56,8 @@ struct PciConfig {
 class PciBus {
  public:
   PciConfig* add(uint8_t bus, uint8_t dev, uint8_t fn);
+  // The function at `rid` (bus << 8 | devfn), nullptr when absent (a machine's firmware tables walk the bus).
+  const PciConfig* get(uint16_t rid) const;
   // Registers the ECAM window (2 buses: 2 MiB) with the device bus. False when it cannot.
   bool attach(uint64_t ecam_base);
   // Called after every configuration write (a machine that follows a BAR or the command register).

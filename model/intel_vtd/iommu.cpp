@@ -506,12 +506,22 @@ void Iommu::record(const Result& r, Result& out) {
 // ---- translation ------------------------------------------------------------------------------------------------
 
 Result Iommu::translate(const Request& req) {
-  Result r = run(req, true);
+  Result r = with_fi_below_mgaw(run(req, true));
   record(r, r);
   return r;
 }
 
-Result Iommu::lookup(const Request& req) const { return run(req, false); }
+Result Iommu::lookup(const Request& req) const { return with_fi_below_mgaw(run(req, false)); }
+
+// FRCD.FI: "bits 63:12 of this field contain the page address in the faulted DMA request. Hardware treats bits
+// 63:N as reserved (0), where N is the maximum guest address width (MGAW) supported." (7700K datasheet p. 268).
+// So a request beyond MGAW (FR 04h) records only the address bits below MGAW.
+Result Iommu::with_fi_below_mgaw(Result r) const {
+  if (!r.has_fault) return r;
+  const unsigned n = cap_.max_guest_address_width();
+  if (n < 64) r.fault.set_page_address(spec::bits_of(r.fault.page_address(), n - 1, 0));
+  return r;
+}
 
 bool Iommu::fetch_context(const Request& req, s::ContextEntry& ce, Result& fault, bool live) const {
   if (live) {

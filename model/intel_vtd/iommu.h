@@ -23,7 +23,7 @@
 // - an invalidation wait with SW = IF = 0 is a valid fence (QEMU: IQE); PD without ECAP.PDS is ignored; a status
 //   write outside guest memory is lost without an error; device-TLB and IEC descriptors are accepted as no-ops;
 // - a legacy-mode request with a PASID is blocked without a record (QEMU ignores the PASID);
-// - PFO is not a fault-event condition (QEMU); FI keeps address bits above MGAW (FR 04h records the address);
+// - PFO is not a fault-event condition (QEMU);
 // - the fault recording index restarts at 0 when TES and IRES are both clear;
 // - a cached translation that lacks the requested permission is not used (the tables are walked again).
 #pragma once
@@ -146,6 +146,7 @@ class Iommu {
   static constexpr unsigned kMaxIotlb = 64, kMaxContextCache = 16, kMaxFrcd = 256;
 
   Result run(const Request& req, bool live) const;
+  Result with_fi_below_mgaw(Result r) const;
   bool fetch_context(const Request& req, s::ContextEntry& ce, Result& fault, bool live) const;
   uint8_t context_error(const s::ContextEntry& ce) const;
   bool pte_reserved(const s::SlPte& pte, unsigned level) const;

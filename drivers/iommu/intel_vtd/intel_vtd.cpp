@@ -205,10 +205,12 @@ bool IntelVtd::set_context_entry(uint16_t sid, const s::ContextEntry& e) {
   }
   const s::ContextEntry old = context_entry(sid);
   write_context_entry_raw(sid, e);
-  // The cached context entry of the device and the translations of its old and new domain go.
-  bool ok = flush_write_buffer() && invalidate_context(s::Granularity::kSelective, static_cast<uint16_t>(e.did()), sid);
-  ok = ok && invalidate_iotlb(s::Granularity::kDomain, static_cast<uint16_t>(e.did()));
-  if (ok && old.p() && old.did() != e.did()) ok = invalidate_iotlb(s::Granularity::kDomain, static_cast<uint16_t>(old.did()));
+  // The cached context entry of the device (tagged with the DID it had: the old one when it was present) and the
+  // translations of its old and new domain go.
+  const auto did_new = static_cast<uint16_t>(e.did()), did_old = static_cast<uint16_t>(old.did());
+  bool ok = flush_write_buffer() && invalidate_context(s::Granularity::kSelective, old.p() ? did_old : did_new, sid);
+  ok = ok && invalidate_iotlb(s::Granularity::kDomain, did_new);
+  if (ok && old.p() && did_old != did_new) ok = invalidate_iotlb(s::Granularity::kDomain, did_old);
   return ok;
 }
 
@@ -218,8 +220,9 @@ bool IntelVtd::clear_context_entry(uint16_t sid) {
   const s::ContextEntry old = context_entry(sid);
   p[0] = 0;  // P first
   p[1] = 0;
-  bool ok = flush_write_buffer() && invalidate_context(s::Granularity::kSelective, static_cast<uint16_t>(old.did()), sid);
-  return ok && invalidate_iotlb(s::Granularity::kDomain, static_cast<uint16_t>(old.did()));
+  const auto did = static_cast<uint16_t>(old.did());
+  return flush_write_buffer() && invalidate_context(s::Granularity::kSelective, did, sid) &&
+         invalidate_iotlb(s::Granularity::kDomain, did);
 }
 
 // ---- Invalidation ----

@@ -50,7 +50,7 @@ bool KitAdapter::move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& fr
     return true;
   }
   const bool done = v_->flush_write_buffer() &&
-                    v_->invalidate_context(s::Granularity::kSelective, b.did(), ep->rid()) &&
+                    v_->invalidate_context(s::Granularity::kSelective, a.did(), ep->rid()) &&
                     v_->invalidate_iotlb(s::Granularity::kDomain, a.did()) &&
                     v_->invalidate_iotlb(s::Granularity::kDomain, b.did());
   if (!t_.check("context.invalidate", kContextComplete, done, "context-cache (device %04x) / IOTLB (DID %u, %u): %s",
@@ -63,7 +63,8 @@ bool KitAdapter::move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& fr
 const char* KitAdapter::move_step_name(unsigned i) const {
   static constexpr const char* kNames[2] = {
       "context entry replaced by one 16-byte atomic store (new SLPTPTR and DID)",
-      "context-cache device-selective + IOTLB domain-selective (old and new DID) invalidation"};
+      "context-cache device-selective (the old DID, which a cached entry carries) + IOTLB domain-selective (old "
+      "and new DID) invalidation"};
   return i < 2 ? kNames[i] : "?";
 }
 

@@ -132,7 +132,7 @@ Domain::Domain(kernel::Test& t, IntelVtd* v, drivers::DmaEndpoint* ep, unsigned 
 }
 
 bool Domain::map_driver_memory(drivers::DmaEndpoint* ep) {
-  return window_.map(ep, [&](uint64_t iova, uint64_t pa, size_t len) {
+  return at_.window.map(ep, [&](uint64_t iova, uint64_t pa, size_t len) {
     if (dom_.map(iova, pa, len)) return true;
     t_.error("no memory for page tables mapping driver memory at iova 0x%llx", ull(iova));
     return false;
@@ -141,22 +141,22 @@ bool Domain::map_driver_memory(drivers::DmaEndpoint* ep) {
 
 bool Domain::attach(drivers::DmaEndpoint* ep) {
   if (!ready_) return false;
-  if (ep_) {
-    t_.error("domain %u already has %s attached (one endpoint per domain)", did(), ep_->name());
+  if (at_.ep) {
+    t_.error("domain %u already has %s attached (one endpoint per domain)", did(), at_.ep->name());
     return false;
   }
-  ep_ = ep;
-  sid_ = ep->rid();
+  at_.ep = ep;
+  at_.devid = ep->rid();
   if (!map_driver_memory(ep)) return false;
-  if (!t_.check("context.set", kernel::kSuite, v_->set_context_entry(sid_, context()),
-                "context entry of %04x (DID %u, AGAW %u): %s", sid_, did(), agaw(), v_->last_error()))
+  if (!t_.check("context.set", kernel::kSuite, v_->set_context_entry(at_.devid, context()),
+                "context entry of %04x (DID %u, AGAW %u): %s", at_.devid, did(), agaw(), v_->last_error()))
     return false;
-  attached_ = true;
+  at_.attached = true;
   ++g_attached;
   if (!v_->translation_enabled() &&
       !t_.check("gsts.TES", kTranslationStatus, v_->set_translation(true), "%s", v_->last_error()))
     return false;
-  window_.use(ep);
+  at_.window.use(ep);
   if (!t_.check("dma.status", kTranslate, drivers::reset_endpoint(ep),
                 "%s did not re-initialise behind the IOMMU (its rings mapped from IOVA 0x%llx in domain %u)",
                 ep->name(), ull(kDriverIova), did()))
@@ -165,18 +165,11 @@ bool Domain::attach(drivers::DmaEndpoint* ep) {
   return true;
 }
 
-void Domain::take_over(Domain& from) {
-  ep_ = from.ep_;
-  sid_ = from.sid_;
-  attached_ = from.attached_;
-  if (ep_) window_.use(ep_);
-  from.ep_ = nullptr;
-  from.attached_ = false;
-}
+void Domain::take_over(Domain& from) { at_.take_over(from.at_); }
 
 bool Domain::set_context(const s::ContextEntry& e) {
-  return t_.check("context.set", kernel::kSuite, v_->set_context_entry(sid_, e), "context entry of %04x: %s", sid_,
-                  v_->last_error());
+  return t_.check("context.set", kernel::kSuite, v_->set_context_entry(at_.devid, e), "context entry of %04x: %s",
+                  at_.devid, v_->last_error());
 }
 
 bool Domain::map(uint64_t iova, uint64_t pa, uint64_t len, kit::Perm p) {
@@ -203,18 +196,19 @@ bool Domain::invalidate_all() {
 }
 
 Domain::~Domain() {
-  if (ep_) {
-    drivers::set_driver_iova(ep_, nullptr, nullptr);
-    if (!v_->clear_context_entry(sid_)) printf("# intel-vtd: detach %04x: %s\n", sid_, v_->last_error());
-    if (attached_ && g_attached > 0) --g_attached;
+  if (at_.ep) {
+    drivers::set_driver_iova(at_.ep, nullptr, nullptr);
+    if (!v_->clear_context_entry(at_.devid)) printf("# intel-vtd: detach %04x: %s\n", at_.devid, v_->last_error());
+    if (at_.attached && g_attached > 0) --g_attached;
     if (g_attached == 0) {
       if (!v_->set_translation(false)) printf("# intel-vtd: %s\n", v_->last_error());
       reset_waiting();
-      if (!drivers::reset_endpoint(ep_)) printf("# intel-vtd: %s did not re-initialise after detach\n", ep_->name());
+      if (!drivers::reset_endpoint(at_.ep))
+        printf("# intel-vtd: %s did not re-initialise after detach\n", at_.ep->name());
     } else {
       for (drivers::DmaEndpoint*& w : g_waiting)
-        if (!w || w == ep_) {
-          w = ep_;
+        if (!w || w == at_.ep) {
+          w = at_.ep;
           break;
         }
     }

@@ -18,7 +18,7 @@
 #include "model/intel_vtd/iommu.h"
 #include "tests/conformance/intel_vtd/clauses.h"
 #include "tests/kit/dma_probe.h"
-#include "tests/kit/driver_window.h"
+#include "tests/kit/attachment.h"
 #include "tests/kit/iommu.h"
 
 namespace intel_vtd_tests {
@@ -62,11 +62,11 @@ class Domain final : public kit::Domain {
   Domain& operator=(const Domain&) = delete;
 
   bool ready() const { return ready_; }    // table and staging page exist
-  bool ok() const { return attached_; }    // ... and an endpoint is attached
+  bool ok() const { return at_.attached; }  // ... and an endpoint is attached
   drivers::intel_vtd::Domain& drv() { return dom_; }
   drivers::intel_vtd::PageTable& pt() { return dom_.pt(); }
-  drivers::DmaEndpoint* ep() const { return ep_; }
-  uint16_t sid() const { return sid_; }
+  drivers::DmaEndpoint* ep() const { return at_.ep; }
+  uint16_t sid() const { return at_.devid; }
   uint16_t did() const { return dom_.did(); }
   unsigned agaw() const { return dom_.agaw(); }
   uint64_t stage_pa() const { return stage_; }
@@ -95,10 +95,8 @@ class Domain final : public kit::Domain {
   kernel::Test& t_;
   IntelVtd* v_;
   drivers::intel_vtd::Domain dom_;
-  drivers::DmaEndpoint* ep_ = nullptr;
-  uint16_t sid_ = 0;
-  bool ready_ = false, attached_ = false, own_stage_ = false;
-  kit::DriverWindow window_{kDriverIova};  // the endpoint driver's memory, as this domain maps it
+  kit::Attachment<uint16_t> at_{kDriverIova};  // the endpoint, its source-id, its driver's memory window
+  bool ready_ = false, own_stage_ = false;
   uint64_t stage_ = 0;
 };
 

@@ -64,6 +64,18 @@ TEST_F(VtdModelWalk, MgawLimitsAFourLevelTable) {
   EXPECT_EQ(dma(0x1'0000'0000'0000ull).fault.fr(), 0x04u);
 }
 
+TEST_F(VtdModelWalk, FaultAddressBeyondMgawKeepsOnlyBitsBelowIt) {
+  // FRCD.FI: "Hardware treats bits 63:N as reserved (0), where N is the maximum guest address width (MGAW)
+  // supported." MGAW 48 bits: a request at 2^48 + 0x1_0000 records FI 0x1_0000, both in the register and in the
+  // oracle's record.
+  setup(2);
+  const Result r = dma(0x1'0000'0001'0abcull);
+  ASSERT_TRUE(r.has_fault);
+  EXPECT_EQ(r.fault.fr(), 0x04u);
+  EXPECT_EQ(r.fault.page_address(), 0x1'0000u);
+  EXPECT_EQ(frcd().page_address(), 0x1'0000u);
+}
+
 TEST_F(VtdModelWalk, TwoMegabytePage) {
   // CAP.SLLPS bit 0: 21-bit offset pages. A level-2 leaf (PS=1) at 0x0180_0000: IOVA 0x1234_5678 keeps its low 21
   // bits 0x14_5678 -> 0x0194_5678, one 2 MiB translation.
