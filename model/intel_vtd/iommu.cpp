@@ -947,23 +947,22 @@ void Iommu::process_queue() {
     if (h.byte_offset() == t.byte_offset()) return;
     s::Descriptor256 raw;
     if (!mem_.read(q.base() + h.byte_offset(), raw.words.data(), dbytes)) return queue_error(s::Iqei::kFetchError);
-    if (wide && !raw.upper_reserved_clear()) return queue_error(s::Iqei::kInvalidDescriptor);
-    s::Iqei why = s::Iqei::kInvalidDescriptor;
+    if (wide && !raw.upper_reserved_clear()) return queue_error(s::Iqei::kReservedField);
+    s::Iqei why = s::Iqei::kInvalidDescriptorType;
     if (execute(raw.low(), wide, why) == Desc::kError) return queue_error(why);
     iqh_ = h.set_byte_offset(static_cast<uint32_t>((h.byte_offset() + dbytes) % qbytes)).raw();
   }
 }
 
 Iommu::Desc Iommu::execute(const s::Descriptor& d, bool wide, s::Iqei& why) {
-  why = s::Iqei::kInvalidDescriptor;
+  why = s::Iqei::kInvalidDescriptorType;
   const s::DescType type = d.desc_type();
   if (d.type() == 0 || d.type() > static_cast<uint64_t>(s::DescType::kPageGroupResponse)) return Desc::kError;
-  // The PASID-granular types need 256-bit descriptors (the IQERCD code for that is the spec layer's unverified
-  // reading).
-  if (s::scalable_only(type) && !wide) {
-    why = s::Iqei::kWidthMismatch;
-    return Desc::kError;
-  }
+  // The PASID-granular types need 256-bit descriptors: in a 128-bit queue the model reports the type as invalid
+  // (no sentence found for this case; IQEI 5 names a width programmed in IQA, not a descriptor's).
+  if (s::scalable_only(type) && !wide) return Desc::kError;
+  // From here on the type is valid: an error is a reserved field (or a value beyond what CAP reports).
+  why = s::Iqei::kReservedField;
   switch (type) {
     case s::DescType::kContextCache: {
       s::ContextCacheInv c;
@@ -1019,7 +1018,10 @@ Iommu::Desc Iommu::execute(const s::Descriptor& d, bool wide, s::Iqei& why) {
       return Desc::kDone;
     }
     case s::DescType::kPasidDeviceTlb: return Desc::kDone;
-    case s::DescType::kPageGroupResponse: return ecap_.prs() ? Desc::kDone : Desc::kError;
+    case s::DescType::kPageGroupResponse:
+      if (ecap_.prs()) return Desc::kDone;
+      why = s::Iqei::kInvalidDescriptorType;  // no page requests: the type is not one this unit takes
+      return Desc::kError;
   }
   return Desc::kError;
 }

@@ -19,7 +19,7 @@
 // /work/vtd-spec-notes.md); a conformance check resting on one of them is at most SHOULD/OPEN:
 // - register-based invalidation (CCMD, IOTLB_REG) while GSTS.QIES = 1 is ignored and ICC / IVT stay set (QEMU);
 // - clearing GCMD.QIE resets IQH to 0 (QEMU); clearing FSTS.IQE resumes fetching at IQH;
-// - IQA.DW is ignored without ECAP.SMTS; PASID-granular descriptors in a 128-bit queue give IQEI 4;
+// - IQA.DW is ignored without ECAP.SMTS; PASID-granular descriptors in a 128-bit queue give IQEI 3 (an invalid type for that width);
 // - an invalidation wait with SW = IF = 0 is a valid fence (QEMU: IQE); PD without ECAP.PDS is ignored; a status
 //   write outside guest memory is lost without an error; device-TLB and IEC descriptors are accepted as no-ops;
 // - a legacy-mode request with a PASID is blocked without a record (QEMU ignores the PASID);

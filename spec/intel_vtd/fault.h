@@ -223,27 +223,28 @@ constexpr uint64_t request_type(const FaultRecord& r) { return (r.t2() << 1) | r
 // translated).
 enum class AddressType : uint8_t { kUntranslated = 0, kTranslationRequest = 1, kTranslated = 2 };
 
-// §11.4.11.9 IQERCD.IQEI: why FSTS.IQE was set. Codes 0..3 are named the same by every reading found; 4..6
-// are from the rev 4.x table as recalled and unverified (see notes).
+// IQERCD.IQEI: why FSTS.IQE was set (§11.4.11.9, as the 14th-gen Core datasheet reproduces it: "0: info not available. ... 1: hardware
+// detected an invalid Tail Pointer. 2: hardware attempt to fetch descriptor resulted in error. 3: hardware detected an
+// invalid descriptor type. 4: hardware detected a reserved field violation for a valid descriptor type. 5: hardware
+// detected an invalid descriptor width programmed in the Invalidation Queue Add[ress register]"; the text of 6 was
+// cut off there).
 enum class Iqei : uint8_t {
   kInfoNotAvailable = 0,
-  kInvalidTail = 1,          // e.g. IQT bit 4 set with 256-bit descriptors
-  kFetchError = 2,           // error fetching a descriptor
-  kInvalidDescriptor = 3,    // unknown type, or a reserved field set
-  kWidthMismatch = 4,        // 128-bit descriptor type that requires 256 bits, or the reverse
-  kQueueAddressInvalid = 5,  // IQA beyond the host address width
-  kInvalidState = 6,         // e.g. IQA.DW=1 without scalable-mode support
+  kInvalidTail = 1,            // e.g. IQT bit 4 set with 256-bit descriptors, or a tail beyond the queue
+  kFetchError = 2,             // error fetching a descriptor
+  kInvalidDescriptorType = 3,  // a type the unit does not know (or cannot take at the queue's descriptor width)
+  kReservedField = 4,          // a reserved field set in a descriptor of a valid type
+  kInvalidWidth = 5,           // IQA.DW names a width the unit does not support
 };
 constexpr const char* iqei_name(uint64_t v) {
   switch (v) {
     case 0: return "info not available";
     case 1: return "invalid tail";
     case 2: return "descriptor fetch error";
-    case 3: return "invalid descriptor";
-    case 4: return "descriptor width mismatch";
-    case 5: return "queue address invalid";
-    case 6: return "invalid state";
-    default: return "reserved";
+    case 3: return "invalid descriptor type";
+    case 4: return "reserved field violation";
+    case 5: return "invalid descriptor width";
+    default: return "reserved or not found";
   }
 }
 constexpr const char* to_string(Iqei v) { return iqei_name(static_cast<uint64_t>(v)); }

@@ -53,7 +53,7 @@ bool KitAdapter::move_step(unsigned i, drivers::DmaEndpoint* ep, kit::Domain& fr
                     v_->invalidate_context(s::Granularity::kSelective, a.did(), ep->rid()) &&
                     v_->invalidate_iotlb(s::Granularity::kDomain, a.did()) &&
                     v_->invalidate_iotlb(s::Granularity::kDomain, b.did());
-  if (!t_.check("context.invalidate", kContextComplete, done, "context-cache (device %04x) / IOTLB (DID %u, %u): %s",
+  if (!t_.check("context.invalidate", kCcmdComplete, done, "context-cache (device %04x) / IOTLB (DID %u, %u): %s",
                 ep->rid(), a.did(), b.did(), v_->last_error()))
     return false;
   b.take_over(a);

@@ -90,8 +90,8 @@ VIOMMU_TEST(intel_vtd_cm_context, "intel-vtd.cm.context_not_present_to_present",
     expect_fault_record(t, vv, d.sid(), kStageIova, kDeviceReads, s::FaultReason::kContextNotPresent);
     vv->clear_faults();
     vv->write_context_entry_raw(d.sid(), d.context());
-    kit::DmaProbe probe(t, d.ep(), d.staging(), kit::ProbeClauses{kCmMayCache, kCmMayCache});
-    const bool loaded = probe.load(64, next_seed());
+    // Either outcome is permitted: the load is observed, not judged (a DmaProbe would judge its status).
+    const bool loaded = d.ep()->read(kStageIova, 64) == drivers::DmaStatus::kOk;
     t.choice("cm.cached_not_present", kCmMayCache, !loaded, "before the invalidation the unit used %s",
              loaded ? "the new context entry" : "a cached not-present context entry");
     vv->clear_faults();

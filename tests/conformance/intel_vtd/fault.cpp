@@ -242,9 +242,9 @@ VIOMMU_TEST(intel_vtd_fault_ir, "intel-vtd.fault.interrupt_remapping_record", "i
   if (!table.pa) return t.error("no DMA memory for the interrupt remapping table");
   s::Irta irta;
   irta.set_base(table.pa).set_s(7);
-  if (!t.check("reg.GSTS.IRTPS", kGcmdOneAtATime, v->set_interrupt_remap_table(irta.raw()), "%s", v->last_error()))
+  if (!t.check("reg.GSTS.IRTPS", kIrEnableStatus, v->set_interrupt_remap_table(irta.raw()), "%s", v->last_error()))
     return;
-  if (!t.check("reg.GSTS.IRES", kGcmdOneAtATime, v->set_interrupt_remapping(true), "%s", v->last_error())) return;
+  if (!t.check("reg.GSTS.IRES", kIrEnableStatus, v->set_interrupt_remapping(true), "%s", v->last_error())) return;
   fn->enable(true);
   struct Try {
     uint32_t handle;

@@ -62,7 +62,7 @@ void context_move(kernel::Test& t, s::Granularity g) {
     uint64_t caig = 0;
     const bool done = v->register_invalidate_context(g, d.did(), d.sid(), 0, &caig) &&
                       v->register_invalidate_iotlb(s::Granularity::kDomain, d.did(), 0, 0, false, nullptr);
-    if (!t.check("ccmd.icc", kContextComplete, done, "%s", v->last_error())) return;
+    if (!t.check("ccmd.icc", kCcmdComplete, done, "%s", v->last_error())) return;
     t.note("CCMD.CIRG %s, CAIG %llu (%s)", s::granularity_name(static_cast<uint64_t>(g)), ull(caig),
            s::granularity_name(caig));
     const auto p = predict(v, d.sid(), kTestIova + 0x400, kDeviceWrites);

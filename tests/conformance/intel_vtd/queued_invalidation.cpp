@@ -292,9 +292,9 @@ VIOMMU_TEST(intel_vtd_qi_invalid_descriptor, "intel-vtd.qi.invalid_descriptor", 
           v->fsts().value, head(v.get()));
   t.expect_eq("reg.IQH.stopped", kIqhAdvances, bad, head(v.get()));
   const unsigned iqei = static_cast<unsigned>(reg64<s::Iqercd>(v->read(reg::kIqercd)).iqei());
-  t.check("reg.IQERCD.IQEI", kIqei, iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kInvalidDescriptor),
+  t.check("reg.IQERCD.IQEI", kIqei, iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kInvalidDescriptorType),
           "IQEI %u (%s) for an invalid descriptor type", iqei, s::iqei_name(iqei));
-  t.choice("reg.IQERCD.IQEI.detail", kIqei, iqei == static_cast<unsigned>(s::Iqei::kInvalidDescriptor),
+  t.choice("reg.IQERCD.IQEI.detail", kIqei, iqei == static_cast<unsigned>(s::Iqei::kInvalidDescriptorType),
            "IQEI %u (%s)", iqei, s::iqei_name(iqei));
   t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, reg32<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
   t.check("qi.stopped", kIqeStopsFetching, !st.arrived(0xc0de0003, 50),
@@ -360,9 +360,9 @@ VIOMMU_TEST(intel_vtd_qi_register_invalidation, "intel-vtd.qi.register_invalidat
            cc_done ? "cleared: the invalidation was performed" : "left set: the request was ignored");
   t.choice("reg.IOTLB.while_qi", kRegisterInvalidationWhileQi, !tlb_done, "IOTLB_REG.IVT %s",
            tlb_done ? "cleared: the invalidation was performed" : "left set: the request was ignored");
-  t.check("qi.sync", kRegisterInvalidationWhileQi, v->queue_sync(),
+  t.check("qi.sync", kQueueUnaffectedByRegisterInvalidation, v->queue_sync(),
           "the queue does not complete after register-based requests: %s", v->last_error());
-  t.expect_eq("reg.FSTS.IQE", kRegisterInvalidationWhileQi, 0, v->fsts().iqe());
+  t.expect_eq("reg.FSTS.IQE", kQueueUnaffectedByRegisterInvalidation, 0, v->fsts().iqe());
 }
 
 VIOMMU_TEST(intel_vtd_qi_iwc_pending, "intel-vtd.qi.wait_interrupt_iwc_pending", "intel-vtd") {
@@ -404,9 +404,11 @@ VIOMMU_TEST(intel_vtd_qi_tail_beyond_queue, "intel-vtd.qi.tail_beyond_queue", "i
   v->write(reg::kIqt, s::Iqt{}.set_byte_offset(end).raw());
   const bool iqe = kernel::wait_until([&] { return v->fsts().iqe(); }, kWaitMs);
   const unsigned iqei = static_cast<unsigned>(reg64<s::Iqercd>(v->read(reg::kIqercd)).iqei());
-  t.check("reg.FSTS.IQE", kIqei, iqe && (iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kInvalidTail)),
-          "a tail at the queue's end (0x%x): FSTS 0x%08x, IQEI %u (%s)", end, v->fsts().value, iqei,
-          s::iqei_name(iqei));
+  t.check("reg.FSTS.IQE", kIqeTailBeyondQueue, iqe, "a tail at the queue's end (0x%x) was taken: FSTS 0x%08x", end,
+          v->fsts().value);
+  if (iqe)
+    t.check("reg.IQERCD.IQEI", kIqei, iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kInvalidTail),
+            "IQEI %u (%s) for a tail at the queue's end", iqei, s::iqei_name(iqei));
   t.choice("reg.IQERCD.IQEI.detail", kIqei, iqei == static_cast<unsigned>(s::Iqei::kInvalidTail), "IQEI %u (%s)", iqei,
            s::iqei_name(iqei));
   t.expect_eq("reg.IQH.kept", kIqhAdvances, head_before, head(v.get()));
@@ -424,11 +426,11 @@ VIOMMU_TEST(intel_vtd_qi_reserved_field, "intel-vtd.qi.reserved_field", "intel-v
   cc.set_g(1);
   unsigned iqei = 0;
   const bool iqe = rejected(t, v.get(), cc.words[0] | (uint64_t{1} << 6), cc.words[1], &iqei);
-  t.check("reg.FSTS.IQE", kIqe, iqe, "a context-cache descriptor with reserved bit 6 set was accepted");
+  t.check("reg.FSTS.IQE", kIqeReservedField, iqe, "a context-cache descriptor with reserved bit 6 set was accepted");
   if (!iqe) return;
-  t.check("reg.IQERCD.IQEI", kIqeiReserved, iqei == 0 || iqei == 4, "IQEI %u (%s) for a reserved field", iqei,
-          s::iqei_name(iqei));
-  t.choice("reg.IQERCD.IQEI.detail", kIqeiReserved, iqei == 4, "IQEI %u", iqei);
+  t.check("reg.IQERCD.IQEI", kIqeiReserved, iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kReservedField),
+          "IQEI %u (%s) for a reserved field", iqei, s::iqei_name(iqei));
+  t.choice("reg.IQERCD.IQEI.detail", kIqeiReserved, iqei == static_cast<unsigned>(s::Iqei::kReservedField), "IQEI %u", iqei);
 }
 
 VIOMMU_TEST(intel_vtd_qi_am_beyond_mamv, "intel-vtd.qi.iotlb_am_beyond_mamv", "intel-vtd") {
@@ -440,7 +442,8 @@ VIOMMU_TEST(intel_vtd_qi_am_beyond_mamv, "intel-vtd.qi.iotlb_am_beyond_mamv", "i
   d.set_g(3).set_did(1).set_am(am).set_addr(0).set_dr(v->cap().drd()).set_dw(v->cap().dwd());
   unsigned iqei = 0;
   const bool iqe = rejected(t, v.get(), d.words[0], d.words[1], &iqei);
-  t.check("reg.IQERCD.IQEI", kDescAmBeyondMamv, !iqe || iqei == 0 || iqei == 4, "IQEI %u (%s)", iqei,
+  t.check("reg.IQERCD.IQEI", kDescAmBeyondMamv,
+          !iqe || iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kReservedField), "IQEI %u (%s)", iqei,
           s::iqei_name(iqei));
   t.choice("qi.am_beyond_mamv", kDescAmBeyondMamv, iqe, "a page-selective IOTLB descriptor with AM %u > MAMV %u %s",
            am, am - 1, iqe ? "was rejected (IQE)" : "was performed");

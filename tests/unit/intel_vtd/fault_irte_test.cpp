@@ -151,13 +151,17 @@ TEST(IntelVtdFault, ScalableModeReasons) {
 }
 
 TEST(IntelVtdFault, QueueErrorCodes) {
-  // §11.4.11.9 IQEI: 0 no information, 1 invalid tail, 2 fetch error, 3 invalid descriptor.
+  // §11.4.11.9 IQEI as the 14th-gen Core datasheet gives it: 0 no information, 1 invalid tail, 2 fetch error,
+  // 3 invalid descriptor type, 4 reserved field of a valid type, 5 invalid width in IQA.
   EXPECT_STREQ(to_string(Iqei::kInfoNotAvailable), "info not available");
   EXPECT_EQ(static_cast<unsigned>(Iqei::kInvalidTail), 1u);
   EXPECT_EQ(static_cast<unsigned>(Iqei::kFetchError), 2u);
-  EXPECT_EQ(static_cast<unsigned>(Iqei::kInvalidDescriptor), 3u);
-  EXPECT_STREQ(iqei_name(3), "invalid descriptor");
-  EXPECT_STREQ(iqei_name(0xf), "reserved");
+  EXPECT_EQ(static_cast<unsigned>(Iqei::kInvalidDescriptorType), 3u);
+  EXPECT_EQ(static_cast<unsigned>(Iqei::kReservedField), 4u);
+  EXPECT_EQ(static_cast<unsigned>(Iqei::kInvalidWidth), 5u);
+  EXPECT_STREQ(iqei_name(3), "invalid descriptor type");
+  EXPECT_STREQ(iqei_name(4), "reserved field violation");
+  EXPECT_STREQ(iqei_name(0xf), "reserved or not found");
 }
 
 TEST(IntelVtdIrte, RemappedFormat) {
