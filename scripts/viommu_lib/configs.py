@@ -115,8 +115,7 @@ def _virtio_iommu(name, arch, option=None, needs=(), description="virtio-iommu",
 # reset with translation off (GSTS.TES=0): the cases enable what they use.
 def _intel_vtd(name, needs=(), description="Intel VT-d", options=""):
     return Config(name, "x86_64", "q35,kernel-irqchip=split", ["-device", "intel-iommu,intremap=on" + options],
-                  description, cases="intel-vtd.*", family="intel-vtd", needs=[Need("intel-iommu")] + list(needs),
-                  in_all=False)
+                  description, cases="intel-vtd.*", family="intel-vtd", needs=[Need("intel-iommu")] + list(needs))
 
 
 CONFIGS = [
@@ -156,7 +155,6 @@ CONFIGS = [
     # interrupt remapping still run, and the baseline's untranslated DMA (every DTE V=0).
     _amd_vi("amd-vi-hatdis", ",dma-translation=off", [Need("amd-iommu", "dma-translation")],
             description="AMD-Vi, DMA translation off (HATDis)"),
-    # Not in `all` until the intel-vtd cases exist (issue 14).
     _intel_vtd("intel-vtd", description="Intel VT-d, legacy mode"),
     # Scalable mode: x-scalable-mode on QEMU 7.2 and 10.0, scalable-mode on 11.1 (the option the binary lists).
     _intel_vtd("intel-vtd-scalable", [Need("intel-iommu", ("scalable-mode", "x-scalable-mode"), value="on")],
@@ -182,10 +180,10 @@ CONFIGS = [
     # Intel VT-d (issue 14): hosted/intel_vtd_machine.cpp, QEMU 10.0's CAP/ECAP and DMAR. Not in `all` while the
     # intel-vtd configurations are not either.
     Config("model-intel-vtd", "host", "hosted", description="Intel VT-d reference model, legacy mode",
-           peers=["intel-vtd"], in_all=False),
+           peers=["intel-vtd"]),
     # Caching mode (CAP.CM=1): the model caches not-present entries, which QEMU never does.
     Config("model-intel-vtd-cm", "host", "hosted", description="Intel VT-d reference model, caching mode",
-           peers=["intel-vtd-cm"], in_all=False),
+           peers=["intel-vtd-cm"]),
 ]
 BY_NAME = {c.name: c for c in CONFIGS}
 NAMES = [c.name for c in CONFIGS]
