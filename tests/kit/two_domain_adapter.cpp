@@ -2,7 +2,24 @@
 
 #include <cstring>
 
+#include "drivers/endpoints/driver_dma.h"
+
 namespace kit {
+
+drivers::DmaEndpoint* need_endpoint(kernel::Test& t, const char* name, unsigned n, Buses where) {
+  drivers::DmaEndpoint* ep = nullptr;
+  for (unsigned k = 0, seen = 0; (ep = drivers::find_endpoint(name, k)); ++k)
+    if ((where == Buses::kAll || (ep->rid() >> 8) == 0) && seen++ == n) break;
+  if (!ep) {
+    t.skip("no %s endpoint #%u%s", name, n, where == Buses::kBus0 ? " on bus 0" : "");
+    return nullptr;
+  }
+  if (!drivers::dma_translated(ep)) {
+    t.skip("%s does not use the platform IOMMU (no VIRTIO_F_ACCESS_PLATFORM)", name);
+    return nullptr;
+  }
+  return ep;
+}
 
 drivers::DmaEndpoint* AdapterResources::endpoint(unsigned i) {
   static constexpr const char* kNames[kEndpoints] = {"virtio-blk", "edu"};

@@ -36,6 +36,12 @@ struct AdapterIovas {
 // The fixture's "the n-th endpoint called `name`, or nullptr after t.skip()".
 using NeedEndpoint = drivers::DmaEndpoint* (*)(kernel::Test& t, const char* name, unsigned n);
 
+// Where need_endpoint looks: every endpoint, or those on bus 0 only (the configuration's own; endpoints behind a
+// root port have cases of their own).
+enum class Buses : uint8_t { kAll, kBus0 };
+// The n-th endpoint called `name` whose DMA goes through the platform IOMMU, or nullptr after t.skip() saying why.
+drivers::DmaEndpoint* need_endpoint(kernel::Test& t, const char* name, unsigned n, Buses where);
+
 // What does not depend on the IOMMU's types: the endpoints, the pages, the staging page.
 class AdapterResources : public Iommu {
  public:

@@ -347,6 +347,20 @@ bool IntelVtd::next_fault(s::FaultRecord& out, unsigned* index, uint32_t ms) con
   return false;
 }
 
+void IntelVtd::set_fault_event(uint64_t address, uint32_t data, bool masked) const {
+  write(s::reg::kFedata, data);
+  write(s::reg::kFeaddr, static_cast<uint32_t>(address));
+  write(s::reg::kFeuaddr, static_cast<uint32_t>(address >> 32));
+  write(s::reg::kFectl, s::Fectl{}.set_im(masked ? 1 : 0).value);
+}
+
+void IntelVtd::set_invalidation_event(uint64_t address, uint32_t data, bool masked) const {
+  write(s::reg::kIedata, data);
+  write(s::reg::kIeaddr, static_cast<uint32_t>(address));
+  write(s::reg::kIeuaddr, static_cast<uint32_t>(address >> 32));
+  write(s::reg::kIectl, s::Iectl{}.set_im(masked ? 1 : 0).value);
+}
+
 void IntelVtd::clear_faults() const {
   for (unsigned n = 0; n < fault_recording_registers(); ++n) clear_fault_record(n);
   write(s::reg::kFsts, s::Fsts::kRw1c);

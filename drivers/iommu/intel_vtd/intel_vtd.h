@@ -134,6 +134,12 @@ class IntelVtd {
   // Every record's F, and FSTS's RW1C bits (PFO, AFO, APF, IQE, ICE, ITE) cleared.
   void clear_faults() const;
 
+  // ---- Event messages ----
+  // The fault event (FEDATA, FEADDR, FEUADDR, then FECTL.IM) and the invalidation completion event (IEDATA,
+  // IEADDR, IEUADDR, then IECTL.IM) as the message `data` to `address`, masked or not.
+  void set_fault_event(uint64_t address, uint32_t data, bool masked) const;
+  void set_invalidation_event(uint64_t address, uint32_t data, bool masked) const;
+
   // ---- Recovery ----
   // The state init() left: translation and queued invalidation off, every context entry cleared, the root table
   // installed again, caches invalidated globally (registers), fault records and FSTS cleared, IRE off. False

@@ -5,6 +5,7 @@
 
 #include "kernel/platform.h"
 #include "tests/kit/fault_record.h"
+#include "tests/kit/two_domain_adapter.h"
 
 namespace amd_vi_tests {
 
@@ -33,20 +34,7 @@ AmdVi* need_iommu(kernel::Test& t) {
 }
 
 drivers::DmaEndpoint* need_endpoint(kernel::Test& t, const char* name, unsigned n) {
-  // The n-th such endpoint on bus 0 (the configuration's own endpoints; the ones behind the root port
-  // are reached through the bridge cases).
-  drivers::DmaEndpoint* ep = nullptr;
-  for (unsigned k = 0, seen = 0; (ep = drivers::find_endpoint(name, k)); ++k)
-    if ((ep->rid() >> 8) == 0 && seen++ == n) break;
-  if (!ep) {
-    t.skip("no %s endpoint #%u on bus 0", name, n);
-    return nullptr;
-  }
-  if (!drivers::dma_translated(ep)) {
-    t.skip("%s does not use the platform IOMMU (no VIRTIO_F_ACCESS_PLATFORM)", name);
-    return nullptr;
-  }
-  return ep;
+  return kit::need_endpoint(t, name, n, kit::Buses::kBus0);
 }
 
 model::amd_vi::Iommu& model_of(AmdVi* iommu) {

@@ -165,10 +165,7 @@ VIOMMU_TEST(intel_vtd_fault_event_unmasked, "intel-vtd.fault.event_unmasked", "i
   if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
   DmaBlock victim(kPage);
   with_denied(t, 26, victim, [&](IntelVtd* v, Domain& d) {
-    v->write(reg::kFedata, msi.data());
-    v->write(reg::kFeaddr, static_cast<uint32_t>(msi.address()));
-    v->write(reg::kFeuaddr, static_cast<uint32_t>(msi.address() >> 32));
-    v->write(reg::kFectl, 0);
+    v->set_fault_event(msi.address(), msi.data(), false);
     unsigned index = 0;
     if (!pending_fault(t, v, d, kDenied, victim.pa, &index)) return;
     t.check("irq.fault_event", kFaultEventMsi, msi.wait(kWaitMs),
@@ -188,10 +185,7 @@ VIOMMU_TEST(intel_vtd_fault_event_masked, "intel-vtd.fault.event_masked", "intel
   if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
   DmaBlock victim(kPage);
   with_denied(t, 27, victim, [&](IntelVtd* v, Domain& d) {
-    v->write(reg::kFedata, msi.data());
-    v->write(reg::kFeaddr, static_cast<uint32_t>(msi.address()));
-    v->write(reg::kFeuaddr, static_cast<uint32_t>(msi.address() >> 32));
-    v->write(reg::kFectl, s::Fectl{}.set_im(1).value);
+    v->set_fault_event(msi.address(), msi.data(), true);
     unsigned index = 0;
     if (!pending_fault(t, v, d, kDenied, victim.pa, &index)) return;
     t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, reg32<s::Fectl>(v->read(reg::kFectl)).ip());
@@ -210,10 +204,7 @@ VIOMMU_TEST(intel_vtd_fault_event_serviced, "intel-vtd.fault.event_serviced_whil
   if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
   DmaBlock victim(kPage);
   with_denied(t, 28, victim, [&](IntelVtd* v, Domain& d) {
-    v->write(reg::kFedata, msi.data());
-    v->write(reg::kFeaddr, static_cast<uint32_t>(msi.address()));
-    v->write(reg::kFeuaddr, static_cast<uint32_t>(msi.address() >> 32));
-    v->write(reg::kFectl, s::Fectl{}.set_im(1).value);
+    v->set_fault_event(msi.address(), msi.data(), true);
     unsigned index = 0;
     if (!pending_fault(t, v, d, kDenied, victim.pa, &index)) return;
     t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, reg32<s::Fectl>(v->read(reg::kFectl)).ip());

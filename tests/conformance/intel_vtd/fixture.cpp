@@ -4,6 +4,7 @@
 
 #include "kernel/platform.h"
 #include "tests/kit/fault_record.h"
+#include "tests/kit/two_domain_adapter.h"
 
 namespace intel_vtd_tests {
 
@@ -54,18 +55,7 @@ IntelVtd* need_iommu(kernel::Test& t) {
 }
 
 drivers::DmaEndpoint* need_endpoint(kernel::Test& t, const char* name, unsigned n) {
-  drivers::DmaEndpoint* ep = nullptr;
-  for (unsigned k = 0, seen = 0; (ep = drivers::find_endpoint(name, k)); ++k)
-    if ((ep->rid() >> 8) == 0 && seen++ == n) break;
-  if (!ep) {
-    t.skip("no %s endpoint #%u on bus 0", name, n);
-    return nullptr;
-  }
-  if (!drivers::dma_translated(ep)) {
-    t.skip("%s does not use the platform IOMMU (no VIRTIO_F_ACCESS_PLATFORM)", name);
-    return nullptr;
-  }
-  return ep;
+  return kit::need_endpoint(t, name, n, kit::Buses::kBus0);
 }
 
 bool need_agaw(kernel::Test& t, IntelVtd* v, unsigned agaw) {

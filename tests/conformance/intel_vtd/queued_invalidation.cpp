@@ -178,10 +178,7 @@ VIOMMU_TEST(intel_vtd_qi_wait_interrupt, "intel-vtd.qi.wait_interrupt_masked", "
   if (!v) return;
   kernel::Msi msi;
   if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
-  v->write(reg::kIedata, msi.data());
-  v->write(reg::kIeaddr, static_cast<uint32_t>(msi.address()));
-  v->write(reg::kIeuaddr, static_cast<uint32_t>(msi.address() >> 32));
-  v->write(reg::kIectl, s::Iectl{}.set_im(1).value);
+  v->set_invalidation_event(msi.address(), msi.data(), true);
   v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
   // IF=1 with the event masked: IWC and IP set, no message.
   s::InvWait w;
@@ -211,10 +208,7 @@ VIOMMU_TEST(intel_vtd_qi_wait_interrupt_unmasked, "intel-vtd.qi.wait_interrupt_u
   kernel::Msi msi;
   if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
   v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
-  v->write(reg::kIedata, msi.data());
-  v->write(reg::kIeaddr, static_cast<uint32_t>(msi.address()));
-  v->write(reg::kIeuaddr, static_cast<uint32_t>(msi.address() >> 32));
-  v->write(reg::kIectl, 0);
+  v->set_invalidation_event(msi.address(), msi.data(), false);
   s::InvWait w;
   w.set_if_(1);
   v->queue(w);
@@ -333,10 +327,7 @@ VIOMMU_TEST(intel_vtd_qi_iqe_event, "intel-vtd.qi.iqe_fault_event", "intel-vtd")
   kernel::Msi msi;
   if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
   v->clear_faults();
-  v->write(reg::kFedata, msi.data());
-  v->write(reg::kFeaddr, static_cast<uint32_t>(msi.address()));
-  v->write(reg::kFeuaddr, static_cast<uint32_t>(msi.address() >> 32));
-  v->write(reg::kFectl, 0);
+  v->set_fault_event(msi.address(), msi.data(), false);
   const uint32_t bad = v->queue_tail();
   v->queue_raw(0xf, 0);
   t.check("irq.fault_event", kFaultEventMsi, msi.wait(kWaitMs),
@@ -371,10 +362,7 @@ VIOMMU_TEST(intel_vtd_qi_iwc_pending, "intel-vtd.qi.wait_interrupt_iwc_pending",
   kernel::Msi msi;
   if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
   v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
-  v->write(reg::kIedata, msi.data());
-  v->write(reg::kIeaddr, static_cast<uint32_t>(msi.address()));
-  v->write(reg::kIeuaddr, static_cast<uint32_t>(msi.address() >> 32));
-  v->write(reg::kIectl, 0);
+  v->set_invalidation_event(msi.address(), msi.data(), false);
   s::InvWait w;
   w.set_if_(1);
   v->queue(w);
@@ -455,10 +443,7 @@ VIOMMU_TEST(intel_vtd_qi_wait_serviced, "intel-vtd.qi.wait_interrupt_serviced_wh
   if (!v) return;
   kernel::Msi msi;
   if (!msi.allocate()) return t.skip("%s", kernel::Msi::kUnavailable);
-  v->write(reg::kIedata, msi.data());
-  v->write(reg::kIeaddr, static_cast<uint32_t>(msi.address()));
-  v->write(reg::kIeuaddr, static_cast<uint32_t>(msi.address() >> 32));
-  v->write(reg::kIectl, s::Iectl{}.set_im(1).value);
+  v->set_invalidation_event(msi.address(), msi.data(), true);
   v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
   s::InvWait w;
   w.set_if_(1);

@@ -7,6 +7,7 @@
 #include "kernel/arch.h"
 #include "kernel/platform.h"
 #include "tests/kit/fault_record.h"
+#include "tests/kit/two_domain_adapter.h"
 
 namespace riscv_iommu_tests {
 
@@ -49,16 +50,7 @@ RiscvIommu* need_iommu(kernel::Test& t) {
 }
 
 drivers::DmaEndpoint* need_endpoint(kernel::Test& t, const char* name, unsigned n) {
-  drivers::DmaEndpoint* ep = drivers::find_endpoint(name, n);
-  if (!ep) {
-    t.skip("no %s endpoint #%u", name, n);
-    return nullptr;
-  }
-  if (!drivers::dma_translated(ep)) {
-    t.skip("%s does not use the platform IOMMU (no VIRTIO_F_ACCESS_PLATFORM)", name);
-    return nullptr;
-  }
-  return ep;
+  return kit::need_endpoint(t, name, n, kit::Buses::kAll);
 }
 
 m::Iommu& model_of(RiscvIommu* iommu) {
