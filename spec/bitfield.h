@@ -102,6 +102,15 @@ struct Reg64 : Words<1> {
   constexpr void set_raw(uint64_t v) { words[0] = v; }
 };
 
+// A register of type R (a Reg32 or Reg64) holding `raw`, a value read from the device.
+template <typename R>
+constexpr R reg_from(uint64_t raw) {
+  R r{};
+  if constexpr (requires { r.set_raw(raw); }) r.set_raw(raw);
+  else r.value = static_cast<uint32_t>(raw);
+  return r;
+}
+
 // Bits [hi:lo] of v, shifted down: how a value is cut into the fields that hold its parts (an address split
 // over several fields, a record holding only some of an address's bits). The one place bits are dropped on
 // purpose.

@@ -20,13 +20,6 @@ constexpr uint32_t kWaitMs = 1000;
 constexpr uint64_t kDenied = kTestIova + 3 * kPage;   // mapped read-only: writes fault
 constexpr uint64_t kDenied2 = kTestIova + 5 * kPage;  // a second such page
 
-template <typename R>
-R reg32(uint64_t v) {
-  R r;
-  r.value = static_cast<uint32_t>(v);
-  return r;
-}
-
 // The domain of virtio-blk at the widest AGAW the unit offers, with `victim` mapped read-only at kDenied and
 // kDenied2 (writes there fault, the page must stay as it is), then body(v, d).
 template <typename F>
@@ -171,7 +164,7 @@ VIOMMU_TEST(intel_vtd_fault_event_unmasked, "intel-vtd.fault.event_unmasked", "i
     t.check("irq.fault_event", kFaultEventMsi, msi.wait(kWaitMs),
             "no fault event message (data 0x%x) within %u ms of a recorded fault (FSTS 0x%08x, FECTL 0x%08x)",
             msi.data(), kWaitMs, v->fsts().value, static_cast<unsigned>(v->read(reg::kFectl)));
-    t.expect_eq("reg.FECTL.IP", kFaultEventIpClear, 0, reg32<s::Fectl>(v->read(reg::kFectl)).ip());
+    t.expect_eq("reg.FECTL.IP", kFaultEventIpClear, 0, spec::reg_from<s::Fectl>(v->read(reg::kFectl)).ip());
     // PPF still set: another fault is no new interrupt condition.
     blocked_write(t, d, kDenied2, victim.pa);
     t.check("irq.no_second_event", kFaultEvent, !msi.wait(50),
@@ -188,13 +181,13 @@ VIOMMU_TEST(intel_vtd_fault_event_masked, "intel-vtd.fault.event_masked", "intel
     v->set_fault_event(msi.address(), msi.data(), true);
     unsigned index = 0;
     if (!pending_fault(t, v, d, kDenied, victim.pa, &index)) return;
-    t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, reg32<s::Fectl>(v->read(reg::kFectl)).ip());
+    t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, spec::reg_from<s::Fectl>(v->read(reg::kFectl)).ip());
     t.check("irq.masked", kFaultEventMsi, !msi.wait(50), "a fault event message arrived while FECTL.IM=1");
     // Clearing IM sends the held message.
     v->write(reg::kFectl, 0);
     t.check("irq.unmasked", kFaultEventIpClear, msi.wait(kWaitMs),
             "no fault event message within %u ms of clearing FECTL.IM with IP set", kWaitMs);
-    t.expect_eq("reg.FECTL.IP.sent", kFaultEventIpClear, 0, reg32<s::Fectl>(v->read(reg::kFectl)).ip());
+    t.expect_eq("reg.FECTL.IP.sent", kFaultEventIpClear, 0, spec::reg_from<s::Fectl>(v->read(reg::kFectl)).ip());
     v->write(reg::kFectl, s::Fectl{}.set_im(1).value);
   });
 }
@@ -207,12 +200,12 @@ VIOMMU_TEST(intel_vtd_fault_event_serviced, "intel-vtd.fault.event_serviced_whil
     v->set_fault_event(msi.address(), msi.data(), true);
     unsigned index = 0;
     if (!pending_fault(t, v, d, kDenied, victim.pa, &index)) return;
-    t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, reg32<s::Fectl>(v->read(reg::kFectl)).ip());
+    t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, spec::reg_from<s::Fectl>(v->read(reg::kFectl)).ip());
     // Software services every pending status field (the record's F, then PPF follows): IP clears, and
     // unmasking afterwards sends nothing.
     v->clear_faults();
     t.expect_eq("reg.FSTS.PPF", kFaultPpf, 0, v->fsts().ppf());
-    t.expect_eq("reg.FECTL.IP.serviced", kFaultEventIpClear, 0, reg32<s::Fectl>(v->read(reg::kFectl)).ip());
+    t.expect_eq("reg.FECTL.IP.serviced", kFaultEventIpClear, 0, spec::reg_from<s::Fectl>(v->read(reg::kFectl)).ip());
     v->write(reg::kFectl, 0);
     t.check("irq.none", kFaultEventIpClear, !msi.wait(50),
             "a fault event message after the fault was serviced while masked");

@@ -25,19 +25,6 @@ using drivers::intel_vtd::IntelVtd;
 
 constexpr uint32_t kWaitMs = 1000;
 
-template <typename R>
-R reg64(uint64_t v) {
-  R r;
-  r.set_raw(v);
-  return r;
-}
-template <typename R>
-R reg32(uint32_t v) {
-  R r;
-  r.value = v;
-  return r;
-}
-
 // The unit with queued invalidation on (and off again when the case ends: the driver's state between cases).
 class QueueOn {
  public:
@@ -70,7 +57,7 @@ class QueueOn {
   IntelVtd* v_ = nullptr;
 };
 
-uint32_t head(const IntelVtd* v) { return static_cast<uint32_t>(reg64<s::Iqh>(v->read(reg::kIqh)).byte_offset()); }
+uint32_t head(const IntelVtd* v) { return static_cast<uint32_t>(spec::reg_from<s::Iqh>(v->read(reg::kIqh)).byte_offset()); }
 
 // A status word of the case's own for invalidation waits it builds itself.
 struct StatusWord {
@@ -116,7 +103,7 @@ bool rejected(kernel::Test& t, IntelVtd* v, uint64_t lo, uint64_t hi, unsigned* 
   v->queue_raw(lo, hi);
   const bool synced = v->queue_sync();
   const bool iqe = v->fsts().iqe();
-  *iqei = static_cast<unsigned>(reg64<s::Iqercd>(v->read(reg::kIqercd)).iqei());
+  *iqei = static_cast<unsigned>(spec::reg_from<s::Iqercd>(v->read(reg::kIqercd)).iqei());
   if (!iqe) {
     t.check("qi.sync", kQueueComplete, synced, "the queue does not complete: %s", v->last_error());
     return false;
@@ -187,7 +174,7 @@ VIOMMU_TEST(intel_vtd_qi_wait_interrupt, "intel-vtd.qi.wait_interrupt_masked", "
   t.check("reg.ICS.IWC", kWaitIwc, kernel::wait_until([&] { return v->read(reg::kIcs) & s::Ics::iwc_mask; }, kWaitMs),
           "ICS.IWC not set within %u ms of a wait with IF=1 (IQH 0x%x, IQT 0x%x, FSTS 0x%08x)", kWaitMs,
           head(v.get()), v->queue_tail(), v->fsts().value);
-  t.expect_eq("reg.IECTL.IP", kIectlIp, 1, reg32<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
+  t.expect_eq("reg.IECTL.IP", kIectlIp, 1, spec::reg_from<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
   t.check("irq.masked", kIectlImReset, !msi.wait(50), "an invalidation event message arrived while IECTL.IM=1");
   // ICS.IWC is RW1C: a 0 leaves it.
   v->write(reg::kIcs, 0);
@@ -196,7 +183,7 @@ VIOMMU_TEST(intel_vtd_qi_wait_interrupt, "intel-vtd.qi.wait_interrupt_masked", "
   v->write(reg::kIectl, 0);
   t.check("irq.unmasked", kIectlMsi, msi.wait(kWaitMs), "no invalidation event message (data 0x%x) within %u ms of "
           "clearing IECTL.IM with IP set", msi.data(), kWaitMs);
-  t.expect_eq("reg.IECTL.IP.sent", kIectlIpClear, 0, reg32<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
+  t.expect_eq("reg.IECTL.IP.sent", kIectlIpClear, 0, spec::reg_from<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
   v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
   t.expect_eq("reg.ICS.IWC.w1c", kIwcRw1c, 0, v->read(reg::kIcs) & s::Ics::iwc_mask);
   v->write(reg::kIectl, s::Iectl{}.set_im(1).value);
@@ -217,7 +204,7 @@ VIOMMU_TEST(intel_vtd_qi_wait_interrupt_unmasked, "intel-vtd.qi.wait_interrupt_u
           msi.data(), kWaitMs, static_cast<unsigned>(v->read(reg::kIcs)), static_cast<unsigned>(v->read(reg::kIectl)));
   t.expect_eq("reg.ICS.IWC", kWaitIwc, 1, v->read(reg::kIcs) & s::Ics::iwc_mask);
   // The message went out: nothing is held pending.
-  t.expect_eq("reg.IECTL.IP", kIectlIp, 0, reg32<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
+  t.expect_eq("reg.IECTL.IP", kIectlIp, 0, spec::reg_from<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
   v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
   v->write(reg::kIectl, s::Iectl{}.set_im(1).value);
 }
@@ -285,12 +272,12 @@ VIOMMU_TEST(intel_vtd_qi_invalid_descriptor, "intel-vtd.qi.invalid_descriptor", 
           "FSTS.IQE not set within %u ms of a descriptor of type 0Fh (FSTS 0x%08x, IQH 0x%x)", kWaitMs,
           v->fsts().value, head(v.get()));
   t.expect_eq("reg.IQH.stopped", kIqhAdvances, bad, head(v.get()));
-  const unsigned iqei = static_cast<unsigned>(reg64<s::Iqercd>(v->read(reg::kIqercd)).iqei());
+  const unsigned iqei = static_cast<unsigned>(spec::reg_from<s::Iqercd>(v->read(reg::kIqercd)).iqei());
   t.check("reg.IQERCD.IQEI", kIqei, iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kInvalidDescriptorType),
           "IQEI %u (%s) for an invalid descriptor type", iqei, s::iqei_name(iqei));
   t.choice("reg.IQERCD.IQEI.detail", kIqei, iqei == static_cast<unsigned>(s::Iqei::kInvalidDescriptorType),
            "IQEI %u (%s)", iqei, s::iqei_name(iqei));
-  t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, reg32<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
+  t.expect_eq("reg.FECTL.IP", kFaultEvent, 1, spec::reg_from<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
   t.check("qi.stopped", kIqeStopsFetching, !st.arrived(0xc0de0003, 50),
           "the wait after the erroneous descriptor completed while FSTS.IQE was set");
   // IQE is RW1C: a 0 leaves it.
@@ -306,7 +293,7 @@ VIOMMU_TEST(intel_vtd_qi_invalid_descriptor, "intel-vtd.qi.invalid_descriptor", 
   v->write(reg::kFsts, s::Fsts{}.set_iqe(1).value);
   t.expect_eq("reg.FSTS.IQE.w1c", kIqeRw1c, 0, v->fsts().iqe());
   t.expect_eq("reg.FECTL.IP.cleared", kFaultEventIpClear, 0,
-              reg32<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
+              spec::reg_from<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
   const bool resumed = st.arrived(0xc0de0003, kWaitMs);
   t.check("qi.resumed", kIqeResumes, resumed, "no status write within %u ms of clearing FSTS.IQE (IQH 0x%x, IQT 0x%x)",
           kWaitMs, head(v.get()), v->queue_tail());
@@ -334,7 +321,7 @@ VIOMMU_TEST(intel_vtd_qi_iqe_event, "intel-vtd.qi.iqe_fault_event", "intel-vtd")
           "no fault event message (data 0x%x) within %u ms of FSTS.IQE (FSTS 0x%08x, FECTL 0x%08x)", msi.data(),
           kWaitMs, v->fsts().value, static_cast<unsigned>(v->read(reg::kFectl)));
   t.expect_eq("reg.FSTS.IQE", kIqe, 1, v->fsts().iqe());
-  t.expect_eq("reg.FECTL.IP", kFaultEventMsi, 0, reg32<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
+  t.expect_eq("reg.FECTL.IP", kFaultEventMsi, 0, spec::reg_from<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
   v->write(reg::kFectl, s::Fectl{}.set_im(1).value);
   (void)recover_at(t, v.get(), bad);
 }
@@ -344,9 +331,9 @@ VIOMMU_TEST(intel_vtd_qi_register_invalidation, "intel-vtd.qi.register_invalidat
   if (!v) return;
   // Context cache, global, through CCMD; IOTLB, global, through IOTLB_REG.
   v->write(reg::kCcmd, s::Ccmd{}.set_icc(1).set_cirg(1).raw());
-  const bool cc_done = kernel::wait_until([&] { return !reg64<s::Ccmd>(v->read(reg::kCcmd)).icc(); }, 100);
+  const bool cc_done = kernel::wait_until([&] { return !spec::reg_from<s::Ccmd>(v->read(reg::kCcmd)).icc(); }, 100);
   v->write(v->iotlb_reg(), s::IotlbReg{}.set_ivt(1).set_iirg(1).raw());
-  const bool tlb_done = kernel::wait_until([&] { return !reg64<s::IotlbReg>(v->read(v->iotlb_reg())).ivt(); }, 100);
+  const bool tlb_done = kernel::wait_until([&] { return !spec::reg_from<s::IotlbReg>(v->read(v->iotlb_reg())).ivt(); }, 100);
   t.choice("reg.CCMD.while_qi", kRegisterInvalidationWhileQi, !cc_done, "CCMD.ICC %s",
            cc_done ? "cleared: the invalidation was performed" : "left set: the request was ignored");
   t.choice("reg.IOTLB.while_qi", kRegisterInvalidationWhileQi, !tlb_done, "IOTLB_REG.IVT %s",
@@ -386,12 +373,12 @@ VIOMMU_TEST(intel_vtd_qi_tail_beyond_queue, "intel-vtd.qi.tail_beyond_queue", "i
   if (!v) return;
   v->clear_faults();
   // The driver's queue is 2^QS 4 KiB pages: a tail at its end points at no descriptor.
-  const uint32_t end = static_cast<uint32_t>(reg64<s::Iqa>(v->read(reg::kIqa)).bytes());
+  const uint32_t end = static_cast<uint32_t>(spec::reg_from<s::Iqa>(v->read(reg::kIqa)).bytes());
   const uint32_t head_before = head(v.get());
   t.note("IQT written with 0x%x, the queue's size", end);
   v->write(reg::kIqt, s::Iqt{}.set_byte_offset(end).raw());
   const bool iqe = kernel::wait_until([&] { return v->fsts().iqe(); }, kWaitMs);
-  const unsigned iqei = static_cast<unsigned>(reg64<s::Iqercd>(v->read(reg::kIqercd)).iqei());
+  const unsigned iqei = static_cast<unsigned>(spec::reg_from<s::Iqercd>(v->read(reg::kIqercd)).iqei());
   t.check("reg.FSTS.IQE", kIqeTailBeyondQueue, iqe, "a tail at the queue's end (0x%x) was taken: FSTS 0x%08x", end,
           v->fsts().value);
   if (iqe)
@@ -450,11 +437,11 @@ VIOMMU_TEST(intel_vtd_qi_wait_serviced, "intel-vtd.qi.wait_interrupt_serviced_wh
   v->queue(w);
   t.check("reg.ICS.IWC", kWaitIwc, kernel::wait_until([&] { return v->read(reg::kIcs) & s::Ics::iwc_mask; }, kWaitMs),
           "ICS.IWC not set within %u ms of a wait with IF=1", kWaitMs);
-  t.expect_eq("reg.IECTL.IP", kIectlIp, 1, reg32<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
+  t.expect_eq("reg.IECTL.IP", kIectlIp, 1, spec::reg_from<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
   // Software services IWC while the message is held: IP clears, and unmasking then sends nothing.
   v->write(reg::kIcs, s::Ics{}.set_iwc(1).value);
   t.expect_eq("reg.IECTL.IP.serviced", kIectlIpClear, 0,
-              reg32<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
+              spec::reg_from<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
   v->write(reg::kIectl, 0);
   t.check("irq.none", kIectlIpClear, !msi.wait(50), "an invalidation event message after IWC was serviced while masked");
   v->write(reg::kIectl, s::Iectl{}.set_im(1).value);

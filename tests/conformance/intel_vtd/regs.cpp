@@ -25,19 +25,6 @@ using drivers::intel_vtd::DmarInfo;
 
 constexpr uint32_t kWaitMs = 1000;
 
-template <typename R>
-R reg64(uint64_t v) {
-  R r;
-  r.set_raw(v);
-  return r;
-}
-template <typename R>
-R reg32(uint32_t v) {
-  R r;
-  r.value = v;
-  return r;
-}
-
 // The register set of the DMAR's first unit.
 struct Unit {
   kernel::Mmio m;
@@ -49,7 +36,7 @@ struct Unit {
   uint64_t r64(const s::Mmio& r) const { return m.read64(r.offset); }
   void w32(const s::Mmio& r, uint32_t v) const { m.write32(r.offset, v); }
   void w64(const s::Mmio& r, uint64_t v) const { m.write64(r.offset, v); }
-  s::Gsts gsts() const { return reg32<s::Gsts>(r32(reg::kGsts)); }
+  s::Gsts gsts() const { return spec::reg_from<s::Gsts>(r32(reg::kGsts)); }
 
   // One global command: GCMD = the persistent enables GSTS reports (minus `clear`) | `set`, then a bounded wait
   // until GSTS & mask == want (the 12th-gen EDC procedure: one-shot bits are never written back).
@@ -111,16 +98,16 @@ class Restore {
 // clear; the register's final value in *out.
 [[nodiscard]] bool context_invalidate(const Unit& u, const s::Ccmd& c, s::Ccmd* out) {
   u.w64(reg::kCcmd, c.raw());
-  const bool done = kernel::wait_until([&] { return !reg64<s::Ccmd>(u.r64(reg::kCcmd)).icc(); }, kWaitMs);
-  *out = reg64<s::Ccmd>(u.r64(reg::kCcmd));
+  const bool done = kernel::wait_until([&] { return !spec::reg_from<s::Ccmd>(u.r64(reg::kCcmd)).icc(); }, kWaitMs);
+  *out = spec::reg_from<s::Ccmd>(u.r64(reg::kCcmd));
   return done;
 }
 [[nodiscard]] bool iotlb_invalidate(const Unit& u, const s::IotlbReg& c, const s::Iva& iva, s::IotlbReg* out) {
   const s::Mmio ivt = s::iotlb_reg(u.ecap.iro());
   u.w64(s::iva_reg(u.ecap.iro()), iva.raw());
   u.w64(ivt, c.raw());
-  const bool done = kernel::wait_until([&] { return !reg64<s::IotlbReg>(u.r64(ivt)).ivt(); }, kWaitMs);
-  *out = reg64<s::IotlbReg>(u.r64(ivt));
+  const bool done = kernel::wait_until([&] { return !spec::reg_from<s::IotlbReg>(u.r64(ivt)).ivt(); }, kWaitMs);
+  *out = spec::reg_from<s::IotlbReg>(u.r64(ivt));
   return done;
 }
 
@@ -139,8 +126,8 @@ VIOMMU_TEST(intel_vtd_reset_values, "intel-vtd.boot.reset_values", "intel-vtd") 
     return t.skip("the unit was programmed before this case (RTADDR 0x%llx, IQA 0x%llx, GSTS 0x%08x)",
                   static_cast<unsigned long long>(rtaddr), static_cast<unsigned long long>(iqa), gsts);
   t.expect_eq("reg.GSTS", kGstsReset, 0, gsts);
-  t.expect_eq("reg.FECTL.IM", kFectlImReset, 1, reg32<s::Fectl>(u.r32(reg::kFectl)).im());
-  if (u.ecap.qi()) t.expect_eq("reg.IECTL.IM", kIectlImReset, 1, reg32<s::Iectl>(u.r32(reg::kIectl)).im());
+  t.expect_eq("reg.FECTL.IM", kFectlImReset, 1, spec::reg_from<s::Fectl>(u.r32(reg::kFectl)).im());
+  if (u.ecap.qi()) t.expect_eq("reg.IECTL.IM", kIectlImReset, 1, spec::reg_from<s::Iectl>(u.r32(reg::kIectl)).im());
   t.note("after reset: FSTS 0x%08x FECTL 0x%08x IECTL 0x%08x IQH 0x%llx IQT 0x%llx ICS 0x%x", u.r32(reg::kFsts),
          u.r32(reg::kFectl), u.r32(reg::kIectl), static_cast<unsigned long long>(u.r64(reg::kIqh)),
          static_cast<unsigned long long>(u.r64(reg::kIqt)), u.r32(reg::kIcs));
@@ -349,7 +336,7 @@ VIOMMU_TEST(intel_vtd_qie, "intel-vtd.regs.gcmd_qie", "intel-vtd") {
           "no status write within %u ms (status word 0x%08x, IQH 0x%llx, FSTS 0x%08x)", kWaitMs, *word,
           static_cast<unsigned long long>(u.r64(reg::kIqh)), u.r32(reg::kFsts));
   t.expect_eq("reg.IQH.advanced", kIqhAdvances, 16,
-              reg64<s::Iqh>(u.r64(reg::kIqh)).byte_offset());
+              spec::reg_from<s::Iqh>(u.r64(reg::kIqh)).byte_offset());
   if (!t.check("reg.GSTS.QIES.off", kQiesStatus, u.command(0, s::Gcmd::qie_mask, s::Gsts::qies_mask, 0),
                "GSTS.QIES still set %u ms after GCMD.QIE=0 (GSTS 0x%08x)", kWaitMs, u.gsts().value))
     return;
@@ -375,7 +362,7 @@ VIOMMU_TEST(intel_vtd_event_regs, "intel-vtd.regs.event_registers", "intel-vtd")
   for (const Event& e : events) {
     if (e.ctl.offset == reg::kIectl.offset && !u.ecap.qi()) continue;
     const uint32_t ctl = u.r32(e.ctl), data = u.r32(e.data), addr = u.r32(e.addr);
-    if (reg32<s::EventControl>(ctl).ip()) {
+    if (spec::reg_from<s::EventControl>(ctl).ip()) {
       t.note("%sCTL.IP is set (0x%08x): an event is pending; registers left alone", e.name, ctl);
       continue;
     }
@@ -383,10 +370,10 @@ VIOMMU_TEST(intel_vtd_event_regs, "intel-vtd.regs.event_registers", "intel-vtd")
     u.w32(e.ctl, s::EventControl{}.set_im(1).set_ip(1).value);
     u.w32(e.data, 0x4321);
     u.w32(e.addr, 0xfee0f00c);
-    t.expect_eq("reg.CTL.IM", kEventRegsRw, 1, reg32<s::EventControl>(u.r32(e.ctl)).im());
-    t.expect_eq("reg.CTL.IP", kEventRegsRw, 0, reg32<s::EventControl>(u.r32(e.ctl)).ip());
-    t.expect_eq("reg.DATA", kEventRegsRw, 0x4321, reg32<s::EventData>(u.r32(e.data)).imd());
-    t.expect_eq("reg.ADDR", kEventRegsRw, 0xfee0f00c, reg32<s::EventAddress>(u.r32(e.addr)).address());
+    t.expect_eq("reg.CTL.IM", kEventRegsRw, 1, spec::reg_from<s::EventControl>(u.r32(e.ctl)).im());
+    t.expect_eq("reg.CTL.IP", kEventRegsRw, 0, spec::reg_from<s::EventControl>(u.r32(e.ctl)).ip());
+    t.expect_eq("reg.DATA", kEventRegsRw, 0x4321, spec::reg_from<s::EventData>(u.r32(e.data)).imd());
+    t.expect_eq("reg.ADDR", kEventRegsRw, 0xfee0f00c, spec::reg_from<s::EventAddress>(u.r32(e.addr)).address());
     u.w32(e.data, data);
     u.w32(e.addr, addr);
     u.w32(e.ctl, ctl);
