@@ -133,8 +133,10 @@ VIOMMU_TEST(intel_vtd_sm_pass_through, "intel-vtd.scalable.pass_through", "intel
     const DmaBlock page(kPage);
     if (!page.pa) return t.error("no DMA memory");
     s::PasidEntry pe;
-    pe.set_p(1).set_pgtt(static_cast<uint64_t>(s::Pgtt::kPassThrough)).set_did(d.did());
+    // AW as for a second-stage entry (Linux sets it in its pass-through entries too), though PGTT=100b walks nothing.
+    pe.set_p(1).set_pgtt(static_cast<uint64_t>(s::Pgtt::kPassThrough)).set_did(d.did()).set_aw(s::aw_for_agaw(d.agaw()));
     ScalableMode mode(t, v);
+    v->clear_faults();
     if (!mode.enter(d, pe)) return;
     // Untranslated: the staging area at its own address, every address the physical one.
     const kit::Staging identity{d.stage_pa(), d.stage_pa(), kPage};
@@ -146,6 +148,7 @@ VIOMMU_TEST(intel_vtd_sm_pass_through, "intel-vtd.scalable.pass_through", "intel
               model::intel_vtd::to_string(p.outcome), ull(p.pa));
       kit::DmaProbe probe(t, d.ep(), identity, kit::ProbeClauses{kSmPassThrough, kSmPassThrough});
       (void)probe.expect_translated(dir, at, at, 256, next_seed());
+      expect_fault_record_of(t, v, d.sid(), at, dir);  // none: a record here names what the unit did instead
     }
   });
 }
