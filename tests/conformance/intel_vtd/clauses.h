@@ -455,4 +455,18 @@ inline constexpr Clause kIecInvalidated{Strength::kShould, "VT-d §6.5.2.7 IEC i
                                         "new interrupt remap table pointer, and not any stale cached entries. (read: "
                                         "after a global or index-selective IEC invalidation the changed IRTE is used)"};
 
+// ---- Scalable mode (tests/conformance/intel_vtd/scalable.cpp). The chapter 3 / 9 text on scalable-mode
+// translation was not found: everything here is the suite's reading (SHOULD). ----
+inline constexpr Clause kSmSecondStage{Strength::kShould, "VT-d §3.4.3, §9.6 PGTT=010b (suite's reading)",
+                                       "no sentence found: with RTADDR.TTM=01b a request-without-PASID is translated "
+                                       "through the PASID-table entry the context entry's RID_PASID selects; PGTT=010b "
+                                       "walks the second-stage table at SLPTPTR with the entry's AW"};
+inline constexpr Clause kSmPassThrough{Strength::kShould, "VT-d §3.4.3, §9.6 PGTT=100b (suite's reading)",
+                                       "no sentence found: with ECAP.PT=1 a PASID-table entry with PGTT=100b passes the "
+                                       "request's address through unchanged"};
+inline constexpr Clause kSmPasidNotPresent{Strength::kShould, "VT-d §9.6 P, fault reason 59h (suite's reading)",
+                                           "no sentence found: a request whose PASID-table entry has P=0 is blocked "
+                                           "and reported as a non-recoverable fault (reason 59h: the code QEMU's "
+                                           "VTD_FR_PASID_ENTRY_P and the model use)"};
+
 }  // namespace intel_vtd_tests
