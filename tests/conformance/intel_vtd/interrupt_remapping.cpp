@@ -183,7 +183,8 @@ void iec_case(kernel::Test& t, bool index_selective) {
   edu.ack();
   t.check("irq.stale_or_new", kIecStale, old_seen || new_seen, "changed IRTE, not invalidated: no MSI at 0x%x (old) "
           "or 0x%x (new) within %u ms", edu.a().vector, edu.b().vector, kIrqWaitMs);
-  t.note("iec.cached (OPEN, no model to compare): before the invalidation the unit used the %s IRTE",
+  t.note("iec.cached (OPEN; the reference model caches IRTEs, so it uses the old one): before the invalidation "
+         "the unit used the %s IRTE",
          old_seen ? "cached old" : new_seen ? "new" : "(no)");
   const bool done = index_selective ? drivers::intel_vtd::invalidate_iec(*edu.v(), true, kIndex)
                                     : drivers::intel_vtd::invalidate_iec(*edu.v(), false);
