@@ -18,9 +18,9 @@
 // - The unit's own interrupts, fault events (FECTL/FEDATA/FEADDR/FEUADDR) and invalidation completion events
 //   (IECTL/IEDATA/IEADDR/IEUADDR), are counted by the model once they are not masked; each new one is sent as the
 //   message its registers hold (x86 format: the interrupt window 0xFEEx_xxxx, data[7:0] the vector).
-// - edu's MSI: the model has no interrupt remapping yet. With GSTS.IRES = 0, or a compatibility-format message
-//   while GSTS.CFIS = 1, the message passes through as QEMU's does; any other message is dropped with a note
-//   (a remapping case cannot pass here until the model remaps).
+// - edu's MSI goes through Iommu::remap_interrupt with edu's RID as source-id: passed through as written (IRES = 0,
+//   or compatibility format with CFIS = 1), delivered as the IRTE's vector to its destination, or dropped
+//   (blocked: the model logged any fault).
 #include <cstdio>
 #include <new>
 
@@ -29,6 +29,7 @@
 #include "hosted/machine.h"
 #include "hosted/pci_bus.h"
 #include "hosted/q35.h"
+#include "kernel/pci.h"
 #include "kernel/platform.h"
 #include "model/intel_vtd/iommu.h"
 #include "spec/intel_vtd/registers.h"
@@ -46,14 +47,14 @@ constexpr uint8_t kIoapicBus = 0xff;          // Q35_PSEUDO_BUS_PLATFORM, path 0
 // VT-d §8.3.1 device scope types.
 constexpr uint8_t kScopeEndpoint = 1, kScopeBridge = 2, kScopeIoapic = 3;
 constexpr uint8_t kScopeLength = 8;  // 6 + one path entry
-constexpr uint64_t kRemappableFormat = 1u << 4;  // MSI address bit 4: Interrupt Format (1 = remappable)
 
 alignas(m::Iommu) unsigned char g_storage[sizeof(m::Iommu)];
 m::Iommu* g_iommu = nullptr;
 unsigned g_seen_faults = 0, g_seen_invalidations = 0;
 PciBus g_pci;
 alignas(8) uint8_t g_dmar[256];
-bool g_noted_not_modelled = false, g_noted_ir = false;
+bool g_noted_not_modelled = false;
+PciConfig* g_edu_fn = nullptr;
 
 m::Iommu& iommu() { return *g_iommu; }
 
@@ -89,17 +90,14 @@ void write_iommu(void*, uint64_t off, unsigned size, uint64_t value) {
   if (size == 4 || size == 8) iommu().write(s::Mmio{static_cast<uint32_t>(off), size}, value);
 }
 
-// edu's message: passed through, or dropped where interrupt remapping (not modelled) would act on it.
+// edu's message through interrupt remapping (VT-d §5.1). A remapped interrupt is sent in compatibility format
+// to the IRTE's xAPIC destination (address[19:12]) with its vector (data[7:0]).
 void edu_msi(uint64_t address, uint32_t data) {
-  s::Gsts g;
-  g.value = reg32(s::reg::kGsts);
-  const bool remappable = address & kRemappableFormat;
-  if (!g.ires() || (!remappable && g.cfis())) return q35::deliver_msi(address, data);
-  if (!g_noted_ir) {
-    printf("# hosted: interrupt remapping is not modelled: edu's MSI (address 0x%llx data 0x%x) dropped\n",
-           static_cast<unsigned long long>(address), data);
-    g_noted_ir = true;
-  }
+  const m::InterruptResult r = iommu().remap_interrupt(g_edu_fn->rid(), address, data);
+  after_iommu(nullptr);
+  if (!r.delivered) return;
+  if (!r.remapped) return q35::deliver_msi(r.address, r.data);
+  q35::deliver_msi(q35::kMsiWindowBase | uint64_t{r.destination & 0xff} << 12, r.vector);
 }
 
 bool translate(uint16_t rid, uint64_t iova, bool write, uint64_t* pa) {
@@ -161,12 +159,17 @@ bool init_with(const m::Config& config) {
   g_seen_faults = g_iommu->fault_events_sent();
   g_seen_invalidations = g_iommu->invalidation_events_sent();
   q35::add_host_bridge(g_pci);
-  PciConfig* edu = q35::add_endpoints(g_pci, 1);
+  g_edu_fn = q35::add_endpoints(g_pci, 1);
   q35::add_ich9(g_pci);
   if (!build_dmar()) return false;
   drivers::intel_vtd::register_dmar_units(kernel::platform());
-  return q35::attach(g_pci, edu, edu_msi, after_iommu) &&
-         add_window(kIommuBase, s::kRegisterPageBytes, MmioDevice{nullptr, read_iommu, write_iommu, after_iommu});
+  if (!q35::attach(g_pci, g_edu_fn, edu_msi, after_iommu) ||
+      !add_window(kIommuBase, s::kRegisterPageBytes, MmioDevice{nullptr, read_iommu, write_iommu, after_iommu}))
+    return false;
+  // The guest kernel enumerates PCI at boot (kernel/main.cpp); the hosted runner does not, and the VT-d driver
+  // (unlike AMD-Vi's, a PCI function) never asks: enumerate here so the cases find edu.
+  kernel::Pci::init();
+  return true;
 }
 
 // QEMU 10.0's intel-iommu with default properties (aw-bits 48, caching-mode off).

@@ -106,6 +106,7 @@ void Iommu::reset(const Config& config) {
   config_ = config;
   if (config_.iotlb_entries > kMaxIotlb) config_.iotlb_entries = kMaxIotlb;
   if (config_.context_cache_entries > kMaxContextCache) config_.context_cache_entries = kMaxContextCache;
+  if (config_.iec_entries > kMaxIec) config_.iec_entries = kMaxIec;
   cap_.set_raw(config_.cap);
   ecap_.set_raw(config_.ecap);
   gsts_ = fsts_ = fedata_ = feaddr_ = feuaddr_ = 0;
@@ -124,6 +125,8 @@ void Iommu::reset(const Config& config) {
   for (auto& e : iotlb_) e = IotlbEntry{};
   for (auto& e : cc_) e = ContextCacheEntry{};
   iotlb_next_ = cc_next_ = 0;
+  for (auto& e : iec_) e = IecEntry{};
+  iec_next_ = 0;
 }
 
 // ---- register file ----------------------------------------------------------------------------------------
@@ -397,6 +400,7 @@ void Iommu::write_gcmd(uint32_t value) {
     g.set_ires(c.ire()).set_cfis(c.cfi());
     if (c.sirtp()) {
       irta_active_ = irta_;
+      invalidate_iec(false, 0, 0);  // a new table: no entry of the old one is used again
       g.set_irtps(1);
     }
   }
@@ -853,6 +857,143 @@ size_t Iommu::context_cache_valid_entries() const {
   return n;
 }
 
+// ---- interrupt remapping (chapter 5) ----------------------------------------------------------------------------
+
+namespace {
+
+// An interrupt-remapping fault record: FI[63:48] the interrupt index, FI[47:12] 0; SID the requester; the
+// request is a write (T = 0), AT 00b.
+s::FaultRecord ir_fault(uint16_t source_id, FR reason, uint32_t index) {
+  s::FaultRecord rec;
+  rec.words[0] = uint64_t{index & 0xffff} << 48;
+  rec.set_sid(source_id).set_fr(static_cast<uint64_t>(reason)).set_f(1);
+  return rec;
+}
+
+// IRTE.SQ with SVT = 01b: which requester-id function bits are ignored (00b none, 01b bit 2, 10b bits 2:1,
+// 11b bits 2:0).
+constexpr uint16_t kSqIgnored[4] = {0x0, 0x4, 0x6, 0x7};
+
+s::Irta irta_of(uint64_t raw) {
+  s::Irta r;
+  r.set_raw(raw);
+  return r;
+}
+
+}  // namespace
+
+size_t Iommu::iec_valid_entries() const {
+  size_t n = 0;
+  for (const auto& e : iec_) n += e.valid;
+  return n;
+}
+
+// IEC invalidation: every entry (global), or the 2^IM entries from IIDX (IIDX aligned down to them).
+void Iommu::invalidate_iec(bool index_selective, uint32_t index, unsigned im) {
+  const uint32_t span = im >= 16 ? 0x10000u : 1u << im;
+  const uint32_t first = index & ~(span - 1);
+  for (auto& e : iec_) {
+    if (!index_selective || (e.index >= first && e.index - first < span)) e.valid = false;
+  }
+}
+
+// The IRTE at `index` (index < the table size): the cached copy, else a read of the table that fills the cache
+// with a present entry. False when the table cannot be read (FR 23h).
+bool Iommu::fetch_irte(uint32_t index, s::Irte& e, bool& from_cache) {
+  for (const auto& c : iec_) {
+    if (!c.valid || c.index != index) continue;
+    e = c.irte;
+    from_cache = true;
+    return true;
+  }
+  const uint64_t pa = irta_of(irta_active_).base() + uint64_t{index} * s::Irte::kBytes;
+  if (!mem_.read64(pa, e.words[0]) || !mem_.read64(pa + 8, e.words[1])) return false;
+  if (config_.iec_entries != 0 && e.p()) {
+    iec_[iec_next_] = IecEntry{true, index, e};
+    iec_next_ = (iec_next_ + 1) % config_.iec_entries;
+  }
+  return true;
+}
+
+// The fault a present IRTE gives this requester, 0 for none: reserved fields (IM = 1, posted format, is reserved
+// without CAP.PI), then source-id verification (SVT 11b is reserved: a verification failure, as QEMU takes it).
+uint8_t Iommu::irte_error(const s::Irte& e, uint16_t source_id) const {
+  if ((e.words[0] & s::Irte::kReserved0) || (e.words[1] & s::Irte::kReserved1) || (e.im() && !cap_.pi()))
+    return static_cast<uint8_t>(FR::kIrteReserved);
+  const uint16_t sid = static_cast<uint16_t>(e.sid());
+  switch (static_cast<s::Svt>(e.svt())) {
+    case s::Svt::kNone: return 0;
+    case s::Svt::kRequesterId: {
+      const uint16_t keep = static_cast<uint16_t>(~kSqIgnored[e.sq()]);
+      return (sid & keep) == (source_id & keep) ? 0 : static_cast<uint8_t>(FR::kIrSourceIdMismatch);
+    }
+    case s::Svt::kBusRange: {
+      const unsigned bus = source_id >> 8;
+      return bus >= (sid & 0xffu) && bus <= (sid >> 8) ? 0 : static_cast<uint8_t>(FR::kIrSourceIdMismatch);
+    }
+    default: return static_cast<uint8_t>(FR::kIrSourceIdMismatch);
+  }
+}
+
+// §5.1: the request format, then the index against IRTA.S (2^(S+1) entries), the IRTE read, P, reserved fields,
+// the source-id. FPD (IRTE bit 1) suppresses the record of the faults found once the IRTE is read (not present,
+// reserved, source-id: QEMU's reading, the appendix's "qualified" column was not found); the request's own
+// reserved bits (FR 20h: address bits 63:32, data[31:16] with SHV = 1) are checked first, before any IRTE is read,
+// and record index 0 (QEMU).
+InterruptResult Iommu::remap_interrupt(uint16_t source_id, uint64_t msi_address, uint32_t msi_data) {
+  InterruptResult r;
+  r.address = msi_address;
+  r.data = msi_data;
+  s::Gsts g;
+  g.value = gsts_;
+  if (!g.ires()) {
+    r.delivered = true;
+    return r;
+  }
+  auto fail = [&](FR reason, uint32_t index, bool fpd) {
+    r.has_fault = true;
+    r.fault = ir_fault(source_id, reason, index);
+    if (fpd) return r;
+    Result dma;
+    dma.outcome = Outcome::kFaulted;
+    dma.fault = r.fault;
+    record(dma, dma);
+    r.recorded = dma.recorded;
+    return r;
+  };
+  const uint32_t lo = static_cast<uint32_t>(msi_address);
+  s::RemappableMsiAddress a;
+  a.value = lo;
+  if ((msi_address >> 32) != 0 || a.fee() != s::RemappableMsiAddress::kFee) return fail(FR::kIrRequestReserved, 0, false);
+  if (!s::is_remappable_format(lo)) {
+    // Compatibility format: passes only while CFIS = 1 and IRTA.EIME = 0 (x2APIC mode blocks it).
+    if (g.cfis() && !irta_of(irta_active_).eime()) {
+      r.delivered = true;
+      return r;
+    }
+    return fail(FR::kIrCompatibilityBlocked, 0, false);
+  }
+  s::RemappableMsiData d;
+  d.value = msi_data;
+  if (a.shv() && (msi_data >> 16) != 0) return fail(FR::kIrRequestReserved, 0, false);
+  const uint32_t index = s::interrupt_index(a, d);
+  r.index = index;
+  const s::Irta irta = irta_of(irta_active_);
+  if (index >= irta.entries()) return fail(FR::kIrIndexBeyondSize, index, false);
+  s::Irte e;
+  if (!fetch_irte(index, e, r.from_cache)) return fail(FR::kIrTableAccess, index, false);
+  if (!e.p()) return fail(FR::kIrteNotPresent, index, e.fpd());
+  if (const uint8_t why = irte_error(e, source_id)) return fail(static_cast<FR>(why), index, e.fpd());
+  r.delivered = r.remapped = true;
+  r.vector = static_cast<uint8_t>(e.vector());
+  r.destination = irta.eime() ? static_cast<uint32_t>(e.dst()) : e.xapic_id();
+  r.delivery_mode = static_cast<uint8_t>(e.dlm());
+  r.dest_mode_logical = e.dm();
+  r.redirection_hint = e.rh();
+  r.trigger_level = e.tm();
+  return r;
+}
+
 // ---- invalidation -----------------------------------------------------------------------------------------------
 
 // Context-cache invalidation: global, domain-selective (DID; a cached not-present entry counts as DID 0, the
@@ -987,7 +1128,8 @@ Iommu::Desc Iommu::execute(const s::Descriptor& d, bool wide, s::Iqei& why) {
       s::IecInv c;
       c.words = d.words;
       if ((c.word(0) & s::IecInv::kReserved0) || (c.word(1) & s::IecInv::kReserved1)) return Desc::kError;
-      return Desc::kDone;  // interrupt entries are not cached by this model
+      invalidate_iec(c.g(), static_cast<uint32_t>(c.iidx()), static_cast<unsigned>(c.im()));
+      return Desc::kDone;
     }
     case s::DescType::kInvalidationWait: {
       s::InvWait c;

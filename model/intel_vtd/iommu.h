@@ -10,7 +10,9 @@
 //
 // Scalable mode (RTADDR.TTM = 01b with ECAP.SMTS): a first version, uncached: second-stage, first-stage and
 // pass-through PASID entries with the scalable fault reasons; nested translation gives Outcome::kNotModelled.
-// Not modelled yet: interrupt remapping, the advanced fault log, protected memory regions, page requests,
+// Interrupt remapping (remap_interrupt): remappable and compatibility format, the IRTE checks with the IR fault
+// reasons 20h-26h, an interrupt entry cache invalidated by IEC descriptors. Posted interrupts (CAP.PI) are not
+// modelled. Not modelled yet: the advanced fault log, protected memory regions, page requests,
 // device-TLBs.
 //
 // Where the spec lets the device choose, the model's choice is a Config member whose comment says why.
@@ -34,6 +36,7 @@
 #include "model/guest_memory.h"
 #include "spec/intel_vtd/descriptors.h"
 #include "spec/intel_vtd/fault.h"
+#include "spec/intel_vtd/irte.h"
 #include "spec/intel_vtd/pasid.h"
 #include "spec/intel_vtd/pte.h"
 #include "spec/intel_vtd/registers.h"
@@ -80,6 +83,24 @@ inline constexpr uint64_t kQemu10Cap = 0x00d2'008c'222f'0606ull;
 inline constexpr uint64_t kQemu10Ecap = 0x0000'0000'00f0'0f4aull;
 inline constexpr uint32_t kVersion = 0x10;  // VER: 1.0, what QEMU reports in every mode
 
+// One interrupt request (an endpoint's DWORD write into 0xFEEx_xxxx) through interrupt remapping (chapter 5).
+struct InterruptResult {
+  bool delivered = false;   // the interrupt goes on (remapped or passed through); false: blocked
+  bool remapped = false;    // delivered through an IRTE: the fields below hold the IRTE's interrupt
+  // The message as it leaves the unit when passed through (IRES = 0, or compatibility format with CFIS = 1).
+  uint64_t address = 0;
+  uint32_t data = 0;
+  uint32_t index = 0;       // the interrupt index a remappable request selected
+  uint8_t vector = 0;
+  uint32_t destination = 0; // APIC ID: IRTE.DST[15:8] with IRTA.EIME = 0, the full DST with EIME = 1
+  uint8_t delivery_mode = 0;  // s::DeliveryMode
+  bool dest_mode_logical = false, redirection_hint = false, trigger_level = false;
+  bool has_fault = false;   // a fault condition: `fault` is its record (FI[63:48] the index, FI[47:12] 0)
+  s::FaultRecord fault{};
+  bool recorded = false;    // the record went into a fault recording register
+  bool from_cache = false;  // served by a cached IRTE
+};
+
 struct Config {
   uint64_t cap = kQemu10Cap;
   uint64_t ecap = kQemu10Ecap;
@@ -100,6 +121,11 @@ struct Config {
   // Cache sizes (0 disables a cache: a device may cache nothing).
   unsigned iotlb_entries = 64;
   unsigned context_cache_entries = 16;
+  // The interrupt entry cache (IEC): IRTEs with P = 1 are cached by index until an IEC invalidation (global, or
+  // index-selective over 2^IM entries) or SIRTP, so a changed IRTE is not seen before its invalidation. The spec
+  // lets a unit cache IRTEs or not (QEMU does not: it reads the table on every interrupt); the cases accept both
+  // before the invalidation. 0 disables the cache.
+  unsigned iec_entries = 16;
 };
 
 class Iommu {
@@ -123,6 +149,13 @@ class Iommu {
   // What the tables say now: no cache read or filled, nothing recorded (the oracle once caches are invalidated).
   Result lookup(const Request& req) const;
 
+  // An interrupt request from `source_id` (§5.1): passed through while GSTS.IRES = 0; with IRES = 1 a
+  // remappable-format request (address bit 4 = 1) is remapped through the IRTE its index selects, a
+  // compatibility-format one passes when GSTS.CFIS = 1 and is blocked (FR 25h) otherwise. A fault is logged as
+  // translate() logs one.
+  InterruptResult remap_interrupt(uint16_t source_id, uint64_t msi_address, uint32_t msi_data);
+  size_t iec_valid_entries() const;
+
   // For tests and the hosted machine.
   s::FaultRecord fault_record(unsigned n) const { return n < kMaxFrcd ? frcd_[n] : s::FaultRecord{}; }
   unsigned fault_events_sent() const { return fault_events_; }
@@ -143,7 +176,12 @@ class Iommu {
     uint16_t sid = 0;
     s::ContextEntry ce{};
   };
-  static constexpr unsigned kMaxIotlb = 64, kMaxContextCache = 16, kMaxFrcd = 256;
+  struct IecEntry {
+    bool valid = false;
+    uint32_t index = 0;
+    s::Irte irte{};
+  };
+  static constexpr unsigned kMaxIotlb = 64, kMaxContextCache = 16, kMaxFrcd = 256, kMaxIec = 16;
 
   Result run(const Request& req, bool live) const;
   Result with_fi_below_mgaw(Result r) const;
@@ -176,6 +214,9 @@ class Iommu {
   void invalidate_context(uint64_t g, uint16_t did, uint16_t sid, uint64_t fm);
   uint64_t invalidate_iotlb(uint64_t g, uint16_t did, uint64_t addr, uint64_t am);
   void queue_error(s::Iqei why);
+  bool fetch_irte(uint32_t index, s::Irte& e, bool& from_cache);
+  uint8_t irte_error(const s::Irte& e, uint16_t source_id) const;
+  void invalidate_iec(bool index_selective, uint32_t index, unsigned im);
 
   GuestMemory& mem_;
   Config config_{};
@@ -193,6 +234,8 @@ class Iommu {
   mutable IotlbEntry iotlb_[kMaxIotlb]{};
   mutable ContextCacheEntry cc_[kMaxContextCache]{};
   mutable unsigned iotlb_next_ = 0, cc_next_ = 0;
+  IecEntry iec_[kMaxIec]{};
+  unsigned iec_next_ = 0;
 };
 
 // The fault record the spec defines for a request and a reason (§11.4.9.6): FI the page address, SID, T1 = 1 for

@@ -4,10 +4,13 @@
 // The input is a sequence of operations, an opcode byte followed by its operands:
 //   0 memory:     u16 slot, u64 value                 (one quadword anywhere in RAM)
 //   1 register:   u8 register, u64 value              (any register, 4- and 8-byte accesses, FRCD included)
-//   2 translate:  u16 source-id, u64 address, u8 flags (bit 0 write, bit 1 PASID)
+//   2 translate:  u16 source-id, u64 address, u8 flags (bit 0 write, bit 1 PASID); with bit 2 an interrupt
+//                 request instead: remap_interrupt(source-id, 0xFEEx_xxxx from address[19:0] (bit 3: the raw
+//                 address), data = address[63:32])
 //   3 context:    u8 devfn, u8 table page, u8 flags, u8 DID -> bus 0's context entry (root entry 0 -> page 1)
 //   4 PTE:        u8 table page, u16 index, u8 target page, u8 flags (R, W, PS, SNP) -> one entry
-//   5 reset:      u8 variant (CM, NFR, collapsing, cache sizes), then root table at page 0, SRTP, TE
+//   5 reset:      u8 variant (CM, NFR, collapsing, cache sizes), then root table at page 0, SRTP, TE; the
+//                 interrupt remapping table at page 4 (IRTA.S 7), SIRTP, IRE
 //   6 descriptor: 16 bytes at the queue tail (page 2, QI enabled on first use), IQT moved by one
 //   7 flush:      global context-cache and IOTLB invalidation (registers, or descriptors with QI on)
 //
@@ -18,7 +21,9 @@
 // - FSTS has no bit outside its fields; IQH stays 16-byte aligned inside the queue; CAP/ECAP never change;
 // - while no cache may be stale (after a flush that left both caches empty, with no write to RAM or to a
 //   register since, the model's own status writes included), translate() agrees with lookup() on outcome,
-//   address and fault reason.
+//   address and fault reason;
+// - an interrupt request is delivered or has a fault; its fault record names the requester, an IR fault reason
+//   (20h-27h), F = 1 and FI[47:12] = 0.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -80,6 +85,14 @@ void check_registers(const mv::Iommu& m, uint64_t cap, uint64_t ecap) {
   check(iqh % 16 == 0 && (iqh < q.bytes() || iqh == 0));
 }
 
+void check_interrupt(uint16_t sid, const mv::InterruptResult& r) {
+  if (r.remapped) check(r.delivered);
+  check(r.delivered != r.has_fault);
+  if (!r.has_fault) return;
+  check(r.fault.sid() == sid && r.fault.f() == 1 && s::is_interrupt_remapping_fault(r.fault.fr()));
+  check(((r.fault.words[0] >> 12) & ((uint64_t{1} << 36) - 1)) == 0);
+}
+
 bool same(const mv::Result& a, const mv::Result& b) {
   if (a.outcome != b.outcome || a.has_fault != b.has_fault) return false;
   if (a.has_fault && a.fault.fr() != b.fault.fr()) return false;
@@ -124,6 +137,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         uint64_t addr = 0;
         uint8_t flags = 0;
         if (!in.take(sid) || !in.take(addr) || !in.take(flags)) return 0;
+        if (flags & 4) {
+          const uint64_t msi = (flags & 8) ? addr : s::kInterruptAddressBase | (addr & 0xf'ffff);
+          check_interrupt(sid, iommu.remap_interrupt(sid, msi, static_cast<uint32_t>(addr >> 32)));
+          break;
+        }
         mv::Request req;
         req.source_id = sid;
         req.address = addr;
@@ -178,6 +196,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         iommu.write(s::reg::kRtaddr, kRoot);
         iommu.write(s::reg::kGcmd, s::Gcmd::srtp_mask);
         iommu.write(s::reg::kGcmd, s::Gcmd::te_mask);
+        iommu.write(s::reg::kIrta, page(4) | 7);
+        iommu.write(s::reg::kGcmd, s::Gcmd::te_mask | s::Gcmd::sirtp_mask);
+        iommu.write(s::reg::kGcmd, s::Gcmd::te_mask | s::Gcmd::ire_mask);
         qi = false;
         tail = 0;
         clean = false;
@@ -188,7 +209,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!in.take(lo) || !in.take(hi)) return 0;
         if (!qi) {
           iommu.write(s::reg::kIqa, kQueue);
-          iommu.write(s::reg::kGcmd, s::Gcmd::te_mask | s::Gcmd::qie_mask);
+          s::Gsts g;  // interrupt remapping stays as it is
+          g.value = static_cast<uint32_t>(iommu.read(s::reg::kGsts));
+          iommu.write(s::reg::kGcmd, s::Gcmd::te_mask | s::Gcmd::qie_mask | (g.ires() ? s::Gcmd::ire_mask : 0));
           qi = true;
           tail = 0;
         }
