@@ -411,30 +411,24 @@ void Iommu::write_gcmd(uint32_t value) {
   if (!qi_was_on && g.qies()) process_queue();
 }
 
-void Iommu::write_fectl(uint32_t value) {
+namespace {
+// FECTL and IECTL alike: software writes IM only; a pending event (IP) is sent, and counted, once unmasked.
+uint32_t write_event_control(uint32_t current, uint32_t value, unsigned& sent) {
   s::EventControl now, w;
-  now.value = fectl_;
+  now.value = current;
   w.value = value;
   now.set_im(w.im());
-  // A pending event is sent once software unmasks it.
   if (now.ip() && !now.im()) {
-    ++fault_events_;
+    ++sent;
     now.set_ip(0);
   }
-  fectl_ = now.value;
+  return now.value;
 }
+}  // namespace
 
-void Iommu::write_iectl(uint32_t value) {
-  s::EventControl now, w;
-  now.value = iectl_;
-  w.value = value;
-  now.set_im(w.im());
-  if (now.ip() && !now.im()) {
-    ++inv_events_;
-    now.set_ip(0);
-  }
-  iectl_ = now.value;
-}
+void Iommu::write_fectl(uint32_t value) { fectl_ = write_event_control(fectl_, value, fault_events_); }
+
+void Iommu::write_iectl(uint32_t value) { iectl_ = write_event_control(iectl_, value, inv_events_); }
 
 bool Iommu::fault_status_pending() const {
   s::Fsts f;
