@@ -6,82 +6,15 @@
 // scalable tables and puts the legacy table back before the domain goes (IntelVtd::recover() does it after an
 // abort). Without QI the PASID cache cannot be invalidated: every case installs fresh tables (new root pointer,
 // global context-cache and IOTLB invalidation) instead of editing present ones.
-#include "drivers/iommu/intel_vtd/scalable.h"
 #include "kernel/arch.h"
 #include "tests/conformance/intel_vtd/fixture.h"
+#include "tests/conformance/intel_vtd/scalable_mode.h"
 
 using namespace intel_vtd_tests;  // NOLINT
 
 namespace {
 
-using drivers::intel_vtd::ScalableTables;
 unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
-
-// The unit, when it offers scalable mode; else t.skip() naming the ECAP.
-IntelVtd* need_scalable(kernel::Test& t) {
-  IntelVtd* v = need_iommu(t);
-  if (v && !v->ecap().smts()) {
-    t.skip("ECAP 0x%llx: SMTS=0, the unit offers no scalable mode (a legacy configuration)", ull(v->ecap().raw()));
-    return nullptr;
-  }
-  return v;
-}
-
-// Scalable tables for the domain's endpoint, PASID 0's entry = `pe`, installed; the legacy table back on
-// destruction (before the Domain detaches its endpoint).
-class ScalableMode {
- public:
-  ScalableMode(kernel::Test& t, IntelVtd* v) : t_(t), v_(v), tables_(v) {}
-  ~ScalableMode() { (void)leave(); }
-  [[nodiscard]] bool enter(Domain& d, const s::PasidEntry& pe) {
-    if (!tables_.init(drivers::intel_vtd::bus_of(d.sid()))) {
-      t_.error("no DMA memory for the scalable-mode tables");
-      return false;
-    }
-    if (drivers::intel_vtd::devfn_of(d.sid()) >= s::kScalableContextEntries) {
-      t_.error("%04x: devfn beyond the lower context table", d.sid());
-      return false;
-    }
-    tables_.set_context(drivers::intel_vtd::devfn_of(d.sid()), 0);
-    tables_.set_pasid_entry(0, pe);
-    t_.note("RTADDR 0x%llx TTM=01b; %04x: PASID 0 (RID_PASID) PGTT %llu (%s), P %llu, DID %llu, AW %llu",
-            ull(tables_.root()), d.sid(), ull(pe.pgtt()), s::pgtt_name(pe.pgtt()), ull(pe.p()), ull(pe.did()),
-            ull(pe.aw()));
-    installed_ = true;
-    return t_.check("reg.GSTS.RTPS", kRootTablePointer, tables_.install(), "scalable root table 0x%llx: %s",
-                    ull(tables_.root()), v_->last_error());
-  }
-  [[nodiscard]] bool leave() {
-    if (!installed_) return true;
-    installed_ = false;
-    return t_.check("root.legacy", kernel::kSuite, drivers::intel_vtd::restore_legacy(v_),
-                    "the legacy root table again: %s", v_->last_error());
-  }
-
- private:
-  kernel::Test& t_;
-  IntelVtd* v_;
-  ScalableTables tables_;
-  bool installed_ = false;
-};
-
-// PASID-table entry: PGTT = 010b through the domain's second-stage table.
-s::PasidEntry second_stage(Domain& d) {
-  s::PasidEntry pe;
-  pe.set_p(1)
-      .set_pgtt(static_cast<uint64_t>(s::Pgtt::kSecondStage))
-      .set_aw(s::aw_for_agaw(d.agaw()))
-      .set_did(d.did())
-      .set_slptptr(d.pt().root());
-  return pe;
-}
-
-// edu in a fresh domain at the widest AGAW, then body(v, d) when the unit offers scalable mode.
-template <typename F>
-void with_scalable_domain(kernel::Test& t, uint16_t did, F&& body) {
-  if (!need_scalable(t)) return;
-  with_domain(t, widest_agaw(), did, body, "edu");
-}
 
 // Scalable tables whose PASID-table entry for RID_PASID has P = 0 (Breakage: applied = installed, undone = the
 // legacy table again).

@@ -1,0 +1,54 @@
+#include "tests/conformance/intel_vtd/scalable_mode.h"
+
+namespace intel_vtd_tests {
+
+namespace {
+unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+}  // namespace
+
+IntelVtd* need_scalable(kernel::Test& t) {
+  IntelVtd* v = need_iommu(t);
+  if (v && !v->ecap().smts()) {
+    t.skip("ECAP 0x%llx: SMTS=0, the unit offers no scalable mode (a legacy configuration)", ull(v->ecap().raw()));
+    return nullptr;
+  }
+  return v;
+}
+
+bool ScalableMode::enter(Domain& d, const s::PasidEntry& pe) {
+  if (!tables_.init(drivers::intel_vtd::bus_of(d.sid()))) {
+    t_.error("no DMA memory for the scalable-mode tables");
+    return false;
+  }
+  if (drivers::intel_vtd::devfn_of(d.sid()) >= s::kScalableContextEntries) {
+    t_.error("%04x: devfn beyond the lower context table", d.sid());
+    return false;
+  }
+  tables_.set_context(drivers::intel_vtd::devfn_of(d.sid()), 0);
+  tables_.set_pasid_entry(0, pe);
+  t_.note("RTADDR 0x%llx TTM=01b; %04x: PASID 0 (RID_PASID) PGTT %llu (%s), P %llu, DID %llu, AW %llu",
+          ull(tables_.root()), d.sid(), ull(pe.pgtt()), s::pgtt_name(pe.pgtt()), ull(pe.p()), ull(pe.did()),
+          ull(pe.aw()));
+  installed_ = true;
+  return t_.check("reg.GSTS.RTPS", kRootTablePointer, tables_.install(), "scalable root table 0x%llx: %s",
+                  ull(tables_.root()), v_->last_error());
+}
+
+bool ScalableMode::leave() {
+  if (!installed_) return true;
+  installed_ = false;
+  return t_.check("root.legacy", kernel::kSuite, drivers::intel_vtd::restore_legacy(v_),
+                  "the legacy root table again: %s", v_->last_error());
+}
+
+s::PasidEntry second_stage(Domain& d) {
+  s::PasidEntry pe;
+  pe.set_p(1)
+      .set_pgtt(static_cast<uint64_t>(s::Pgtt::kSecondStage))
+      .set_aw(s::aw_for_agaw(d.agaw()))
+      .set_did(d.did())
+      .set_slptptr(d.pt().root());
+  return pe;
+}
+
+}  // namespace intel_vtd_tests

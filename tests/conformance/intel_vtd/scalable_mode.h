@@ -1,0 +1,47 @@
+// Scalable mode for the intel-vtd.scalable.* cases (RTADDR.TTM = 01b, ECAP.SMTS): the unit switched from the
+// fixture's legacy tables to scalable root, context and PASID tables for one domain's endpoint, and back. Every
+// case that uses it starts from the fixture's legacy attachment and puts the legacy table back before the domain
+// goes (IntelVtd::recover() does it after an abort).
+#pragma once
+
+#include <cstdint>
+
+#include "drivers/iommu/intel_vtd/scalable.h"
+#include "tests/conformance/intel_vtd/fixture.h"
+
+namespace intel_vtd_tests {
+
+// The unit, when it offers scalable mode; else t.skip() naming the ECAP.
+IntelVtd* need_scalable(kernel::Test& t);
+
+// Scalable tables for the domain's endpoint, PASID 0's (RID_PASID's) entry = `pe`, installed; the legacy table
+// back on destruction (before the Domain detaches its endpoint).
+class ScalableMode {
+ public:
+  ScalableMode(kernel::Test& t, IntelVtd* v) : t_(t), v_(v), tables_(v) {}
+  ~ScalableMode() { (void)leave(); }
+  ScalableMode(const ScalableMode&) = delete;
+  ScalableMode& operator=(const ScalableMode&) = delete;
+  [[nodiscard]] bool enter(Domain& d, const s::PasidEntry& pe);
+  [[nodiscard]] bool leave();
+  const drivers::intel_vtd::ScalableTables& tables() const { return tables_; }
+
+ private:
+  kernel::Test& t_;
+  IntelVtd* v_;
+  drivers::intel_vtd::ScalableTables tables_;
+  bool installed_ = false;
+};
+
+// PASID-table entry: PGTT = 010b through the domain's second-stage table.
+s::PasidEntry second_stage(Domain& d);
+
+// edu in a fresh domain at the widest AGAW, then body(v, d) when the unit offers scalable mode (edu: no ring in
+// memory, so a blocked request breaks nothing of the endpoint's own).
+template <typename F>
+void with_scalable_domain(kernel::Test& t, uint16_t did, F&& body) {
+  if (!need_scalable(t)) return;
+  with_domain(t, widest_agaw(), did, body, "edu");
+}
+
+}  // namespace intel_vtd_tests
