@@ -177,13 +177,19 @@ CONFIGS = [
     # matrix row: no QEMU has this device, and its cells must not add to model-riscv-iommu's.
     Config("model-riscv-iommu-regpage", "host", "hosted", description="RISC-V IOMMU reference model, "
            "memory-resident register page"),
-    # Intel VT-d (issue 14): hosted/intel_vtd_machine.cpp, QEMU 10.0's CAP/ECAP and DMAR. Not in `all` while the
-    # intel-vtd configurations are not either.
+    # Intel VT-d (issue 14): hosted/intel_vtd_machine.cpp, QEMU 10.0's DMAR; legacy and caching mode with 10.0's
+    # CAP/ECAP.
     Config("model-intel-vtd", "host", "hosted", description="Intel VT-d reference model, legacy mode",
            peers=["intel-vtd"]),
     # Caching mode (CAP.CM=1): the model caches not-present entries, which QEMU never does.
     Config("model-intel-vtd-cm", "host", "hosted", description="Intel VT-d reference model, caching mode",
            peers=["intel-vtd-cm"]),
+    # Scalable mode with QEMU 11.1's CAP/ECAP: second-stage only (scalable-mode=on), first-stage only (fsts=on).
+    Config("model-intel-vtd-scalable", "host", "hosted", description="Intel VT-d reference model, scalable mode",
+           peers=["intel-vtd-scalable"]),
+    Config("model-intel-vtd-scalable-fs", "host", "hosted",
+           description="Intel VT-d reference model, scalable mode, first-stage translation",
+           peers=["intel-vtd-scalable-fs"]),
 ]
 BY_NAME = {c.name: c for c in CONFIGS}
 NAMES = [c.name for c in CONFIGS]
