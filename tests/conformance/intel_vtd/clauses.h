@@ -493,6 +493,11 @@ inline constexpr Clause kSmFirstStageUser{Strength::kShould, "VT-d §9.7 U/S, fa
                                           "no sentence found: a user request (a request without PASID, RID_PRIV=0) "
                                           "to a first-stage page whose leaf has U/S=0 is blocked and reported as a "
                                           "non-recoverable fault (81h)"};
+inline constexpr Clause kSmFirstStageNonLeaf{Strength::kShould, "VT-d §3.6, §9.7 R/W, U/S (suite's reading)",
+                                             "no sentence found: the rights of a first-stage translation are those "
+                                             "every entry of the walk grants: R/W=0 or U/S=0 in a non-leaf entry "
+                                             "denies a user write (85h) or every user access (81h) below it, as "
+                                             "in the leaf"};
 // The SDM's sentences, verbatim from the Intel 64 and IA-32 Architectures SDM vol. 3A §4.8 (order no. 253668-032US,
 // as reproduced on manualsbrain.com); that the remapping hardware follows them for first-stage entries is the
 // suite's reading (Linux commit a8ce9ebbecdf, by Intel, says the same: "The Access/Dirty bits in the first level

@@ -74,6 +74,35 @@ void blocked_at(kernel::Test& t, uint16_t did, Leaf leaf, kit::Direction dir) {
   });
 }
 
+// What a non-leaf case clears in the level-2 entry above its page.
+enum class NonLeaf { kReadOnly, kSupervisor };
+
+// The page at 4 MiB (its own level-2 entry: the staging page's walk keeps every right) mapped with every right in
+// its leaf, the level-2 entry above it with R/W=0 or U/S=0: a user write (R/W) or any user access (U/S) is
+// blocked as if the leaf said so; with R/W=0 above, reads are still translated.
+void non_leaf(kernel::Test& t, uint16_t did, NonLeaf what) {
+  with_first_stage(t, did, [&](IntelVtd* v, Domain& d, FirstStageTable& fs) {
+    const DmaBlock page(kPage);
+    if (!page.pa) return t.error("no DMA memory");
+    const uint64_t iova = 0x40'0000;
+    if (!fs.map_4k(iova, page.pa)) return t.error("no memory for page tables");
+    volatile uint64_t* pde = fs.entry(iova, 2);
+    s::FlPte e = fs.pte(iova, 2);
+    if (what == NonLeaf::kReadOnly) e.set_rw(0);
+    else e.set_us(0);
+    *pde = e.words[0];
+    t.note("level-2 entry 0x%llx above the page (%s), leaf 0x%llx", ull(e.words[0]),
+           what == NonLeaf::kReadOnly ? "R/W=0" : "U/S=0", ull(fs.pte(iova, 1).words[0]));
+    ScalableMode mode(t, v);
+    if (!enter_first_stage(t, mode, d, fs)) return;
+    expect_fault(t, v, d, iova + 0x500, kDeviceWrites, page.pa, kSmFirstStageNonLeaf);
+    if (what == NonLeaf::kReadOnly)
+      expect_translated_one(t, v, d, kDeviceReads, iova + 0x900, page.pa + 0x900, 256, kSmFirstStageNonLeaf);
+    else
+      expect_fault(t, v, d, iova + 0x900, kDeviceReads, page.pa, kSmFirstStageNonLeaf, "fault.recorded_read");
+  });
+}
+
 }  // namespace
 
 VIOMMU_TEST(intel_vtd_fs_rw, "intel-vtd.scalable.first_stage.rw", "intel-vtd,dma") {
@@ -116,6 +145,13 @@ VIOMMU_TEST(intel_vtd_fs_sup_read, "intel-vtd.scalable.first_stage.supervisor.re
 }
 VIOMMU_TEST(intel_vtd_fs_sup_write, "intel-vtd.scalable.first_stage.supervisor.write", "intel-vtd,dma") {
   blocked_at(t, 0x65, Leaf::kSupervisor, kDeviceWrites);
+}
+
+VIOMMU_TEST(intel_vtd_fs_nl_ro, "intel-vtd.scalable.first_stage.non_leaf.read_only", "intel-vtd,dma") {
+  non_leaf(t, 0x68, NonLeaf::kReadOnly);
+}
+VIOMMU_TEST(intel_vtd_fs_nl_sup, "intel-vtd.scalable.first_stage.non_leaf.supervisor", "intel-vtd,dma") {
+  non_leaf(t, 0x69, NonLeaf::kSupervisor);
 }
 
 VIOMMU_TEST(intel_vtd_fs_2m, "intel-vtd.scalable.first_stage.large_2m", "intel-vtd,dma") {
