@@ -159,6 +159,11 @@ CONFIGS = [
     # Scalable mode: x-scalable-mode on QEMU 7.2 and 10.0, scalable-mode on 11.1 (the option the binary lists).
     _intel_vtd("intel-vtd-scalable", [Need("intel-iommu", ("scalable-mode", "x-scalable-mode"), value="on")],
                "Intel VT-d, scalable mode"),
+    # First-stage translation in scalable mode (ECAP.FLTS; QEMU then offers SLTS=0 and walks every PASID entry's
+    # first-stage table): x-flts on QEMU 10.0, fsts on 11.1; QEMU 7.2 has neither (unavailable there).
+    _intel_vtd("intel-vtd-scalable-fs", [Need("intel-iommu", ("scalable-mode", "x-scalable-mode"), value="on"),
+                                         Need("intel-iommu", ("fsts", "x-flts"), value="on")],
+               "Intel VT-d, scalable mode, first-stage translation"),
     # Caching mode (CAP.CM=1): what every VFIO user of intel-iommu turns on; not-present entries may be cached.
     _intel_vtd("intel-vtd-cm", [Need("intel-iommu", "caching-mode")], "Intel VT-d, caching mode", ",caching-mode=on"),
     # riscv64 with the AIA's interrupt controllers instead of the PLIC: an IMSIC per hart takes the endpoints' MSIs
