@@ -6,13 +6,13 @@ namespace drivers::intel_vtd {
 
 s::FlPte fs_leaf_pte(uint64_t pa, unsigned level, Access a, bool user) {
   s::FlPte e;
-  e.set_addr(pa).set_p(a.r || a.w).set_rw(a.w).set_us(user).set_ps(level > 1);
+  e.set_addr(pa).set_p(a.r || a.w).set_rw(a.w).set_us(user).set_ps(level > 1).set_a(1).set_d(a.w);
   return e;
 }
 
 s::FlPte fs_table_pte(uint64_t table_pa) {
   s::FlPte e;
-  e.set_addr(table_pa).set_p(1).set_rw(1).set_us(1);
+  e.set_addr(table_pa).set_p(1).set_rw(1).set_us(1).set_a(1);
   return e;
 }
 
@@ -48,13 +48,14 @@ s::FlPte FirstStageTable::pte(uint64_t iova, unsigned level) const {
   return fl(e ? *e : 0);
 }
 
-s::PasidEntry first_stage_pasid_entry(const FirstStageTable& t, uint16_t did) {
+s::PasidEntry first_stage_pasid_entry(const FirstStageTable& t, uint16_t did, bool snooped_walks) {
   s::PasidEntry pe;
   pe.set_p(1)
       .set_pgtt(static_cast<uint64_t>(s::Pgtt::kFirstStage))
       .set_flpm(static_cast<uint64_t>(s::Flpm::k4Level))
       .set_aw(s::aw_for_agaw(t.agaw()))
       .set_did(did)
+      .set_pwsnp(snooped_walks)
       .set_flptptr(t.root());
   return pe;
 }

@@ -2,7 +2,9 @@
 // format (FLPM = 00b, 48-bit input), which a scalable-mode PASID-table entry with PGTT = 001b points at (FLPTPTR).
 // Every entry the driver writes has P=1 and U/S=1: a request without PASID is a user request (the context entry's
 // RID_PRIV = 0), and a user request needs U/S=1 at every level. Non-leaf entries carry R/W=1, so that the leaf
-// alone decides whether a write is allowed. Leaves at level 1 (4 KiB), or with PS=1 at level 2 (2 MiB, always
+// alone decides whether a write is allowed. A=1 in every entry and D=1 in writable leaves from the start (as Linux
+// does, commit a8ce9ebbecdf): a walk then never needs an A/D update, which a unit whose page walks are not snooped
+// (ECAP.SMPWCS=0) may refuse with fault reason 90h instead of making it. Leaves at level 1 (4 KiB), or with PS=1 at level 2 (2 MiB, always
 // allowed) and level 3 (1 GiB, CAP.FL1GP). The table tree is PageTable's, with the first-stage entry format.
 #pragma once
 
@@ -15,9 +17,9 @@
 namespace drivers::intel_vtd {
 
 // A first-stage leaf of `pa` at `level` (PS=1 above level 1): P=1 when a grants anything (reads are implied by
-// P: a first-stage page cannot be write-only), R/W = a.w, U/S = user.
+// P: a first-stage page cannot be write-only), R/W = a.w, U/S = user, A=1, D = a.w.
 s::FlPte fs_leaf_pte(uint64_t pa, unsigned level, Access a, bool user = true);
-// A non-leaf entry pointing at table_pa: P, R/W, U/S all 1.
+// A non-leaf entry pointing at table_pa: P, R/W, U/S, A all 1.
 s::FlPte fs_table_pte(uint64_t table_pa);
 extern const PteFormat kFirstStagePtes;
 
@@ -37,8 +39,9 @@ class FirstStageTable : public PageTable {
 };
 
 // The PASID-table entry that translates through `t`: P=1, PGTT=001b, FLPM=00b (4-level), FLPTPTR = t's root,
-// DID. AW as for 48 bits (2) too: QEMU derives its canonical-address width from the PASID entry's AW whatever
-// the PGTT (vtd_iova_fl_check_canonical via vtd_get_iova_agaw), so AW=0 would make it a 30-bit space there.
-s::PasidEntry first_stage_pasid_entry(const FirstStageTable& t, uint16_t did);
+// DID, PWSNP = snooped_walks (ECAP.SMPWCS: page walks may be snooped). AW as for 48 bits (2) too: QEMU derives its
+// canonical-address width from the PASID entry's AW whatever the PGTT (vtd_iova_fl_check_canonical via
+// vtd_get_iova_agaw), so AW=0 would make it a 30-bit space there.
+s::PasidEntry first_stage_pasid_entry(const FirstStageTable& t, uint16_t did, bool snooped_walks);
 
 }  // namespace drivers::intel_vtd

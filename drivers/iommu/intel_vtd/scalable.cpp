@@ -55,13 +55,16 @@ s::PasidEntry ScalableTables::pasid_entry(uint32_t pasid) const {
 }
 
 bool ScalableTables::install() const {
-  return v_->flush_write_buffer() && v_->set_root_table(root_, s::Ttm::kScalable) &&
-         v_->invalidate_context(s::Granularity::kGlobal) && v_->invalidate_iotlb(s::Granularity::kGlobal);
+  return v_->flush_write_buffer() && v_->set_root_table(root_, s::Ttm::kScalable);
+}
+
+bool invalidate_after_root_change(IntelVtd* v) {
+  return v->invalidate_context(s::Granularity::kGlobal) && v->invalidate_iotlb(s::Granularity::kGlobal);
 }
 
 bool restore_legacy(IntelVtd* v) {
   return v->flush_write_buffer() && v->set_root_table(v->root_table(), s::Ttm::kLegacy) &&
-         v->invalidate_context(s::Granularity::kGlobal) && v->invalidate_iotlb(s::Granularity::kGlobal);
+         invalidate_after_root_change(v);
 }
 
 }  // namespace drivers::intel_vtd

@@ -29,8 +29,7 @@ class ScalableTables {
   s::PasidEntry pasid_entry(uint32_t pasid) const;
   uint64_t root() const { return root_; }
 
-  // RTADDR = root with TTM = 01b, SRTP, then the context cache and the IOTLB invalidated globally (the SRTP text:
-  // "software must globally invalidate the context cache and then globally invalidate of IOTLB").
+  // RTADDR = root with TTM = 01b, SRTP (a write-buffer flush first where CAP.RWBF asks for one).
   [[nodiscard]] bool install() const;
 
  private:
@@ -39,7 +38,11 @@ class ScalableTables {
   uint64_t root_ = 0, ctx_ = 0, dir_ = 0, table_ = 0;
 };
 
-// The driver's legacy root table again (TTM = 00b), then global context-cache and IOTLB invalidation.
+// After SRTP: the context cache and the IOTLB invalidated globally (the SRTP text: "software must globally
+// invalidate the context cache and then globally invalidate of IOTLB").
+[[nodiscard]] bool invalidate_after_root_change(IntelVtd* v);
+
+// The driver's legacy root table again (TTM = 00b), then invalidate_after_root_change.
 [[nodiscard]] bool restore_legacy(IntelVtd* v);
 
 }  // namespace drivers::intel_vtd

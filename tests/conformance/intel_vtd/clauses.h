@@ -132,6 +132,10 @@ inline constexpr Clause kFaultReason{Strength::kShould, "VT-d §11.4.9.6 FRCD.FR
 inline constexpr Clause kFaultPasid{Strength::kShould, "VT-d §11.4.9.6 FRCD.PP/PV/EXE/PRIV/T2 (suite's reading)",
                                     "no sentence found: a request without PASID leaves PP, PV, EXE, PRIV clear; T2 "
                                     "(rev 4.x) is 0 for a read or write"};
+inline constexpr Clause kFaultPpRidPasid{
+    Strength::kOpen, "VT-d §11.4.9.6 FRCD.PP, §9.4 RID_PASID (suite's reading)",
+    "PP: When set, indicates the faulted request has a PASID tag. (A request without PASID is processed with the "
+    "RID_PASID of its scalable-mode context entry; no sentence says whether its record reports that PASID.)"};
 inline constexpr Clause kFaultRecorded{Strength::kShould, "VT-d §7.2 (suite's reading)",
                                        "no sentence found for the recording itself (chapter 7 not found): a blocked "
                                        "request whose context entry has FPD=0 is recorded in a fault recording "
@@ -512,5 +516,9 @@ inline constexpr Clause kSmFirstStageDirty{Strength::kShould, "Intel SDM vol. 3A
                                            "dirty flag (if it is not already set) in the paging-structure entry that "
                                            "identifies the final physical address for the linear address (either a "
                                            "PTE or a PDE in which the PS flag is 1)."};
+inline constexpr Clause kSmFirstStageAdNoSnoop{
+    Strength::kOpen, "VT-d fault reason 90h (via Linux dmar.c's transcription of rev 3), §11.4.3 ECAP_REG.SMPWCS",
+    "A/D bit update needed in first-level entry when set up in no snoop; SMPWCS 0: Hardware access to paging "
+    "structures accessed through the PASID Table Entry are not snooped."};
 
 }  // namespace intel_vtd_tests

@@ -58,7 +58,7 @@ bool pending_fault(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t iova, uint6
                "no fault recording register with F=1 within 200 ms of the blocked write at iova 0x%llx (FSTS 0x%08x)",
                static_cast<unsigned long long>(iova), v->fsts().value))
     return false;
-  expect_record(t, p.fault, o, v->cap().max_guest_address_width(), iova);
+  expect_record(t, v, p.fault, o, iova);
   return true;
 }
 

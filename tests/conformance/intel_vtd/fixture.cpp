@@ -233,7 +233,12 @@ bool expect_translated(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t src_iov
   return expect_translated_one(t, v, d, kDeviceWrites, dst_iova, dst_pa, len, c) && ok;
 }
 
-void expect_record(kernel::Test& t, const s::FaultRecord& e, const s::FaultRecord& o, unsigned mgaw, uint64_t address) {
+void expect_record(kernel::Test& t, IntelVtd* v, const s::FaultRecord& e, const s::FaultRecord& o, uint64_t address) {
+  const unsigned mgaw = v->cap().max_guest_address_width();
+  // In scalable mode a request without PASID is processed as one with RID_PASID: whether its record then says
+  // PP=1 (PV = RID_PASID, 0 in every case here) is not decided (OPEN).
+  const bool rid_pasid =
+      !e.pp() && spec::reg_from<s::Rtaddr>(v->read(s::reg::kRtaddr)).ttm() == static_cast<uint64_t>(s::Ttm::kScalable);
   const auto fields = e.defined_fields();
   // A request at or above MGAW: fault.FI.reserved judges the FI sentence on its own ("bits 63:N as reserved (0)"),
   // so that fault.FI accepts the page address with or without those bits, whichever the model records.
@@ -257,6 +262,8 @@ void expect_record(kernel::Test& t, const s::FaultRecord& e, const s::FaultRecor
                         if (f == s::FaultRecord::t1_field) return {&kFaultType};
                         if (f == s::FaultRecord::at_field) return {&kFaultAt};
                         if (f == s::FaultRecord::f_field) return {&kFaultF};
+                        if (f == s::FaultRecord::pp_field && rid_pasid)
+                          return {&kFaultPpRidPasid, kit::FieldRule::Kind::kEqualOrAlt, 1};
                         return {&kFaultPasid};
                       });
 }
@@ -278,7 +285,7 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
     return;
   t.check("fsts.PPF", kFaultPpf, v->fsts().ppf() != 0, "FRCD %u has F=1 but FSTS 0x%x has PPF=0", index,
           v->fsts().value);
-  expect_record(t, p.fault, o, v->cap().max_guest_address_width(), iova);
+  expect_record(t, v, p.fault, o, iova);
   v->clear_faults();
 }
 
@@ -306,7 +313,7 @@ void expect_fault(kernel::Test& t, IntelVtd* v, Domain& d, uint64_t iova, kit::D
     return;
   const size_t off = iova & (kPage - 1);
   const size_t len = 512 < kPage - off ? 512 : kPage - off;
-  kit::DmaProbe probe(t, d.ep(), d.staging(), kit::ProbeClauses{kTranslate, c});
+  kit::DmaProbe probe(t, d.ep(), d.staging(), kit::ProbeClauses{d.staging_clause(), c});
   probe.expect_terminated(dir, iova, victim_page ? victim_page + off : 0, len, next_seed());
   expect_fault_record(t, v, d.sid(), iova, dir, p.fault.reason(), recorded_id);
 }

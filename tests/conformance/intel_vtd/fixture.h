@@ -71,6 +71,10 @@ class Domain final : public kit::Domain {
   unsigned agaw() const { return dom_.agaw(); }
   uint64_t stage_pa() const { return stage_; }
   kit::Staging staging() const { return {kStageIova, stage_, kPage}; }
+  // What the staging page's translation rests on: GCMD.TE's sentence in legacy mode; a scalable-mode case sets the
+  // clause of the PASID entry it installs (ScalableMode), so a device that blocks there is judged by that one.
+  const kernel::Clause& staging_clause() const { return *staging_clause_; }
+  void set_staging_clause(const kernel::Clause& c) { staging_clause_ = &c; }
 
   // The context entry this domain attaches its endpoint with (TT = 00b), and a rewrite of the endpoint's entry
   // (set_context_entry: context cache and IOTLB invalidated), reported as a suite problem when it fails.
@@ -98,6 +102,7 @@ class Domain final : public kit::Domain {
   kit::Attachment<uint16_t> at_{kDriverIova};  // the endpoint, its source-id, its driver's memory window
   bool ready_ = false, own_stage_ = false;
   uint64_t stage_ = 0;
+  const kernel::Clause* staging_clause_ = &kTranslate;
 };
 
 // Endpoint `name` attached to a fresh domain (AGAW `agaw`, DID `did`), then body(v, dom). Nothing more when the
@@ -154,8 +159,9 @@ void expect_fault_record(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t io
 // the fields when the model records one, fault.none when it does not.
 void expect_fault_record_of(kernel::Test& t, IntelVtd* v, uint16_t sid, uint64_t iova, kit::Direction dir);
 // Field-by-field comparison (kit::compare_record over FaultRecord::defined_fields()); for a request `address` at or
-// above `mgaw` bits also fault.FI.reserved (FI bits 63:MGAW are 0).
-void expect_record(kernel::Test& t, const s::FaultRecord& expected, const s::FaultRecord& observed, unsigned mgaw,
+// above CAP.MGAW bits also fault.FI.reserved (FI bits 63:MGAW are 0). In scalable mode PP=1 is accepted for a
+// request without PASID (kFaultPpRidPasid).
+void expect_record(kernel::Test& t, IntelVtd* v, const s::FaultRecord& expected, const s::FaultRecord& observed,
                    uint64_t address);
 
 // Every probe moves a pattern of its own.

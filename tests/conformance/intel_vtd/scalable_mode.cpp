@@ -24,19 +24,35 @@ bool ScalableMode::enter(Domain& d, const s::PasidEntry& pe) {
     t_.error("%04x: devfn beyond the lower context table", d.sid());
     return false;
   }
+  d_ = &d;
   tables_.set_context(drivers::intel_vtd::devfn_of(d.sid()), 0);
   tables_.set_pasid_entry(0, pe);
   t_.note("RTADDR 0x%llx TTM=01b; %04x: PASID 0 (RID_PASID) PGTT %llu (%s), P %llu, DID %llu, AW %llu",
           ull(tables_.root()), d.sid(), ull(pe.pgtt()), s::pgtt_name(pe.pgtt()), ull(pe.p()), ull(pe.did()),
           ull(pe.aw()));
   installed_ = true;
-  return t_.check("reg.GSTS.RTPS", kRootTablePointer, tables_.install(), "scalable root table 0x%llx: %s",
-                  ull(tables_.root()), v_->last_error());
+  d.set_staging_clause(translation_clause(pe));
+  if (!t_.check("reg.GSTS.RTPS", kRootTablePointer, tables_.install(), "scalable root table 0x%llx: %s",
+                ull(tables_.root()), v_->last_error()))
+    return false;
+  return t_.check("invalidate.global", v_->queued_invalidation_enabled() ? kQueueComplete : kIotlbComplete,
+                  drivers::intel_vtd::invalidate_after_root_change(v_),
+                  "global context-cache and IOTLB invalidation after SRTP: %s", v_->last_error());
+}
+
+const kernel::Clause& translation_clause(const s::PasidEntry& pe) {
+  switch (pe.pgtt()) {
+    case static_cast<uint64_t>(s::Pgtt::kFirstStage): return kSmFirstStage;
+    case static_cast<uint64_t>(s::Pgtt::kPassThrough): return kSmPassThrough;
+    default: return kSmSecondStage;
+  }
 }
 
 bool ScalableMode::leave() {
   if (!installed_) return true;
   installed_ = false;
+  if (d_) d_->set_staging_clause(kTranslate);
+  d_ = nullptr;
   return t_.check("root.legacy", kernel::kSuite, drivers::intel_vtd::restore_legacy(v_),
                   "the legacy root table again: %s", v_->last_error());
 }

@@ -30,8 +30,12 @@ class ScalableMode {
   kernel::Test& t_;
   IntelVtd* v_;
   drivers::intel_vtd::ScalableTables tables_;
+  Domain* d_ = nullptr;  // its staging clause follows the PASID entry while the tables are installed
   bool installed_ = false;
 };
+
+// The clause a translation through PASID entry `pe` rests on (first-stage, pass-through or second-stage).
+const kernel::Clause& translation_clause(const s::PasidEntry& pe);
 
 // PASID-table entry: PGTT = 010b through the domain's second-stage table.
 s::PasidEntry second_stage(Domain& d);
