@@ -496,6 +496,10 @@ inline constexpr Clause kQueueWide{Strength::kShould, "VT-d §11.4.11.3 IQA_REG.
                                    "no sentence found: with IQA.DW=1 (ECAP.SMTS=1) the unit fetches 256-bit "
                                    "descriptors, IQH and IQT advancing by 32 bytes, and completes an invalidation "
                                    "wait as in a 128-bit queue"};
+inline constexpr Clause kPasidDescNarrowQueue{Strength::kOpen, "VT-d §6.5.2, §11.4.11.3 IQA_REG.DW (suite's reading)",
+                                              "no sentence found on a PASID-granular descriptor in a 128-bit queue "
+                                              "(IQA.DW=0) of a unit with ECAP.SMTS: the unit may reject it (FSTS.IQE; "
+                                              "the model: IQEI 3, a type this width cannot take) or perform it"};
 inline constexpr Clause kPasidDescGranularity{Strength::kShould, "VT-d §6.5.2.2, §6.5.2.4 G (suite's reading)",
                                               "no sentence found: a PASID-cache descriptor with G=10b, or a PASID-based "
                                               "IOTLB descriptor with G=00b or 01b, names no granularity (reserved "

@@ -325,3 +325,18 @@ VIOMMU_TEST(intel_vtd_piotlb_reserved_g, "intel-vtd.scalable.piotlb.reserved_gra
   d.words[0] &= ~s::PasidIotlbInv::g_mask;  // 00b: no granularity
   reserved(t, d, kPasidDescGranularity, "a p_iotlb_inv_dsc with G=00b");
 }
+
+VIOMMU_TEST(intel_vtd_pc_narrow_queue, "intel-vtd.scalable.pasid_cache.narrow_queue", "intel-vtd") {
+  // A global pc_inv_dsc (its low 128 bits) in a 128-bit queue: rejected or performed, both permitted; when rejected
+  // the head stops at it (rejected() checks that and recovers the queue).
+  if (!need_scalable(t)) return;
+  QueueOn v(t, s::DescriptorWidth::k128);
+  if (!v) return;
+  unsigned iqei = 0;
+  const bool iqe = rejected(t, v.get(), global_pc(), &iqei);
+  t.choice("qi.pc_inv_dsc.128", kPasidDescNarrowQueue, iqe, "a pc_inv_dsc in a 128-bit queue was %s",
+           iqe ? "rejected (FSTS.IQE)" : "performed");
+  if (iqe)
+    t.choice("reg.IQERCD.IQEI.detail", kPasidDescNarrowQueue,
+             iqei == static_cast<unsigned>(s::Iqei::kInvalidDescriptorType), "IQEI %u (%s)", iqei, s::iqei_name(iqei));
+}
