@@ -1,5 +1,6 @@
-// model-intel-vtd and model-intel-vtd-cm: the x86_64 `q35` + `-device intel-iommu,intremap=on` configurations
-// (configs.py intel-vtd, intel-vtd-cm) as the intel-vtd.* cases see them, with the reference model
+// model-intel-vtd, model-intel-vtd-cm, model-intel-vtd-scalable and model-intel-vtd-scalable-fs: the x86_64 `q35` +
+// `-device intel-iommu,intremap=on` configurations (configs.py intel-vtd, intel-vtd-cm, intel-vtd-scalable,
+// intel-vtd-scalable-fs) as the intel-vtd.* cases see them, with the reference model
 // (model/intel_vtd) in place of QEMU's intel-iommu.
 //
 // - PCI (hosted/q35.h) as QEMU enumerates the configuration: intel-iommu is a platform device, not a PCI
@@ -185,6 +186,30 @@ bool init_cm() {
   return init_with(c);
 }
 
+// scalable-mode=on as QEMU 11.1 reports it (measured: `scripts/viommu boot --config intel-vtd-scalable --qemu
+// trixie-backports -- filter=intel-vtd.discovery.*`): CAP as legacy plus ESRTPS (bit 63); ECAP as legacy plus SRS,
+// SMTS and SLTS (second-stage translation only).
+constexpr uint64_t kQemu11ScalableCap = 0x80d2'008c'222f'0606ull;
+constexpr uint64_t kQemu11ScalableEcap = 0x0000'4800'80f0'0f4aull;
+// ... and with fsts=on (10.0: x-flts=on; the same ECAP there, CAP without ESRTPS): CAP adds FL1GP; ECAP has FLTS
+// instead of SLTS and no SRS (QEMU walks first-stage tables only).
+constexpr uint64_t kQemu11FirstStageCap = 0x81d2'008c'222f'0606ull;
+constexpr uint64_t kQemu11FirstStageEcap = 0x0000'8800'00f0'0f4aull;
+
+bool init_scalable() {
+  m::Config c;
+  c.cap = kQemu11ScalableCap;
+  c.ecap = kQemu11ScalableEcap;
+  return init_with(c);
+}
+
+bool init_scalable_fs() {
+  m::Config c;
+  c.cap = kQemu11FirstStageCap;
+  c.ecap = kQemu11FirstStageEcap;
+  return init_with(c);
+}
+
 }  // namespace
 
 const Machine kIntelVtdMachine = {
@@ -198,5 +223,19 @@ const Machine kIntelVtdCmMachine = {
     "Intel VT-d reference model with caching mode (CAP.CM = 1: not-present entries cached) at 0xfed90000",
     init_cm, translate};
 VIOMMU_HOSTED_MACHINE(kIntelVtdCmMachine);
+
+const Machine kIntelVtdScalableMachine = {
+    "intel-vtd-scalable", "intel-vtd.*,selftest.*",
+    "Intel VT-d reference model in scalable mode (QEMU 11.1's CAP/ECAP with scalable-mode=on: SMTS, SLTS) at "
+    "0xfed90000",
+    init_scalable, translate};
+VIOMMU_HOSTED_MACHINE(kIntelVtdScalableMachine);
+
+const Machine kIntelVtdScalableFsMachine = {
+    "intel-vtd-scalable-fs", "intel-vtd.*,selftest.*",
+    "Intel VT-d reference model in scalable mode with first-stage translation (QEMU 11.1's CAP/ECAP with "
+    "scalable-mode=on,fsts=on: SMTS, FLTS, FL1GP) at 0xfed90000",
+    init_scalable_fs, translate};
+VIOMMU_HOSTED_MACHINE(kIntelVtdScalableFsMachine);
 
 }  // namespace hosted

@@ -585,7 +585,7 @@ Result Iommu::run(const Request& req, bool live) const {
   g.value = gsts_;
   // GSTS.TES = 0: "DMA requests are not translated" (QEMU: untranslated until TE, measured).
   if (!g.tes()) return pass_through(req);
-  if (ttm_ == s::Ttm::kScalable && ecap_.smts()) return run_scalable(req);
+  if (ttm_ == s::Ttm::kScalable && ecap_.smts()) return run_scalable(req, live);
   // Abort-DMA mode (TTM = 11b, ECAP.ADMS): every request blocked, nothing recorded.
   if (ttm_ == s::Ttm::kAbortDma && ecap_.adms()) return Result{};
   if (ttm_ != s::Ttm::kLegacy) {  // a TTM the ECAP does not offer: the model does not guess an outcome
@@ -696,7 +696,7 @@ Result Iommu::walk(const Request& req, const s::ContextEntry& ce, bool live) con
 // (nothing cached: "a device may cache nothing" holds for every cache). Nested translation (PGTT 011b) is not
 // modelled. The scalable root entry's reserved bits are not checked (the spec layer declares none yet).
 
-Result Iommu::run_scalable(const Request& req) const {
+Result Iommu::run_scalable(const Request& req, bool live) const {
   const uint64_t bus = spec::bits_of(req.source_id, 15, 8);
   const uint8_t devfn = static_cast<uint8_t>(spec::bits_of(req.source_id, 7, 0));
   s::ScalableRootEntry re;
@@ -750,7 +750,7 @@ Result Iommu::run_scalable(const Request& req) const {
       if (!ecap_.flts() || (pe.flpm() == static_cast<uint64_t>(s::Flpm::k5Level) && !cap_.fl5lp()) || pe.flpm() > 1)
         return faulted(req, FR::kSmPasidInvalid, fpd);
       if (!priv || pe.sre()) {
-        r = walk_first_stage(req, pe, priv);
+        r = walk_first_stage(req, pe, priv, live);
       } else {
         return faulted(req, FR::kSmPasidSreClear, fpd);
       }
@@ -801,21 +801,29 @@ Result Iommu::walk_second_stage_sm(const Request& req, const s::PasidEntry& pe) 
 // First-stage walk (the IA-32e / 5-level paging of the Intel SDM, §9.7): the input address must be canonical;
 // P = 0 is 71h; a user request needs U/S = 1 at every level (81h); a write needs R/W = 1 at every level for a user
 // request, and for a supervisor one when WPE = 1 (85h); an execute request needs ERE and XD = 0 with NXE (82h).
-// PS at level 3 needs CAP.FL1GP, at level 4 and above it is reserved (72h).
-Result Iommu::walk_first_stage(const Request& req, const s::PasidEntry& pe, bool priv) const {
+// PS at level 2 is always a 2 MiB leaf, at level 3 it needs CAP.FL1GP, above it is reserved (72h).
+// A live walk that translates sets A in every entry it used and D in the leaf of a write (SDM §4.8 "Whenever the
+// processor uses a paging-structure entry as part of linear-address translation, it sets the accessed flag";
+// "Whenever there is a write to a linear address, the processor sets the dirty flag ... in the paging-structure
+// entry that identifies the final physical address"); a faulting walk sets nothing (QEMU sets A on the levels
+// above the faulting one: no sentence decides, and no case looks). lookup() (the oracle) changes nothing.
+Result Iommu::walk_first_stage(const Request& req, const s::PasidEntry& pe, bool priv, bool live) const {
   const unsigned levels = s::flpm_levels(pe.flpm());
   if (!s::is_canonical(req.address, s::agaw_for_levels(levels))) return faulted(req, FR::kSmNonCanonical, false);
   if (req.exec && !pe.ere()) return faulted(req, FR::kSmPasidEreClear, false);
   uint64_t table = pe.flptptr();
   bool rw = true, us = true, xd = false;
+  uint64_t used[5] = {};  // the entries' addresses, top level first, for the A/D update
+  unsigned n = 0;
   for (unsigned level = levels; level >= 1; --level) {
     s::FlPte pte;
-    if (!mem_.read64(table + s::level_index(req.address, level) * sizeof(s::FlPte), pte.words[0]))
-      return faulted(req, FR::kSmFirstStageAccess, false);
+    const uint64_t at = table + s::level_index(req.address, level) * sizeof(s::FlPte);
+    if (!mem_.read64(at, pte.words[0])) return faulted(req, FR::kSmFirstStageAccess, false);
     if (!pte.p()) return faulted(req, FR::kSmFirstStageNotPresent, false);
     if (!spec::fits_bits(pte.addr(), config_.haw)) return faulted(req, FR::kSmFirstStageReserved, false);
     const bool large = level > 1 && pte.ps();
-    if (large && (level > 3 || (level == 3 && !cap_.fl1gp()))) return faulted(req, FR::kSmFirstStageReserved, false);
+    if (large && !s::fl_large_page_allowed(cap_.fl1gp(), level)) return faulted(req, FR::kSmFirstStageReserved, false);
+    used[n++] = at;
     rw = rw && pte.rw();
     us = us && pte.us();
     xd = xd || (pe.nxe() && pte.xd());
@@ -826,6 +834,7 @@ Result Iommu::walk_first_stage(const Request& req, const s::PasidEntry& pe, bool
       if (!priv && !us) return faulted(req, FR::kSmUserToSupervisor, false);
       if (req.write && !rw && (!priv || pe.wpe())) return faulted(req, FR::kSmWriteDenied, false);
       if (req.exec && xd) return faulted(req, FR::kSmExecuteDenied, false);
+      if (live) set_accessed_dirty(used, n, req.write);
       Result out;
       out.outcome = Outcome::kTranslated;
       out.page_size = size;
@@ -837,6 +846,19 @@ Result Iommu::walk_first_stage(const Request& req, const s::PasidEntry& pe, bool
     table = pte.addr();
   }
   return faulted(req, FR::kSmFirstStageReserved, false);  // unreachable
+}
+
+// A in each of the n entries at `used` (top level first), D in the last (the leaf) when `dirty`: written only where
+// a flag was still 0 (the flags are sticky: the walk never clears one).
+void Iommu::set_accessed_dirty(const uint64_t* used, unsigned n, bool dirty) const {
+  for (unsigned i = 0; i < n; ++i) {
+    s::FlPte e;
+    if (!mem_.read64(used[i], e.words[0])) return;
+    s::FlPte want = e;
+    want.set_a(1);
+    if (dirty && i + 1 == n) want.set_d(1);
+    if (want.words[0] != e.words[0]) (void)mem_.write64(used[i], want.words[0]);
+  }
 }
 
 size_t Iommu::iotlb_valid_entries() const {

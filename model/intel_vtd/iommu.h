@@ -9,7 +9,8 @@
 // no exceptions, no RTTI, no allocation.
 //
 // Scalable mode (RTADDR.TTM = 01b with ECAP.SMTS): a first version, uncached: second-stage, first-stage and
-// pass-through PASID entries with the scalable fault reasons; nested translation gives Outcome::kNotModelled.
+// pass-through PASID entries with the scalable fault reasons (translate() sets the first-stage A and D flags, as
+// the SDM's §4.8 has a processor do; lookup() changes nothing); nested translation gives Outcome::kNotModelled.
 // Interrupt remapping (remap_interrupt): remappable and compatibility format, the IRTE checks with the IR fault
 // reasons 20h-26h, an interrupt entry cache invalidated by IEC descriptors. Posted interrupts (CAP.PI) are not
 // modelled. Not modelled yet: the advanced fault log, protected memory regions, page requests,
@@ -191,9 +192,10 @@ class Iommu {
   uint8_t context_error(const s::ContextEntry& ce) const;
   bool pte_reserved(const s::SlPte& pte, unsigned level) const;
   Result walk(const Request& req, const s::ContextEntry& ce, bool live) const;
-  Result run_scalable(const Request& req) const;
+  Result run_scalable(const Request& req, bool live) const;
   Result walk_second_stage_sm(const Request& req, const s::PasidEntry& pe) const;
-  Result walk_first_stage(const Request& req, const s::PasidEntry& pe, bool priv) const;
+  Result walk_first_stage(const Request& req, const s::PasidEntry& pe, bool priv, bool live) const;
+  void set_accessed_dirty(const uint64_t* used, unsigned n, bool dirty) const;
   void record(const Result& r, Result& out);
   void fault_condition(bool was_pending);
   bool fault_status_pending() const;

@@ -159,6 +159,11 @@ CONFIGS = [
     # Scalable mode: x-scalable-mode on QEMU 7.2 and 10.0, scalable-mode on 11.1 (the option the binary lists).
     _intel_vtd("intel-vtd-scalable", [Need("intel-iommu", ("scalable-mode", "x-scalable-mode"), value="on")],
                "Intel VT-d, scalable mode"),
+    # First-stage translation in scalable mode (ECAP.FLTS; QEMU then offers SLTS=0 and walks every PASID entry's
+    # first-stage table): x-flts on QEMU 10.0, fsts on 11.1; QEMU 7.2 has neither (unavailable there).
+    _intel_vtd("intel-vtd-scalable-fs", [Need("intel-iommu", ("scalable-mode", "x-scalable-mode"), value="on"),
+                                         Need("intel-iommu", ("fsts", "x-flts"), value="on")],
+               "Intel VT-d, scalable mode, first-stage translation"),
     # Caching mode (CAP.CM=1): what every VFIO user of intel-iommu turns on; not-present entries may be cached.
     _intel_vtd("intel-vtd-cm", [Need("intel-iommu", "caching-mode")], "Intel VT-d, caching mode", ",caching-mode=on"),
     # riscv64 with the AIA's interrupt controllers instead of the PLIC: an IMSIC per hart takes the endpoints' MSIs
@@ -177,13 +182,19 @@ CONFIGS = [
     # matrix row: no QEMU has this device, and its cells must not add to model-riscv-iommu's.
     Config("model-riscv-iommu-regpage", "host", "hosted", description="RISC-V IOMMU reference model, "
            "memory-resident register page"),
-    # Intel VT-d (issue 14): hosted/intel_vtd_machine.cpp, QEMU 10.0's CAP/ECAP and DMAR. Not in `all` while the
-    # intel-vtd configurations are not either.
+    # Intel VT-d (issue 14): hosted/intel_vtd_machine.cpp, QEMU 10.0's DMAR; legacy and caching mode with 10.0's
+    # CAP/ECAP.
     Config("model-intel-vtd", "host", "hosted", description="Intel VT-d reference model, legacy mode",
            peers=["intel-vtd"]),
     # Caching mode (CAP.CM=1): the model caches not-present entries, which QEMU never does.
     Config("model-intel-vtd-cm", "host", "hosted", description="Intel VT-d reference model, caching mode",
            peers=["intel-vtd-cm"]),
+    # Scalable mode with QEMU 11.1's CAP/ECAP: second-stage only (scalable-mode=on), first-stage only (fsts=on).
+    Config("model-intel-vtd-scalable", "host", "hosted", description="Intel VT-d reference model, scalable mode",
+           peers=["intel-vtd-scalable"]),
+    Config("model-intel-vtd-scalable-fs", "host", "hosted",
+           description="Intel VT-d reference model, scalable mode, first-stage translation",
+           peers=["intel-vtd-scalable-fs"]),
 ]
 BY_NAME = {c.name: c for c in CONFIGS}
 NAMES = [c.name for c in CONFIGS]

@@ -70,8 +70,14 @@ struct FlPte : Words<1> {
   VIOMMU_NAMED_BIT(63, xd, "XD");
   constexpr uint64_t addr() const { return addr_4k() << kPageShift; }
   constexpr FlPte& set_addr(uint64_t pa) { return set_addr_4k(pa >> kPageShift); }
+  constexpr bool present() const { return p(); }
 };
 static_assert(sizeof(FlPte) == 8);
+// A first-stage leaf above level 1 (PS=1): 2 MiB pages at level 2 always (IA-32e paging has them unconditionally),
+// 1 GiB pages at level 3 only with CAP.FL1GP (rev 4.x: FS1GP), never higher.
+constexpr bool fl_large_page_allowed(bool fl1gp, unsigned level) { return level == 2 || (level == 3 && fl1gp); }
+static_assert(fl_large_page_allowed(false, 2) && !fl_large_page_allowed(false, 3) && fl_large_page_allowed(true, 3) &&
+              !fl_large_page_allowed(true, 4));
 // A first-stage input address must be canonical: bits 63:N-1 all equal (N = 48 or 57).
 constexpr bool is_canonical(uint64_t va, unsigned width) {
   const uint64_t top = va >> (width - 1);

@@ -16,6 +16,21 @@ s::SlPte table_pte(uint64_t table_pa) {
   return e;
 }
 
+namespace {
+s::SlPte sl(uint64_t e) {
+  s::SlPte p;
+  p.words[0] = e;
+  return p;
+}
+bool sl_present(uint64_t e) { return sl(e).present(); }
+bool sl_large(uint64_t e) { return sl(e).ps(); }
+uint64_t sl_addr(uint64_t e) { return sl(e).addr(); }
+uint64_t sl_table(uint64_t table_pa) { return table_pte(table_pa).words[0]; }
+uint64_t sl_leaf(uint64_t pa, unsigned level, Access a) { return leaf_pte(pa, level, a).words[0]; }
+}  // namespace
+
+const PteFormat kSecondStagePtes{sl_present, sl_large, sl_addr, sl_table, sl_leaf};
+
 PageTable::~PageTable() {
   for (size_t i = 0; i < count_; ++i) kernel::DmaMemory::free(tables_[i], 4096);
 }
@@ -40,16 +55,15 @@ uint64_t PageTable::table_at(uint64_t iova, unsigned level, bool create) {
   uint64_t table = root_;
   for (unsigned l = levels(); table && l > level; --l) {
     volatile uint64_t* e = slot(table, iova, l);
-    s::SlPte pte;
-    pte.words[0] = *e;
-    if (pte.present() && !pte.ps()) {
-      table = pte.addr();
+    const uint64_t pte = *e;
+    if (f_.present(pte) && !f_.large(pte)) {
+      table = f_.addr(pte);
       continue;
     }
-    if (!create || pte.present()) return 0;  // absent, or a large leaf in the way
+    if (!create || f_.present(pte)) return 0;  // absent, or a large leaf in the way
     const uint64_t next = new_table();
     if (!next) return 0;
-    *e = table_pte(next).words[0];
+    *e = f_.table(next);
     table = next;
   }
   return table;
@@ -59,7 +73,7 @@ bool PageTable::map(uint64_t iova, uint64_t pa, unsigned level, Access a) {
   if (level < 1 || level > levels()) return false;
   const uint64_t table = table_at(iova, level, true);
   if (!table) return false;
-  *slot(table, iova, level) = leaf_pte(pa, level, a).words[0];
+  *slot(table, iova, level) = f_.leaf(pa, level, a);
   return true;
 }
 
@@ -73,10 +87,9 @@ bool PageTable::unmap(uint64_t iova, unsigned level) {
 volatile uint64_t* PageTable::entry(uint64_t iova, unsigned level) const {
   uint64_t table = root_;
   for (unsigned l = levels(); table && l > level; --l) {
-    s::SlPte pte;
-    pte.words[0] = *slot(table, iova, l);
-    if (!pte.present() || pte.ps()) return nullptr;
-    table = pte.addr();
+    const uint64_t pte = *slot(table, iova, l);
+    if (!f_.present(pte) || f_.large(pte)) return nullptr;
+    table = f_.addr(pte);
   }
   return table ? slot(table, iova, level) : nullptr;
 }

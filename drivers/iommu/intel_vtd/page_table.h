@@ -2,7 +2,8 @@
 // 3 levels for a 39-bit AGAW, 4 for 48 (5 for 57), leaves at level 1 (4 KiB) or, with PS=1, at levels 2 (2 MiB)
 // and 3 (1 GiB) where CAP.SLLPS offers them. Non-leaf entries carry R=W=1, so that the leaf alone decides the
 // access (§3.7: the access rights are those of every entry on the walk). Table pages come from DmaMemory and are
-// freed with the table.
+// freed with the table. The table tree itself (tables created on the way down, entries found by IOVA) is the same
+// for the first-stage format (first_stage.h): a PteFormat says how a walk reads and makes one format's entries.
 #pragma once
 
 #include <cstddef>
@@ -25,10 +26,21 @@ struct Access {
 s::SlPte leaf_pte(uint64_t pa, unsigned level, Access a);
 s::SlPte table_pte(uint64_t table_pa);
 
+// How the table code reads and makes the entries of one paging-entry format (64-bit entries, 4 KiB tables).
+struct PteFormat {
+  bool (*present)(uint64_t e);    // the walk goes on through this entry
+  bool (*large)(uint64_t e);      // PS=1: a leaf above level 1 (asked only above level 1)
+  uint64_t (*addr)(uint64_t e);   // the next table's (or the frame's) address
+  uint64_t (*table)(uint64_t table_pa);                        // a non-leaf entry pointing at table_pa
+  uint64_t (*leaf)(uint64_t pa, unsigned level, Access a);     // a leaf at `level`
+};
+// §9.8 second-stage entries (leaf_pte, table_pte).
+extern const PteFormat kSecondStagePtes;
+
 class PageTable {
  public:
   static constexpr size_t kMaxTables = 48;
-  explicit PageTable(unsigned agaw) : agaw_(agaw) {}
+  explicit PageTable(unsigned agaw, const PteFormat& f = kSecondStagePtes) : agaw_(agaw), f_(f) {}
   ~PageTable();
   PageTable(const PageTable&) = delete;
   PageTable& operator=(const PageTable&) = delete;
@@ -53,6 +65,7 @@ class PageTable {
   volatile uint64_t* slot(uint64_t table, uint64_t iova, unsigned level) const;
 
   unsigned agaw_;
+  const PteFormat& f_;
   uint64_t root_ = 0;
   uint64_t tables_[kMaxTables] = {};
   size_t count_ = 0;

@@ -505,4 +505,48 @@ inline constexpr Clause kPasidDescGranularity{Strength::kShould, "VT-d §6.5.2.2
                                               "IOTLB descriptor with G=00b or 01b, names no granularity (reserved "
                                               "encodings): an invalid descriptor, reported with FSTS.IQE"};
 
+// ---- First-stage translation in scalable mode (tests/conformance/intel_vtd/first_stage.cpp; PGTT=001b). The VT-d
+// chapter 3.6 / 9.7 text was not found: §9.7 gives first-stage entries the IA-32e paging format of the Intel SDM,
+// and the rights below are the SDM's for that format, applied to a request without PASID as a user request (the
+// context entry's RID_PRIV=0). What rests on that reading is SHOULD; the fault reasons are the codes QEMU
+// (VTD_FR_FS_*, VTD_FR_SM_WRITE) and the model use. ----
+inline constexpr Clause kSmFirstStage{Strength::kShould, "VT-d §3.6, §9.6 PGTT=001b, §9.7 (suite's reading)",
+                                      "no sentence found: with ECAP.FLTS=1 a request-without-PASID whose RID_PASID "
+                                      "entry has PGTT=001b and FLPM=00b is translated through the 4-level first-stage "
+                                      "table at FLPTPTR (IA-32e format), a leaf at level 1 mapping 4 KiB"};
+inline constexpr Clause kSmFirstStageLarge{Strength::kShould, "VT-d §9.7 PS, §11.4.2 CAP_REG.FL1GP (suite's reading)",
+                                           "no sentence found: a first-stage entry at level 2 with PS=1 maps a 2 MiB "
+                                           "page (IA-32e paging has 2 MiB pages unconditionally; only 1 GiB pages "
+                                           "depend on CAP.FL1GP)"};
+inline constexpr Clause kSmFirstStageNotPresent{Strength::kShould, "VT-d §9.7 P, fault reason 71h (suite's reading)",
+                                                "no sentence found: a request whose first-stage walk meets an entry "
+                                                "with P=0 is blocked and reported as a non-recoverable fault (71h)"};
+inline constexpr Clause kSmFirstStageWrite{Strength::kShould, "VT-d §9.7 R/W, fault reason 85h (suite's reading)",
+                                           "no sentence found: a write by a user request through a first-stage "
+                                           "translation with R/W=0 in its leaf is blocked and reported as a "
+                                           "non-recoverable fault (85h); reads of that page are translated"};
+inline constexpr Clause kSmFirstStageUser{Strength::kShould, "VT-d §9.7 U/S, fault reason 81h (suite's reading)",
+                                          "no sentence found: a user request (a request without PASID, RID_PRIV=0) "
+                                          "to a first-stage page whose leaf has U/S=0 is blocked and reported as a "
+                                          "non-recoverable fault (81h)"};
+inline constexpr Clause kSmFirstStageNonLeaf{Strength::kShould, "VT-d §3.6, §9.7 R/W, U/S (suite's reading)",
+                                             "no sentence found: the rights of a first-stage translation are those "
+                                             "every entry of the walk grants: R/W=0 or U/S=0 in a non-leaf entry "
+                                             "denies a user write (85h) or every user access (81h) below it, as "
+                                             "in the leaf"};
+// The SDM's sentences, verbatim from the Intel 64 and IA-32 Architectures SDM vol. 3A §4.8 (order no. 253668-032US,
+// as reproduced on manualsbrain.com); that the remapping hardware follows them for first-stage entries is the
+// suite's reading (Linux commit a8ce9ebbecdf, by Intel, says the same: "The Access/Dirty bits in the first level
+// page table entry will be set whenever a page table entry was used for address translation or write permission
+// was successfully translated."): SHOULD.
+inline constexpr Clause kSmFirstStageAccessed{Strength::kShould, "Intel SDM vol. 3A §4.8 via VT-d §9.7 (suite's reading)",
+                                              "Whenever the processor uses a paging-structure entry as part of "
+                                              "linear-address translation, it sets the accessed flag in that entry (if "
+                                              "it is not already set)."};
+inline constexpr Clause kSmFirstStageDirty{Strength::kShould, "Intel SDM vol. 3A §4.8 via VT-d §9.7 (suite's reading)",
+                                           "Whenever there is a write to a linear address, the processor sets the "
+                                           "dirty flag (if it is not already set) in the paging-structure entry that "
+                                           "identifies the final physical address for the linear address (either a "
+                                           "PTE or a PDE in which the PS flag is 1)."};
+
 }  // namespace intel_vtd_tests

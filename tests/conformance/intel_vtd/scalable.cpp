@@ -5,7 +5,8 @@
 // (edu: no ring in memory, so a blocked request breaks nothing of the endpoint's own), switches the unit to the
 // scalable tables and puts the legacy table back before the domain goes (IntelVtd::recover() does it after an
 // abort). Without QI the PASID cache cannot be invalidated: every case installs fresh tables (new root pointer,
-// global context-cache and IOTLB invalidation) instead of editing present ones.
+// global context-cache and IOTLB invalidation) instead of editing present ones. PGTT = 001b (first stage):
+// first_stage.cpp.
 #include "kernel/arch.h"
 #include "tests/conformance/intel_vtd/fixture.h"
 #include "tests/conformance/intel_vtd/scalable_mode.h"
@@ -91,13 +92,4 @@ VIOMMU_TEST(intel_vtd_sm_pasid_np_write, "intel-vtd.scalable.pasid_not_present.w
 }
 VIOMMU_TEST(intel_vtd_sm_pasid_np_read, "intel-vtd.scalable.pasid_not_present.read", "intel-vtd,dma") {
   pasid_not_present(t, kDeviceReads);
-}
-
-VIOMMU_TEST(intel_vtd_sm_first_stage, "intel-vtd.scalable.first_stage", "intel-vtd,dma") {
-  IntelVtd* v = need_scalable(t);
-  if (!v) return;
-  if (!v->ecap().flts())
-    return t.skip("ECAP 0x%llx: FLTS=0, no first-stage translation (QEMU 10.0 x-flts / 11.1 fsts are off in this "
-                  "configuration)", ull(v->ecap().raw()));
-  t.skip("ECAP.FLTS=1 but the suite has no first-stage case yet (PGTT=001b)");
 }

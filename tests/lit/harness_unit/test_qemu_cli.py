@@ -84,7 +84,7 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(argv[2], "-nodefaults")
 
     def test_select(self):
-        self.assertEqual(len(configs.select("all")[0]), 26)  # 9 QEMU configurations, 10 variants, 7 model ones
+        self.assertEqual(len(configs.select("all")[0]), 29)  # 9 QEMU configurations, 11 variants, 9 model ones
         self.assertIn("virtio-iommu-64k", [c.name for c in configs.select("virtio-iommu-64k")[0]])
         self.assertEqual([c.name for c in configs.select("smmuv3,amd-vi")[0]], ["smmuv3", "amd-vi"])
         with self.assertRaises(UserError) as cm:

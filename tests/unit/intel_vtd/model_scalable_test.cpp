@@ -162,6 +162,76 @@ TEST_F(VtdModelScalable, FirstStageLargePagesAndWriteProtect) {
   EXPECT_EQ(iommu.lookup(sup).fault.fr(), 0x85u);
 }
 
+TEST_F(VtdModelScalable, FirstStageSetsAccessedAndDirty) {
+  // SDM §4.8 (the IA-32e format of §9.7): A (bit 5) in every entry a translation uses, D (bit 6) in the leaf of a
+  // write. IOVAs 0x5000 and 0x6000 share levels 4..2.
+  const uint64_t l4 = page(), l3 = page(), l2 = page(), l1 = page();
+  w64(l4, l3 | 7);
+  w64(l3, l2 | 7);
+  w64(l2, l1 | 7);
+  w64(l1 + 5 * 8, kData | 7);
+  w64(l1 + 6 * 8, (kData + 0x1000) | 7);
+  w64(l1 + 7 * 8, (kData + 0x2000) | 5);  // R/W = 0
+  PasidEntry pe;
+  pe.set_p(1).set_pgtt(static_cast<uint64_t>(Pgtt::kFirstStage)).set_flptptr(l4).set_did(kDid);
+  set_pasid_entry(0, pe);
+  // The oracle changes nothing.
+  EXPECT_EQ(oracle(0x5000, true).outcome, Outcome::kTranslated);
+  EXPECT_EQ(r64(l4), l3 | 7);
+  EXPECT_EQ(r64(l1 + 5 * 8), kData | 7);
+  // A read: A everywhere on its walk, no D.
+  ASSERT_EQ(dma(0x5000).outcome, Outcome::kTranslated);
+  EXPECT_EQ(r64(l4), l3 | 0x27);
+  EXPECT_EQ(r64(l3), l2 | 0x27);
+  EXPECT_EQ(r64(l2), l1 | 0x27);
+  EXPECT_EQ(r64(l1 + 5 * 8), kData | 0x27);
+  // A write through the other leaf: A and D there; the read leaf keeps D = 0, the shared entries get no D.
+  ASSERT_EQ(dma(0x6000, true).outcome, Outcome::kTranslated);
+  EXPECT_EQ(r64(l1 + 6 * 8), (kData + 0x1000) | 0x67);
+  EXPECT_EQ(r64(l1 + 5 * 8), kData | 0x27);
+  EXPECT_EQ(r64(l2), l1 | 0x27);
+  // A write the leaf denies (85h) marks nothing in that leaf.
+  EXPECT_EQ(dma(0x7000, true).fault.fr(), 0x85u);
+  EXPECT_EQ(r64(l1 + 7 * 8), (kData + 0x2000) | 5);
+}
+
+TEST_F(VtdModelScalable, FirstStageRightsOfNonLeafEntries) {
+  // A user request needs R/W = 1 (for a write) and U/S = 1 in every entry of the walk, not only the leaf.
+  const uint64_t l4 = page(), l3 = page(), l2 = page(), l1 = page();
+  w64(l4, l3 | 7);
+  w64(l3, l2 | 5);  // level 3: R/W = 0
+  w64(l2, l1 | 7);
+  w64(l1 + 5 * 8, kData | 7);
+  PasidEntry pe;
+  pe.set_p(1).set_pgtt(static_cast<uint64_t>(Pgtt::kFirstStage)).set_flptptr(l4).set_did(kDid);
+  set_pasid_entry(0, pe);
+  EXPECT_EQ(oracle(0x5000, true).fault.fr(), 0x85u);
+  EXPECT_EQ(oracle(0x5000).outcome, Outcome::kTranslated);
+  w64(l3, l2 | 3);  // level 3: U/S = 0
+  EXPECT_EQ(oracle(0x5000).fault.fr(), 0x81u);
+  EXPECT_EQ(oracle(0x5000, true).fault.fr(), 0x81u);
+}
+
+TEST_F(VtdModelScalable, FirstStage1GNeedsFl1gpAnd512GIsReserved) {
+  // PS = 1 at level 3 (IOVA 0x4000_1234: level-3 index 1) with CAP.FL1GP = 0 (QEMU 10.0's default CAP): 72h. PS = 1
+  // at level 4 is reserved whatever the CAP says: 72h. A 2 MiB leaf needs no capability.
+  const uint64_t l4 = page(), l3 = page(), l2 = page();
+  w64(l4, l3 | 7);
+  w64(l3 + 1 * 8, 0x4000'0000 | 0x87);
+  w64(l3, l2 | 7);
+  w64(l2 + 1 * 8, kData | 0x87);
+  PasidEntry pe;
+  pe.set_p(1).set_pgtt(static_cast<uint64_t>(Pgtt::kFirstStage)).set_flptptr(l4).set_did(kDid);
+  set_pasid_entry(0, pe);
+  ASSERT_EQ(spec::reg_from<Cap>(model::intel_vtd::kQemu10Cap).fl1gp(), 0u);
+  EXPECT_EQ(oracle(0x4000'1234).fault.fr(), 0x72u);
+  const Result r = oracle(0x20'0abc);
+  ASSERT_EQ(r.outcome, Outcome::kTranslated);
+  EXPECT_EQ(r.pa, kData + 0xabc);
+  w64(l4 + 1 * 8, 0x87);  // IOVA 512 GiB: level-4 index 1, a leaf of frame 0
+  EXPECT_EQ(oracle(0x80'0000'1000ull).fault.fr(), 0x72u);
+}
+
 TEST_F(VtdModelScalable, FpdInThePasidEntrySuppresses) {
   // FPD = 1 in the PASID table entry: a not-present second-stage fault (79h) blocks without a record.
   PasidEntry pe;
