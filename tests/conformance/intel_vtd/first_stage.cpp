@@ -7,7 +7,6 @@
 // scalable tables (new root pointer, global context-cache and IOTLB invalidation) and puts the legacy table back.
 // The staging page the probes load and read the device through is mapped at kStageIova in the first-stage table
 // too. QEMU (10.0 x-flts=on, 11.1 fsts=on) offers FLTS with SLTS = 0: the second-stage cases skip there.
-#include "drivers/iommu/intel_vtd/first_stage.h"
 #include "tests/conformance/intel_vtd/fixture.h"
 #include "tests/conformance/intel_vtd/scalable_mode.h"
 
@@ -15,43 +14,7 @@ using namespace intel_vtd_tests;  // NOLINT
 
 namespace {
 
-using drivers::intel_vtd::FirstStageTable;
-
 unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
-
-// The unit, when it offers first-stage translation in scalable mode; else t.skip() naming the ECAP.
-IntelVtd* need_first_stage(kernel::Test& t) {
-  IntelVtd* v = need_scalable(t);
-  if (v && !v->ecap().flts()) {
-    t.skip("ECAP 0x%llx: FLTS=0, no first-stage translation (QEMU 10.0 x-flts / 11.1 fsts are off in this "
-           "configuration)", ull(v->ecap().raw()));
-    return nullptr;
-  }
-  return v;
-}
-
-// edu in a fresh domain, a first-stage table with the domain's staging page mapped (user, read-write), then
-// body(v, d, fs). The body maps its pages and enters scalable mode (enter_first_stage).
-template <typename F>
-void with_first_stage(kernel::Test& t, uint16_t did, F&& body) {
-  if (!need_first_stage(t)) return;
-  with_domain(
-      t, widest_agaw(), did,
-      [&](IntelVtd* v, Domain& d) {
-        FirstStageTable fs;
-        if (!fs.init() || !fs.map_4k(kStageIova, d.stage_pa()))
-          return t.error("no memory for the first-stage table");
-        body(v, d, fs);
-      },
-      "edu");
-}
-
-// RID_PASID's entry = PGTT 001b through fs, installed.
-[[nodiscard]] bool enter_first_stage(kernel::Test& t, ScalableMode& mode, Domain& d, const FirstStageTable& fs) {
-  const s::PasidEntry pe = drivers::intel_vtd::first_stage_pasid_entry(fs, d.did());
-  t.note("first stage: FLPTPTR 0x%llx, FLPM %llu, AW %llu", ull(pe.flptptr()), ull(pe.flpm()), ull(pe.aw()));
-  return mode.enter(d, pe);
-}
 
 // What a blocked-access case puts at the leaf of its page.
 enum class Leaf { kNotPresent, kSupervisor };
