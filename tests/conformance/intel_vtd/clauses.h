@@ -489,6 +489,11 @@ inline constexpr Clause kSmPiotlbPageSecondStage{
     "According to spec, PASID-based-IOTLB Invalidation in page granularity doesn't invalidate IOTLB entries caching "
     "second-stage (PGTT=010b) or pass-through (PGTT=100b) mappings. (QEMU's comment, not the spec's text: the unit "
     "may keep or drop the page's second-stage translation)"};
+inline constexpr Clause kSmPiotlbPageFirstStage{
+    Strength::kShould, "VT-d §6.5.2.4 p_iotlb_inv_dsc G=11b (suite's reading)",
+    "no sentence found: after a page-selective PASID-based-IOTLB invalidation (2^AM pages at ADDR, aligned to that "
+    "size) and an invalidation wait, requests through the PASID to the covered addresses use the first-stage table "
+    "as it is now (QEMU reads §6.5.2.4 so: its page granularity drops first-stage mappings)"};
 inline constexpr Clause kSmStaleAllowed{Strength::kOpen, "VT-d §6.2 (suite's reading)",
                                         "no sentence found: before the invalidation the unit may use a cached PASID "
                                         "entry or translation, or the tables as they are now; either is permitted"};

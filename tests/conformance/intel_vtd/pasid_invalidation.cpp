@@ -10,9 +10,9 @@
 // A second-stage PASID entry's translations are tagged with its DID: the cases that edit the entry follow the
 // PASID-cache invalidation with a domain-selective IOTLB invalidation (as Linux does for second-stage entries). A
 // page-selective p_iotlb_inv_dsc need not cover second-stage mappings (QEMU reads §6.5.2.4 so): after it the case
-// notes what the unit did and then uses the page-selective iotlb_inv_dsc. What is left out: first-stage PASID
-// entries (PGTT=001b, where the page-selective p_iotlb_inv_dsc is the descriptor that counts) and PASIDs other than
-// RID_PASID (edu sends no PASID).
+// notes what the unit did and then uses the page-selective iotlb_inv_dsc; with a first-stage entry (PGTT=001b,
+// ECAP.FLTS) the page-selective p_iotlb_inv_dsc is the descriptor that counts. Left out: PASIDs other than
+// RID_PASID (edu sends no PASID) and the PASID entry's own edits in first-stage mode.
 #include "kernel/arch.h"
 #include "tests/conformance/intel_vtd/fixture.h"
 #include "tests/conformance/intel_vtd/queue_kit.h"
@@ -139,6 +139,32 @@ void piotlb_page(kernel::Test& t, kit::Direction dir, uint16_t did) {
                                                                          : "dropped the page's second-stage translation");
     if (!d.invalidate(kTestIova, kPage)) return;
     expect_fault(t, v, d, kTestIova + 0x300, dir, page.pa, kInvalidation);
+  });
+}
+
+// Two first-stage pages at kTestIova (2^am pages at kTestIova, aligned to that size: am 0 or 1), the last one used,
+// unmapped, then a page-selective PASID-based-IOTLB invalidation of 2^am pages at kTestIova: afterwards an access
+// to the unmapped page faults with the model's record and has no effect on it.
+void piotlb_first_stage(kernel::Test& t, kit::Direction dir, unsigned am, uint16_t did) {
+  with_first_stage(t, did, [&](IntelVtd* v, Domain& d, FirstStageTable& fs) {
+    const DmaBlock pages(2 * kPage);
+    if (!pages.pa) return t.error("no DMA memory");
+    if (!fs.map_4k(kTestIova, pages.pa) || !fs.map_4k(kTestIova + kPage, pages.pa + kPage))
+      return t.error("no memory for page tables");
+    const uint64_t iova = kTestIova + am * kPage, pa = pages.pa + am * kPage;  // the page that goes
+    ScalableMode mode(t, v);
+    if (!enter_first_stage(t, mode, d, fs)) return;
+    QueueOn queue(t, s::DescriptorWidth::k256);
+    if (!queue) return;
+    expect_translated_one(t, v, d, dir, iova + 0x100, pa + 0x100, 256, kSmFirstStage);
+    if (!fs.unmap(iova)) return t.error("unmap failed");
+    arch::dma_wmb();
+    const bool ok = v->flush_write_buffer() &&
+                    v->invalidate_piotlb(PiotlbG::kPageInPasid, d.did(), kRidPasid, kTestIova, am, false);
+    if (!t.check("qi.sync", kQueueComplete, ok, "p_iotlb_inv_dsc G=11b (DID %u, PASID %u, addr 0x%llx, AM %u): %s",
+                 d.did(), kRidPasid, ull(kTestIova), am, v->last_error()))
+      return;
+    expect_fault(t, v, d, iova + 0x300, dir, pa, kSmPiotlbPageFirstStage);
   });
 }
 
@@ -290,6 +316,16 @@ VIOMMU_TEST(intel_vtd_piotlb_pasid_write, "intel-vtd.scalable.piotlb.pasid.write
 }
 VIOMMU_TEST(intel_vtd_piotlb_pasid_read, "intel-vtd.scalable.piotlb.pasid.read", "intel-vtd,dma,invalidation") {
   piotlb_pasid(t, kDeviceReads, 0x68);
+}
+
+VIOMMU_TEST(intel_vtd_piotlb_fs_write, "intel-vtd.scalable.piotlb.first_stage_page.write",
+            "intel-vtd,dma,invalidation") {
+  // AM=1: the second of two pages, through an invalidation named by the first's address.
+  piotlb_first_stage(t, kDeviceWrites, 1, 0x69);
+}
+VIOMMU_TEST(intel_vtd_piotlb_fs_read, "intel-vtd.scalable.piotlb.first_stage_page.read",
+            "intel-vtd,dma,invalidation") {
+  piotlb_first_stage(t, kDeviceReads, 0, 0x6a);
 }
 
 VIOMMU_TEST(intel_vtd_pc_reserved_low, "intel-vtd.scalable.pasid_cache.reserved_field", "intel-vtd") {
