@@ -1159,19 +1159,30 @@ Iommu::Desc Iommu::execute(const s::Descriptor& d, bool wide, s::Iqei& why) {
       return Desc::kDone;
     }
     case s::DescType::kPasidIotlb: {
-      // Scalable mode is not modelled: its IOTLB entries do not exist; the DID's legacy entries go too (more
-      // than asked, always allowed).
+      // Scalable mode is not cached: its IOTLB entries do not exist; the DID's legacy entries go too (more
+      // than asked, always allowed). G = 00b / 01b name no granularity (reserved encodings, as QEMU 10.0+ and
+      // Linux read them), and a page-selective AM beyond CAP.MAMV is invalid as for iotlb_inv_dsc.
       s::PasidIotlbInv c;
       c.words = d.words;
       if ((c.word(0) & s::PasidIotlbInv::kReserved0) || (c.word(1) & s::PasidIotlbInv::kReserved1))
+        return Desc::kError;
+      if (c.g() != static_cast<uint64_t>(s::PasidIotlbGranularity::kPasid) &&
+          c.g() != static_cast<uint64_t>(s::PasidIotlbGranularity::kPageInPasid))
+        return Desc::kError;
+      if (c.g() == static_cast<uint64_t>(s::PasidIotlbGranularity::kPageInPasid) && c.am() > cap_.mamv())
         return Desc::kError;
       invalidate_iotlb(g_of(G::kDomain), static_cast<uint16_t>(c.did()), 0, 0);
       return Desc::kDone;
     }
     case s::DescType::kPasidCache: {
+      // Nothing cached to drop (scalable mode is uncached); G = 10b names no granularity (reserved).
       s::PasidCacheInv c;
       c.words = d.words;
       if ((c.word(0) & s::PasidCacheInv::kReserved0) || (c.word(1) & s::PasidCacheInv::kReserved1))
+        return Desc::kError;
+      if (c.g() != static_cast<uint64_t>(s::PasidCacheGranularity::kDomain) &&
+          c.g() != static_cast<uint64_t>(s::PasidCacheGranularity::kPasid) &&
+          c.g() != static_cast<uint64_t>(s::PasidCacheGranularity::kGlobal))
         return Desc::kError;
       return Desc::kDone;
     }

@@ -23,6 +23,8 @@
 // - register-based invalidation (CCMD, IOTLB_REG) while GSTS.QIES = 1 is ignored and ICC / IVT stay set (QEMU);
 // - clearing GCMD.QIE resets IQH to 0 (QEMU); clearing FSTS.IQE resumes fetching at IQH;
 // - IQA.DW is ignored without ECAP.SMTS; PASID-granular descriptors in a 128-bit queue give IQEI 3 (an invalid type for that width);
+// - pc_inv_dsc G=10b and p_iotlb_inv_dsc G=00b/01b name no granularity, and a page-selective p_iotlb_inv_dsc with AM
+//   beyond CAP.MAMV is invalid: IQE with IQEI 4 (QEMU 11.1 rejects the first, 10.0+ the second);
 // - an invalidation wait with SW = IF = 0 is a valid fence (QEMU: IQE); PD without ECAP.PDS is ignored; a status
 //   write outside guest memory is lost without an error; device-TLB and IEC descriptors are accepted as no-ops;
 // - a legacy-mode request with a PASID is blocked without a record (QEMU ignores the PASID);

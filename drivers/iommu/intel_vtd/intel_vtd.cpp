@@ -41,7 +41,7 @@ bool IntelVtd::init() {
   // invalidation queue and the word invalidation waits write their status to.
   root_ = kernel::DmaMemory::alloc(4096);
   for (uint64_t& c : ctx_) c = kernel::DmaMemory::alloc(4096);
-  iq_ = kernel::DmaMemory::alloc(4096u << kQueueSizeField);
+  iq_ = kernel::DmaMemory::alloc(kQueueBytes);
   status_ = kernel::DmaMemory::alloc(4096);
   if (!root_ || !iq_ || !status_) return false;
   for (uint64_t c : ctx_)
@@ -113,10 +113,11 @@ bool IntelVtd::set_queued_invalidation(bool on) {
     // IQA with IQH and IQT reset by the write ("writing to this register causes the Invalidation Queue Head and
     // Invalidation Queue Tail registers to be reset to 0h"); IQT written as well for units that do not.
     s::Iqa iqa;
-    iqa.set_base(iq_).set_qs(kQueueSizeField);
+    iqa.set_base(iq_).set_qs(kQueueSizeField).set_dw(static_cast<uint64_t>(want_dw_));
     write(s::reg::kIqa, iqa.raw());
     write(s::reg::kIqt, 0);
     tail_ = 0;
+    queue_dw_ = want_dw_;
   }
   return global_command(on ? s::Gcmd::qie_mask : 0, on ? 0 : s::Gcmd::qie_mask, s::Gsts::qies_mask,
                         on ? s::Gsts::qies_mask : 0, on ? "QIE=1 (queued invalidation enable)" : "QIE=0");
@@ -278,17 +279,63 @@ bool IntelVtd::register_invalidate_iotlb(s::Granularity g, uint16_t did, uint64_
   return done;
 }
 
-void IntelVtd::queue_raw(uint64_t lo, uint64_t hi) {
+bool IntelVtd::set_queue_width(s::DescriptorWidth w) {
+  // 256-bit descriptors carry the PASID-granular types, which exist only with scalable-mode support (the model and
+  // QEMU ignore IQA.DW without ECAP.SMTS).
+  if (w == s::DescriptorWidth::k256 && !ecap_.smts()) {
+    fail("256-bit descriptors need ECAP.SMTS (ECAP 0x%llx)", ull(ecap_.raw()));
+    return false;
+  }
+  want_dw_ = w;
+  return true;
+}
+
+// The descriptor's words into the slot at the tail, the rest of a 256-bit slot zeroed, then IQT past it: the unit
+// may fetch as soon as IQT moves, so the slot is complete first.
+void IntelVtd::put_descriptor(const uint64_t* words, unsigned count) {
+  const unsigned slot_words = descriptor_bytes() / 8;
   volatile uint64_t* slot = kernel::DmaMemory::ptr<volatile uint64_t>(iq_ + tail_);
-  slot[0] = lo;
-  slot[1] = hi;
-  tail_ = (tail_ + s::Descriptor::kBytes) % (kQueueEntries * s::Descriptor::kBytes);
+  for (unsigned i = 0; i < slot_words; ++i) slot[i] = i < count ? words[i] : 0;
+  tail_ = (tail_ + descriptor_bytes()) % kQueueBytes;
   s::Iqt t;
   t.set_byte_offset(tail_);
   write(s::reg::kIqt, t.raw());
 }
 
+void IntelVtd::queue_raw(uint64_t lo, uint64_t hi) {
+  const uint64_t w[2] = {lo, hi};
+  put_descriptor(w, 2);
+}
+
+void IntelVtd::queue_raw256(const s::Descriptor256& d) { put_descriptor(d.words.data(), 4); }
+
 void IntelVtd::queue(const s::Descriptor& d) { queue_raw(d.words[0], d.words[1]); }
+
+bool IntelVtd::need_wide_queue(const char* what) {
+  if (queued_invalidation_enabled() && queue_wide()) return true;
+  fail("%s: needs queued invalidation with 256-bit descriptors (GSTS.QIES %u, IQA.DW %u)", what,
+       static_cast<unsigned>(queued_invalidation_enabled()), static_cast<unsigned>(queue_wide()));
+  return false;
+}
+
+bool IntelVtd::invalidate_pasid_cache(s::PasidCacheGranularity g, uint16_t did, uint32_t pasid) {
+  if (!need_wide_queue("pc_inv_dsc")) return false;
+  s::PasidCacheInv d;
+  d.set_g(static_cast<uint64_t>(g)).set_did(did);
+  if (g == s::PasidCacheGranularity::kPasid) d.set_pasid(pasid);
+  queue_raw256(s::Descriptor256::of(d));
+  return queue_sync();
+}
+
+bool IntelVtd::invalidate_piotlb(s::PasidIotlbGranularity g, uint16_t did, uint32_t pasid, uint64_t addr, unsigned am,
+                                 bool ih) {
+  if (!need_wide_queue("p_iotlb_inv_dsc")) return false;
+  s::PasidIotlbInv d;
+  d.set_g(static_cast<uint64_t>(g)).set_did(did).set_pasid(pasid);
+  if (g == s::PasidIotlbGranularity::kPageInPasid) d.set_addr(addr).set_am(am).set_ih(ih);
+  queue_raw256(s::Descriptor256::of(d));
+  return queue_sync();
+}
 
 bool IntelVtd::queue_sync() {
   volatile uint32_t* status = kernel::DmaMemory::ptr<volatile uint32_t>(status_);
@@ -374,6 +421,7 @@ bool IntelVtd::recover() {
   if (gsts().tes()) ok = set_translation(false) && ok;
   if (gsts().ires()) ok = set_interrupt_remapping(false) && ok;
   if (gsts().qies()) ok = set_queued_invalidation(false) && ok;
+  want_dw_ = s::DescriptorWidth::k128;  // the next enable programs 128-bit descriptors again
   // Every context entry gone, every root entry pointing at the driver's context tables, the rest not present.
   for (unsigned b = 0; b < s::kRootEntries; ++b) write_root_entry(static_cast<uint8_t>(b), s::RootEntry{});
   for (unsigned b = 0; b < kBuses; ++b) {

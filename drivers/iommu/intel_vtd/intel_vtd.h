@@ -23,7 +23,7 @@ namespace s = ::spec::intel_vtd;
 
 inline constexpr uint32_t kWaitMs = 1000;       // every handshake / invalidation wait
 inline constexpr unsigned kQueueSizeField = 0;  // IQA.QS: 2^0 4 KiB pages = 256 128-bit descriptors
-inline constexpr unsigned kQueueEntries = 256;
+inline constexpr unsigned kQueueBytes = 4096u << kQueueSizeField;
 inline constexpr unsigned kBuses = 2;           // context tables the driver keeps ready (buses 0 and 1)
 
 // A source-id (requester id) as the root / context tables index it: bus [15:8], devfn [7:0].
@@ -107,13 +107,30 @@ class IntelVtd {
   s::Mmio iva_reg() const { return s::iva_reg(ecap_.iro()); }
   s::Mmio iotlb_reg() const { return s::iotlb_reg(ecap_.iro()); }
 
-  // Queued (§6.5.2): a 4 KiB queue of 128-bit descriptors, a status word for invalidation waits.
+  // Queued (§6.5.2): a 4 KiB queue of 128-bit descriptors, or of 256-bit ones (IQA.DW=1, only with ECAP.SMTS: the
+  // PASID-granular descriptors need them), a status word for invalidation waits.
   uint64_t queue_base() const { return iq_; }
   uint32_t queue_tail() const { return tail_; }  // byte offset of the next descriptor the driver writes
   uint64_t wait_status_pa() const { return status_; }
-  // The descriptor at the tail, then IQT moved past it (no waiting). Words written as given (raw).
+  // The width the next set_queued_invalidation(true) programs in IQA.DW (128-bit after init() and recover()).
+  // False (nothing changed) for 256-bit without ECAP.SMTS.
+  [[nodiscard]] bool set_queue_width(s::DescriptorWidth w);
+  // The width the queue was enabled with (what the unit fetches now).
+  bool queue_wide() const { return queue_dw_ == s::DescriptorWidth::k256; }
+  unsigned descriptor_bytes() const { return queue_wide() ? s::Descriptor256::kBytes : s::Descriptor::kBytes; }
+  // The descriptor at the tail, then IQT moved past it (no waiting). Words written as given (raw); in a 256-bit
+  // queue a 128-bit descriptor is followed by 128 zero bits.
   void queue(const s::Descriptor& d);
   void queue_raw(uint64_t lo, uint64_t hi);
+  // A 256-bit descriptor: in a 256-bit queue as it is; in a 128-bit one its low half only.
+  void queue_raw256(const s::Descriptor256& d);
+  // PASID-granular invalidation (§6.5.2.2, §6.5.2.4), each queued in the 256-bit queue and followed by queue_sync().
+  // False (last_error() says why) when queued invalidation is off or the queue is 128-bit, or the wait fails.
+  // PASID cache: domain-selective (did), PASID-selective within the domain (did, pasid) or global.
+  [[nodiscard]] bool invalidate_pasid_cache(s::PasidCacheGranularity g, uint16_t did = 0, uint32_t pasid = 0);
+  // PASID-based IOTLB: every entry of the PASID in the domain, or 2^am pages at addr (aligned to that size) of it.
+  [[nodiscard]] bool invalidate_piotlb(s::PasidIotlbGranularity g, uint16_t did, uint32_t pasid, uint64_t addr = 0,
+                                       unsigned am = 0, bool ih = false);
   // An invalidation wait (SW=1, a fresh Status Data) queued, then a bounded wait for the status write. False when
   // it does not come (also when FSTS.IQE shows the queue stopped: last_error() says which).
   [[nodiscard]] bool queue_sync();
@@ -152,6 +169,8 @@ class IntelVtd {
  private:
   bool init();
   bool wait_gsts(uint32_t mask, uint32_t want, const char* what);
+  void put_descriptor(const uint64_t* words, unsigned count);
+  [[nodiscard]] bool need_wide_queue(const char* what);
   void fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   volatile uint64_t* context_slot(uint16_t sid) const;
 
@@ -161,6 +180,7 @@ class IntelVtd {
   s::Ecap ecap_{};
   uint64_t root_ = 0, ctx_[kBuses] = {}, iq_ = 0, status_ = 0;
   uint32_t tail_ = 0, token_ = 0;
+  s::DescriptorWidth want_dw_ = s::DescriptorWidth::k128, queue_dw_ = s::DescriptorWidth::k128;
   char error_[160] = {};
 };
 

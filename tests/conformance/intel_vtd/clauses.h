@@ -473,6 +473,47 @@ inline constexpr Clause kSmPasidNotPresent{Strength::kShould, "VT-d §9.6 P, fau
                                            "and reported as a non-recoverable fault (reason 59h: the code QEMU's "
                                            "VTD_FR_PASID_ENTRY_P and the model use)"};
 
+// ---- PASID-granular invalidation (tests/conformance/intel_vtd/pasid_invalidation.cpp). The chapter 6 text on the
+// PASID cache and the PASID-based IOTLB (§6.2.x, §6.5.2.2, §6.5.2.4, §6.5.3.3 "Guidance to Software for
+// Invalidations") was not found: everything here is the suite's reading (SHOULD) or an allowed choice (OPEN). Linux's
+// commit 'iommu/vt-d: Clear Present bit before tearing down PASID entry' (2026) names §6.5.3.3 for the sequence: P
+// cleared, then PASID-cache, IOTLB and device-TLB invalidation. ----
+inline constexpr Clause kSmPasidCacheInvalidated{
+    Strength::kShould, "VT-d §6.5.2.2 pc_inv_dsc, §6.5.3.3 (suite's reading)",
+    "no sentence found: after a PASID-selective PASID-cache invalidation with the entry's old DID, an IOTLB "
+    "invalidation of that DID and an invalidation wait, requests through the PASID use its PASID-table entry as it is "
+    "now in memory (a new DID and second-stage table, or P=0)"};
+inline constexpr Clause kSmPiotlbInvalidated{
+    Strength::kShould, "VT-d §6.5.2.4 p_iotlb_inv_dsc G=10b (suite's reading)",
+    "no sentence found: after a PASID-based-IOTLB invalidation of every entry of the PASID in the domain (G=10b) and "
+    "an invalidation wait, requests through the PASID use the second-stage table as it is now (QEMU 10.0+ reads "
+    "§6.5.2.4 so: only its page granularity leaves second-stage mappings alone)"};
+inline constexpr Clause kSmPiotlbPageSecondStage{
+    Strength::kOpen, "VT-d §6.5.2.4 p_iotlb_inv_dsc G=11b (as QEMU's hw/i386/intel_iommu.c quotes it)",
+    "According to spec, PASID-based-IOTLB Invalidation in page granularity doesn't invalidate IOTLB entries caching "
+    "second-stage (PGTT=010b) or pass-through (PGTT=100b) mappings. (QEMU's comment, not the spec's text: the unit "
+    "may keep or drop the page's second-stage translation)"};
+inline constexpr Clause kSmPiotlbPageFirstStage{
+    Strength::kShould, "VT-d §6.5.2.4 p_iotlb_inv_dsc G=11b (suite's reading)",
+    "no sentence found: after a page-selective PASID-based-IOTLB invalidation (2^AM pages at ADDR, aligned to that "
+    "size) and an invalidation wait, requests through the PASID to the covered addresses use the first-stage table "
+    "as it is now (QEMU reads §6.5.2.4 so: its page granularity drops first-stage mappings)"};
+inline constexpr Clause kSmStaleAllowed{Strength::kOpen, "VT-d §6.2 (suite's reading)",
+                                        "no sentence found: before the invalidation the unit may use a cached PASID "
+                                        "entry or translation, or the tables as they are now; either is permitted"};
+inline constexpr Clause kQueueWide{Strength::kShould, "VT-d §11.4.11.3 IQA_REG.DW, §6.5.2 (suite's reading)",
+                                   "no sentence found: with IQA.DW=1 (ECAP.SMTS=1) the unit fetches 256-bit "
+                                   "descriptors, IQH and IQT advancing by 32 bytes, and completes an invalidation "
+                                   "wait as in a 128-bit queue"};
+inline constexpr Clause kPasidDescNarrowQueue{Strength::kOpen, "VT-d §6.5.2, §11.4.11.3 IQA_REG.DW (suite's reading)",
+                                              "no sentence found on a PASID-granular descriptor in a 128-bit queue "
+                                              "(IQA.DW=0) of a unit with ECAP.SMTS: the unit may reject it (FSTS.IQE; "
+                                              "the model: IQEI 3, a type this width cannot take) or perform it"};
+inline constexpr Clause kPasidDescGranularity{Strength::kShould, "VT-d §6.5.2.2, §6.5.2.4 G (suite's reading)",
+                                              "no sentence found: a PASID-cache descriptor with G=10b, or a PASID-based "
+                                              "IOTLB descriptor with G=00b or 01b, names no granularity (reserved "
+                                              "encodings): an invalid descriptor, reported with FSTS.IQE"};
+
 // ---- First-stage translation in scalable mode (tests/conformance/intel_vtd/first_stage.cpp; PGTT=001b). The VT-d
 // chapter 3.6 / 9.7 text was not found: §9.7 gives first-stage entries the IA-32e paging format of the Intel SDM,
 // and the rights below are the SDM's for that format, applied to a request without PASID as a user request (the

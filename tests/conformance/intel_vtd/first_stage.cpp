@@ -7,7 +7,6 @@
 // scalable tables (new root pointer, global context-cache and IOTLB invalidation) and puts the legacy table back.
 // The staging page the probes load and read the device through is mapped at kStageIova in the first-stage table
 // too. QEMU (10.0 x-flts=on, 11.1 fsts=on) offers FLTS with SLTS = 0: the second-stage cases skip there.
-#include "drivers/iommu/intel_vtd/first_stage.h"
 #include "tests/conformance/intel_vtd/fixture.h"
 #include "tests/conformance/intel_vtd/scalable_mode.h"
 
@@ -15,45 +14,7 @@ using namespace intel_vtd_tests;  // NOLINT
 
 namespace {
 
-using drivers::intel_vtd::FirstStageTable;
-
 unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
-
-// The unit, when it offers first-stage translation in scalable mode; else t.skip() naming the ECAP.
-IntelVtd* need_first_stage(kernel::Test& t) {
-  IntelVtd* v = need_scalable(t);
-  if (v && !v->ecap().flts()) {
-    t.skip("ECAP 0x%llx: FLTS=0, no first-stage translation (QEMU 10.0 x-flts / 11.1 fsts are off in this "
-           "configuration)", ull(v->ecap().raw()));
-    return nullptr;
-  }
-  return v;
-}
-
-// edu in a fresh domain, a first-stage table with the domain's staging page mapped (user, read-write), then
-// body(v, d, fs). The body maps its pages and enters scalable mode (enter_first_stage).
-template <typename F>
-void with_first_stage(kernel::Test& t, uint16_t did, F&& body) {
-  if (!need_first_stage(t)) return;
-  with_domain(
-      t, widest_agaw(), did,
-      [&](IntelVtd* v, Domain& d) {
-        FirstStageTable fs;
-        if (!fs.init() || !fs.map_4k(kStageIova, d.stage_pa()))
-          return t.error("no memory for the first-stage table");
-        body(v, d, fs);
-      },
-      "edu");
-}
-
-// RID_PASID's entry = PGTT 001b through fs, installed.
-[[nodiscard]] bool enter_first_stage(kernel::Test& t, IntelVtd* v, ScalableMode& mode, Domain& d,
-                                     const FirstStageTable& fs) {
-  const s::PasidEntry pe = drivers::intel_vtd::first_stage_pasid_entry(fs, d.did(), v->ecap().smpwcs());
-  t.note("first stage: FLPTPTR 0x%llx, FLPM %llu, AW %llu, PWSNP %llu", ull(pe.flptptr()), ull(pe.flpm()),
-         ull(pe.aw()), ull(pe.pwsnp()));
-  return mode.enter(d, pe);
-}
 
 // What a blocked-access case puts at the leaf of its page.
 enum class Leaf { kNotPresent, kSupervisor };
@@ -70,7 +31,7 @@ void blocked_at(kernel::Test& t, uint16_t did, Leaf leaf, kit::Direction dir) {
     t.note("leaf 0x%llx (%s)", ull(fs.pte(kTestIova, 1).words[0]),
            leaf == Leaf::kNotPresent ? "P=0, address and rights kept" : "U/S=0, supervisor only");
     ScalableMode mode(t, v);
-    if (!enter_first_stage(t, v, mode, d, fs)) return;
+    if (!enter_first_stage(t, mode, d, fs)) return;
     expect_fault(t, v, d, kTestIova + 0x300, dir, page.pa,
                  leaf == Leaf::kNotPresent ? kSmFirstStageNotPresent : kSmFirstStageUser);
   });
@@ -96,7 +57,7 @@ void non_leaf(kernel::Test& t, uint16_t did, NonLeaf what) {
     t.note("level-2 entry 0x%llx above the page (%s), leaf 0x%llx", ull(e.words[0]),
            what == NonLeaf::kReadOnly ? "R/W=0" : "U/S=0", ull(fs.pte(iova, 1).words[0]));
     ScalableMode mode(t, v);
-    if (!enter_first_stage(t, v, mode, d, fs)) return;
+    if (!enter_first_stage(t, mode, d, fs)) return;
     expect_fault(t, v, d, iova + 0x500, kDeviceWrites, page.pa, kSmFirstStageNonLeaf);
     if (what == NonLeaf::kReadOnly)
       expect_translated_one(t, v, d, kDeviceReads, iova + 0x900, page.pa + 0x900, 256, kSmFirstStageNonLeaf);
@@ -114,7 +75,7 @@ VIOMMU_TEST(intel_vtd_fs_rw, "intel-vtd.scalable.first_stage.rw", "intel-vtd,dma
     const uint64_t src_iova = kTestIova, dst_iova = kTestIova + 5 * kPage;
     if (!fs.map_4k(src_iova, src.pa) || !fs.map_4k(dst_iova, dst.pa)) return t.error("no memory for page tables");
     ScalableMode mode(t, v);
-    if (!enter_first_stage(t, v, mode, d, fs)) return;
+    if (!enter_first_stage(t, mode, d, fs)) return;
     expect_translated(t, v, d, src_iova + 0x180, src.pa + 0x180, dst_iova + 0x340, dst.pa + 0x340, 512,
                       kSmFirstStage);
   });
@@ -126,7 +87,7 @@ VIOMMU_TEST(intel_vtd_fs_write_ro, "intel-vtd.scalable.first_stage.write_read_on
     if (!page.pa) return t.error("no DMA memory");
     if (!fs.map_4k(kTestIova, page.pa, Access::ro())) return t.error("no memory for page tables");
     ScalableMode mode(t, v);
-    if (!enter_first_stage(t, v, mode, d, fs)) return;
+    if (!enter_first_stage(t, mode, d, fs)) return;
     // With nothing cached, then readable, then the write again with the read-only translation possibly cached:
     // blocked and recorded either way (fault.recorded_cached names the second record, as the legacy
     // permission cases do).
@@ -169,7 +130,7 @@ VIOMMU_TEST(intel_vtd_fs_2m, "intel-vtd.scalable.first_stage.large_2m", "intel-v
     const uint64_t iova = 0x80'0000;
     if (!fs.map(iova, block.pa, kLevel, Access::rw())) return t.error("no memory for page tables");
     ScalableMode mode(t, v);
-    if (!enter_first_stage(t, v, mode, d, fs)) return;
+    if (!enter_first_stage(t, mode, d, fs)) return;
     const uint64_t at = size - 2 * kPage;
     t.note("2 MiB leaf at level 2: iova 0x%llx -> pa 0x%llx; DMA at iova 0x%llx", ull(iova), ull(block.pa),
            ull(iova + at));
@@ -206,7 +167,7 @@ VIOMMU_TEST(intel_vtd_fs_ad, "intel-vtd.scalable.first_stage.accessed_dirty", "i
     for (uint64_t iova : {src_iova, dst_iova})
       for (unsigned level : {2u, 1u}) *fs.entry(iova, level) = fs.pte(iova, level).set_a(0).set_d(0).words[0];
     ScalableMode mode(t, v);
-    if (!enter_first_stage(t, v, mode, d, fs)) return;
+    if (!enter_first_stage(t, mode, d, fs)) return;
     if (!v->ecap().smpwcs()) {
       // Page walks are not snooped (ECAP.SMPWCS=0): the unit may refuse the update (90h). One read and one write
       // first, judged by the fault record only.

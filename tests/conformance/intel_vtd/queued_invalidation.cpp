@@ -14,6 +14,7 @@
 #include "spec/intel_vtd/fault.h"
 #include "spec/intel_vtd/registers.h"
 #include "tests/conformance/intel_vtd/clauses.h"
+#include "tests/conformance/intel_vtd/queue_kit.h"
 
 using namespace intel_vtd_tests;  // NOLINT
 
@@ -25,40 +26,6 @@ using drivers::intel_vtd::IntelVtd;
 
 constexpr uint32_t kWaitMs = 1000;
 
-// The unit with queued invalidation on (and off again when the case ends: the driver's state between cases).
-class QueueOn {
- public:
-  explicit QueueOn(kernel::Test& t) : t_(t) {
-    v_ = IntelVtd::get();
-    if (!v_) {
-      t.skip("no VT-d unit (no DMAR, or the driver's init failed)");
-      return;
-    }
-    if (!v_->ecap().qi()) {
-      t.skip("ECAP.QI=0: no queued invalidation");
-      v_ = nullptr;
-      return;
-    }
-    if (!t.check("reg.GSTS.QIES", kQiesStatus, v_->set_queued_invalidation(true), "queued invalidation not enabled: %s",
-                 v_->last_error()))
-      v_ = nullptr;
-  }
-  ~QueueOn() {
-    if (v_ && !v_->set_queued_invalidation(false)) t_.note("queued invalidation not turned off: %s", v_->last_error());
-  }
-  QueueOn(const QueueOn&) = delete;
-  QueueOn& operator=(const QueueOn&) = delete;
-  IntelVtd* operator->() const { return v_; }
-  explicit operator bool() const { return v_ != nullptr; }
-  IntelVtd* get() const { return v_; }
-
- private:
-  kernel::Test& t_;
-  IntelVtd* v_ = nullptr;
-};
-
-uint32_t head(const IntelVtd* v) { return static_cast<uint32_t>(spec::reg_from<s::Iqh>(v->read(reg::kIqh)).byte_offset()); }
-
 // A status word of the case's own for invalidation waits it builds itself.
 struct StatusWord {
   kernel::DmaBlock block{4096};
@@ -67,51 +34,6 @@ struct StatusWord {
     return kernel::wait_until([&] { return *word() == token; }, ms);
   }
 };
-
-s::InvWait status_wait(uint64_t pa, uint32_t token) {
-  s::InvWait w;
-  w.set_sw(1).set_status_data(token).set_status_addr(pa);
-  return w;
-}
-
-// The descriptor slot at byte offset `off` of the driver's queue.
-volatile uint64_t* slot(const IntelVtd* v, uint32_t off) {
-  return kernel::DmaMemory::ptr<volatile uint64_t>(v->queue_base() + off);
-}
-
-// After an IQE at byte offset `bad`: the slot becomes a status wait, IQE is cleared and the tail written again
-// (the unit may need that to fetch again); then the driver's own sync. False (noted) when the queue stays stuck.
-bool recover_at(kernel::Test& t, IntelVtd* v, uint32_t bad) {
-  const s::InvWait fix = status_wait(v->wait_status_pa(), 0);
-  volatile uint64_t* q = slot(v, bad);
-  q[0] = fix.words[0];
-  q[1] = fix.words[1];
-  v->write(reg::kFsts, s::Fsts{}.set_iqe(1).value);
-  v->write(reg::kIqt, s::Iqt{}.set_byte_offset(v->queue_tail()).raw());
-  if (v->queue_sync() || v->reset_queue()) return true;
-  t.note("queue not recovered: %s", v->last_error());
-  return false;
-}
-
-// A descriptor the unit may reject: queued alone, then a status wait. Returns whether FSTS.IQE came up; the head
-// must then stop at the descriptor (kIqhAdvances) and the queue is recovered. *iqei: IQERCD.IQEI.
-bool rejected(kernel::Test& t, IntelVtd* v, uint64_t lo, uint64_t hi, unsigned* iqei) {
-  v->clear_faults();
-  const uint32_t at = v->queue_tail();
-  t.note("submitting descriptor lo 0x%llx hi 0x%llx at 0x%x", static_cast<unsigned long long>(lo),
-         static_cast<unsigned long long>(hi), at);
-  v->queue_raw(lo, hi);
-  const bool synced = v->queue_sync();
-  const bool iqe = v->fsts().iqe();
-  *iqei = static_cast<unsigned>(spec::reg_from<s::Iqercd>(v->read(reg::kIqercd)).iqei());
-  if (!iqe) {
-    t.check("qi.sync", kQueueComplete, synced, "the queue does not complete: %s", v->last_error());
-    return false;
-  }
-  t.expect_eq("reg.IQH.stopped", kIqhAdvances, at, head(v));
-  (void)recover_at(t, v, at);
-  return true;
-}
 
 // An invalidation wait with IF=1 while IECTL.IM=1 (IWC cleared first): the unit must set ICS.IWC and hold the
 // message (IECTL.IP). Checked here; the caller goes on from the held message.
@@ -122,7 +44,7 @@ void masked_wait_held(kernel::Test& t, IntelVtd* v, const kernel::Msi& msi) {
   w.set_if_(1);
   v->queue(w);
   t.check("reg.ICS.IWC", kWaitIwc, kernel::wait_until([&] { return v->read(reg::kIcs) & s::Ics::iwc_mask; }, kWaitMs),
-          "ICS.IWC not set within %u ms of a wait with IF=1 (IQH 0x%x, IQT 0x%x, FSTS 0x%08x)", kWaitMs, head(v),
+          "ICS.IWC not set within %u ms of a wait with IF=1 (IQH 0x%x, IQT 0x%x, FSTS 0x%08x)", kWaitMs, queue_head(v),
           v->queue_tail(), v->fsts().value);
   t.expect_eq("reg.IECTL.IP", kIectlIp, 1, spec::reg_from<s::Iectl>(static_cast<uint32_t>(v->read(reg::kIectl))).ip());
 }
@@ -134,14 +56,14 @@ VIOMMU_TEST(intel_vtd_qi_wait_status, "intel-vtd.qi.wait_status_write", "intel-v
   if (!v) return;
   StatusWord st;
   if (!st.block.pa) return t.error("no DMA memory for a status word");
-  const uint32_t before = head(v.get());
+  const uint32_t before = queue_head(v.get());
   *st.word() = 0;
   v->queue(status_wait(st.block.pa, 0xc0de0001));
   t.check("qi.wait.status", kQueueComplete, st.arrived(0xc0de0001, kWaitMs),
           "no status write within %u ms (word 0x%08x, IQH 0x%x, IQT 0x%x, FSTS 0x%08x)", kWaitMs, *st.word(),
-          head(v.get()), v->queue_tail(), v->fsts().value);
-  t.expect_eq("reg.IQH", kIqhAdvances, v->queue_tail(), head(v.get()));
-  t.note("IQH 0x%x -> 0x%x", before, head(v.get()));
+          queue_head(v.get()), v->queue_tail(), v->fsts().value);
+  t.expect_eq("reg.IQH", kIqhAdvances, v->queue_tail(), queue_head(v.get()));
+  t.note("IQH 0x%x -> 0x%x", before, queue_head(v.get()));
   t.expect_eq("reg.FSTS.IQE", kIqe, 0, v->fsts().iqe());
 }
 
@@ -171,7 +93,7 @@ VIOMMU_TEST(intel_vtd_qi_valid_descriptors, "intel-vtd.qi.valid_descriptors", "i
   t.check("qi.wait.status", kQueueComplete, v->queue_sync(), "%u descriptors and a wait: %s", queued,
           v->last_error());
   t.expect_eq("reg.FSTS.IQE", kIqe, 0, v->fsts().iqe());
-  t.expect_eq("reg.IQH", kIqhAdvances, v->queue_tail(), head(v.get()));
+  t.expect_eq("reg.IQH", kIqhAdvances, v->queue_tail(), queue_head(v.get()));
 }
 
 VIOMMU_TEST(intel_vtd_qi_wait_interrupt, "intel-vtd.qi.wait_interrupt_masked", "intel-vtd") {
@@ -254,10 +176,10 @@ VIOMMU_TEST(intel_vtd_qi_wait_fence_only, "intel-vtd.qi.wait_fence_only", "intel
   const s::Fsts f = v->fsts();
   t.check("qi.fence.accepted", kWaitFlagsIndependent, synced && !f.iqe(),
           "the fence-only wait at 0x%x was not accepted: FSTS 0x%08x (IQE %u), IQH 0x%x, IQERCD 0x%llx", at, f.value,
-          static_cast<unsigned>(f.iqe()), head(v.get()), static_cast<unsigned long long>(v->read(reg::kIqercd)));
+          static_cast<unsigned>(f.iqe()), queue_head(v.get()), static_cast<unsigned long long>(v->read(reg::kIqercd)));
   if (f.iqe()) {
     // The head must have stopped at it (it was not verified valid).
-    t.expect_eq("reg.IQH.stopped", kIqhAdvances, at, head(v.get()));
+    t.expect_eq("reg.IQH.stopped", kIqhAdvances, at, queue_head(v.get()));
     if (!v->reset_queue()) t.note("queue not reset: %s", v->last_error());
   }
 }
@@ -276,8 +198,8 @@ VIOMMU_TEST(intel_vtd_qi_invalid_descriptor, "intel-vtd.qi.invalid_descriptor", 
   v->queue(status_wait(st.block.pa, 0xc0de0003));
   t.check("reg.FSTS.IQE", kIqe, kernel::wait_until([&] { return v->fsts().iqe(); }, kWaitMs),
           "FSTS.IQE not set within %u ms of a descriptor of type 0Fh (FSTS 0x%08x, IQH 0x%x)", kWaitMs,
-          v->fsts().value, head(v.get()));
-  t.expect_eq("reg.IQH.stopped", kIqhAdvances, bad, head(v.get()));
+          v->fsts().value, queue_head(v.get()));
+  t.expect_eq("reg.IQH.stopped", kIqhAdvances, bad, queue_head(v.get()));
   const unsigned iqei = static_cast<unsigned>(spec::reg_from<s::Iqercd>(v->read(reg::kIqercd)).iqei());
   t.check("reg.IQERCD.IQEI", kIqei, iqei == 0 || iqei == static_cast<unsigned>(s::Iqei::kInvalidDescriptorType),
           "IQEI %u (%s) for an invalid descriptor type", iqei, s::iqei_name(iqei));
@@ -293,7 +215,7 @@ VIOMMU_TEST(intel_vtd_qi_invalid_descriptor, "intel-vtd.qi.invalid_descriptor", 
   // Recovery as Linux does it: the erroneous slot overwritten with a wait, IQE cleared; the unit resumes at the
   // head without another IQT write.
   const s::InvWait fix = status_wait(st.block.pa, 0xc0de0004);
-  volatile uint64_t* q = slot(v.get(), bad);
+  volatile uint64_t* q = queue_slot(v.get(), bad);
   q[0] = fix.words[0];
   q[1] = fix.words[1];
   v->write(reg::kFsts, s::Fsts{}.set_iqe(1).value);
@@ -302,13 +224,13 @@ VIOMMU_TEST(intel_vtd_qi_invalid_descriptor, "intel-vtd.qi.invalid_descriptor", 
               spec::reg_from<s::Fectl>(static_cast<uint32_t>(v->read(reg::kFectl))).ip());
   const bool resumed = st.arrived(0xc0de0003, kWaitMs);
   t.check("qi.resumed", kIqeResumes, resumed, "no status write within %u ms of clearing FSTS.IQE (IQH 0x%x, IQT 0x%x)",
-          kWaitMs, head(v.get()), v->queue_tail());
+          kWaitMs, queue_head(v.get()), v->queue_tail());
   if (!resumed) {
     // Fetching again needs an IQT write on this unit: the same tail once more.
     v->write(reg::kIqt, s::Iqt{}.set_byte_offset(v->queue_tail()).raw());
     t.check("qi.resumed.iqt", kQueueComplete, st.arrived(0xc0de0003, kWaitMs),
             "no status write within %u ms of rewriting IQT after the recovery (IQH 0x%x, FSTS 0x%08x)", kWaitMs,
-            head(v.get()), v->fsts().value);
+            queue_head(v.get()), v->fsts().value);
   }
   t.check("qi.sync", kQueueComplete, v->queue_sync(), "the queue does not complete after the recovery: %s",
           v->last_error());
@@ -380,7 +302,7 @@ VIOMMU_TEST(intel_vtd_qi_tail_beyond_queue, "intel-vtd.qi.tail_beyond_queue", "i
   v->clear_faults();
   // The driver's queue is 2^QS 4 KiB pages: a tail at its end points at no descriptor.
   const uint32_t end = static_cast<uint32_t>(spec::reg_from<s::Iqa>(v->read(reg::kIqa)).bytes());
-  const uint32_t head_before = head(v.get());
+  const uint32_t head_before = queue_head(v.get());
   t.note("IQT written with 0x%x, the queue's size", end);
   v->write(reg::kIqt, s::Iqt{}.set_byte_offset(end).raw());
   const bool iqe = kernel::wait_until([&] { return v->fsts().iqe(); }, kWaitMs);
@@ -392,7 +314,7 @@ VIOMMU_TEST(intel_vtd_qi_tail_beyond_queue, "intel-vtd.qi.tail_beyond_queue", "i
             "IQEI %u (%s) for a tail at the queue's end", iqei, s::iqei_name(iqei));
   t.choice("reg.IQERCD.IQEI.detail", kIqei, iqei == static_cast<unsigned>(s::Iqei::kInvalidTail), "IQEI %u (%s)", iqei,
            s::iqei_name(iqei));
-  t.expect_eq("reg.IQH.kept", kIqhAdvances, head_before, head(v.get()));
+  t.expect_eq("reg.IQH.kept", kIqhAdvances, head_before, queue_head(v.get()));
   // The tail back where the driver has it, IQE cleared: the queue works again.
   v->write(reg::kIqt, s::Iqt{}.set_byte_offset(v->queue_tail()).raw());
   v->write(reg::kFsts, s::Fsts{}.set_iqe(1).value);

@@ -67,4 +67,21 @@ s::PasidEntry second_stage(Domain& d) {
   return pe;
 }
 
+IntelVtd* need_first_stage(kernel::Test& t) {
+  IntelVtd* v = need_scalable(t);
+  if (v && !v->ecap().flts()) {
+    t.skip("ECAP 0x%llx: FLTS=0, no first-stage translation (QEMU 10.0 x-flts / 11.1 fsts are off in this "
+           "configuration)", ull(v->ecap().raw()));
+    return nullptr;
+  }
+  return v;
+}
+
+bool enter_first_stage(kernel::Test& t, ScalableMode& mode, Domain& d, const FirstStageTable& fs) {
+  const s::PasidEntry pe = drivers::intel_vtd::first_stage_pasid_entry(fs, d.did(), mode.unit()->ecap().smpwcs());
+  t.note("first stage: FLPTPTR 0x%llx, FLPM %llu, AW %llu, PWSNP %llu", ull(pe.flptptr()), ull(pe.flpm()),
+         ull(pe.aw()), ull(pe.pwsnp()));
+  return mode.enter(d, pe);
+}
+
 }  // namespace intel_vtd_tests

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "drivers/iommu/intel_vtd/first_stage.h"
 #include "drivers/iommu/intel_vtd/scalable.h"
 #include "tests/conformance/intel_vtd/fixture.h"
 
@@ -25,6 +26,7 @@ class ScalableMode {
   [[nodiscard]] bool enter(Domain& d, const s::PasidEntry& pe);
   [[nodiscard]] bool leave();
   const drivers::intel_vtd::ScalableTables& tables() const { return tables_; }
+  IntelVtd* unit() const { return v_; }
 
  private:
   kernel::Test& t_;
@@ -46,6 +48,31 @@ template <typename F>
 void with_scalable_domain(kernel::Test& t, uint16_t did, F&& body) {
   if (!need_scalable(t)) return;
   with_domain(t, widest_agaw(), did, body, "edu");
+}
+
+// ---- First stage (PGTT = 001b, ECAP.FLTS) ----
+using drivers::intel_vtd::FirstStageTable;
+
+// The unit, when it offers first-stage translation in scalable mode; else t.skip() naming the ECAP.
+IntelVtd* need_first_stage(kernel::Test& t);
+
+// RID_PASID's entry = PGTT 001b through fs, installed.
+[[nodiscard]] bool enter_first_stage(kernel::Test& t, ScalableMode& mode, Domain& d, const FirstStageTable& fs);
+
+// edu in a fresh domain, a first-stage table with the domain's staging page mapped (user, read-write), then
+// body(v, d, fs). The body maps its pages and enters scalable mode (enter_first_stage).
+template <typename F>
+void with_first_stage(kernel::Test& t, uint16_t did, F&& body) {
+  if (!need_first_stage(t)) return;
+  with_domain(
+      t, widest_agaw(), did,
+      [&](IntelVtd* v, Domain& d) {
+        FirstStageTable fs;
+        if (!fs.init() || !fs.map_4k(kStageIova, d.stage_pa()))
+          return t.error("no memory for the first-stage table");
+        body(v, d, fs);
+      },
+      "edu");
 }
 
 }  // namespace intel_vtd_tests
