@@ -62,6 +62,20 @@ bool invalidate_after_root_change(IntelVtd* v) {
   return v->invalidate_context(s::Granularity::kGlobal) && v->invalidate_iotlb(s::Granularity::kGlobal);
 }
 
+bool invalidate_pasid_cache_after_root_change(IntelVtd* v) {
+  if (v->cap().esrtps()) return true;
+  const bool was_on = v->queued_invalidation_enabled(), was_wide = v->queue_wide();
+  const auto width = [&](s::DescriptorWidth w, bool on) {
+    return (!v->queued_invalidation_enabled() || v->set_queued_invalidation(false)) && v->set_queue_width(w) &&
+           (!on || v->set_queued_invalidation(true));
+  };
+  if (!(was_on && was_wide) && !width(s::DescriptorWidth::k256, true)) return false;
+  const bool ok = v->invalidate_pasid_cache(s::PasidCacheGranularity::kGlobal);
+  if (!(was_on && was_wide) && !width(was_wide ? s::DescriptorWidth::k256 : s::DescriptorWidth::k128, was_on))
+    return false;
+  return ok;
+}
+
 bool restore_legacy(IntelVtd* v) {
   return v->flush_write_buffer() && v->set_root_table(v->root_table(), s::Ttm::kLegacy) &&
          invalidate_after_root_change(v);

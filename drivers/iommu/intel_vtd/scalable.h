@@ -42,6 +42,12 @@ class ScalableTables {
 // invalidate the context cache and then globally invalidate of IOTLB").
 [[nodiscard]] bool invalidate_after_root_change(IntelVtd* v);
 
+// After SRTP to a scalable root: the PASID cache invalidated globally too (a PASID entry cached under the previous
+// root table may carry the same SID and PASID), unless CAP.ESRTPS says SRTP invalidated every cache. Linux's
+// iommu_set_root_entry does the same. A pc_inv_dsc needs a 256-bit queue: QI is switched to one for the
+// invalidation and put back as it was.
+[[nodiscard]] bool invalidate_pasid_cache_after_root_change(IntelVtd* v);
+
 // The driver's legacy root table again (TTM = 00b), then invalidate_after_root_change.
 [[nodiscard]] bool restore_legacy(IntelVtd* v);
 

@@ -35,9 +35,17 @@ bool ScalableMode::enter(Domain& d, const s::PasidEntry& pe) {
   if (!t_.check("reg.GSTS.RTPS", kRootTablePointer, tables_.install(), "scalable root table 0x%llx: %s",
                 ull(tables_.root()), v_->last_error()))
     return false;
-  return t_.check("invalidate.global", v_->queued_invalidation_enabled() ? kQueueComplete : kIotlbComplete,
-                  drivers::intel_vtd::invalidate_after_root_change(v_),
-                  "global context-cache and IOTLB invalidation after SRTP: %s", v_->last_error());
+  // Context cache, PASID cache, IOTLB: each cache before the ones filled from it.
+  const bool qi = v_->queued_invalidation_enabled();
+  return t_.check("invalidate.context", qi ? kQueueComplete : kCcmdComplete,
+                  v_->invalidate_context(s::Granularity::kGlobal), "global context-cache invalidation after SRTP: %s",
+                  v_->last_error()) &&
+         t_.check("invalidate.pasid_cache", kQueueComplete,
+                  drivers::intel_vtd::invalidate_pasid_cache_after_root_change(v_),
+                  "global PASID-cache invalidation after SRTP (CAP.ESRTPS=0): %s", v_->last_error()) &&
+         t_.check("invalidate.iotlb", v_->queued_invalidation_enabled() ? kQueueComplete : kIotlbComplete,
+                  v_->invalidate_iotlb(s::Granularity::kGlobal), "global IOTLB invalidation after SRTP: %s",
+                  v_->last_error());
 }
 
 const kernel::Clause& translation_clause(const s::PasidEntry& pe) {
