@@ -89,10 +89,11 @@ bool used_stale(kernel::Test& t, Domain& d, kit::Direction dir, uint64_t iova, u
   return hits > kLen / 2;
 }
 
-// A page at kTestIova unmapped from the second-stage table after a DMA used it, then a PASID-based-IOTLB
-// invalidation of every entry of the PASID (G=10b): afterwards an access to it faults with the model's record and
-// has no effect on the page.
-void piotlb_pasid(kernel::Test& t, kit::Direction dir, uint16_t did) {
+// edu's RID_PASID entry through the domain's second-stage table, a 256-bit queue, and a page at kTestIova that a
+// `dir` DMA used (and the unit may have cached) unmapped from the table; then body(v, d, page_pa) invalidates and
+// judges.
+template <typename F>
+void second_stage_page_unmapped(kernel::Test& t, kit::Direction dir, uint16_t did, F&& body) {
   with_scalable_domain(t, did, [&](IntelVtd* v, Domain& d) {
     if (!need_slts(t, v)) return;
     const DmaBlock page(kPage);
@@ -101,44 +102,41 @@ void piotlb_pasid(kernel::Test& t, kit::Direction dir, uint16_t did) {
     if (!mode.enter(d, second_stage(d))) return;
     QueueOn queue(t, s::DescriptorWidth::k256);
     if (!queue) return;
-    // The translation used (and cached, where the unit caches).
     expect_translated_one(t, v, d, dir, kTestIova + 0x100, page.pa + 0x100, 256, kSmSecondStage);
     if (!d.unmap(kTestIova, kPage)) return t.error("unmap failed");
     arch::dma_wmb();
+    body(v, d, page.pa);
+  });
+}
+
+// ... then a PASID-based-IOTLB invalidation of every entry of the PASID (G=10b): afterwards an access to the page
+// faults with the model's record and has no effect on it.
+void piotlb_pasid(kernel::Test& t, kit::Direction dir, uint16_t did) {
+  second_stage_page_unmapped(t, dir, did, [&](IntelVtd* v, Domain& d, uint64_t page_pa) {
     const bool ok = v->flush_write_buffer() && v->invalidate_piotlb(PiotlbG::kPasid, d.did(), kRidPasid);
     if (!t.check("qi.sync", kQueueComplete, ok, "p_iotlb_inv_dsc G=10b (DID %u, PASID %u): %s", d.did(), kRidPasid,
                  v->last_error()))
       return;
-    expect_fault(t, v, d, kTestIova + 0x300, dir, page.pa, kSmPiotlbInvalidated);
+    expect_fault(t, v, d, kTestIova + 0x300, dir, page_pa, kSmPiotlbInvalidated);
   });
 }
 
-// The same with a page-selective PASID-based-IOTLB invalidation (G=11b, AM=0), which need not cover second-stage
+// ... then a page-selective PASID-based-IOTLB invalidation (G=11b, AM=0), which need not cover second-stage
 // mappings: what the unit does next is OPEN (noted); the page-selective IOTLB invalidation (iotlb_inv_dsc) after
 // it does cover them: then the access faults.
 void piotlb_page(kernel::Test& t, kit::Direction dir, uint16_t did) {
-  with_scalable_domain(t, did, [&](IntelVtd* v, Domain& d) {
-    if (!need_slts(t, v)) return;
-    const DmaBlock page(kPage);
-    if (!page.pa || !d.map(kTestIova, page.pa, kPage, kit::Perm::kReadWrite)) return t.error("no memory");
-    ScalableMode mode(t, v);
-    if (!mode.enter(d, second_stage(d))) return;
-    QueueOn queue(t, s::DescriptorWidth::k256);
-    if (!queue) return;
-    expect_translated_one(t, v, d, dir, kTestIova + 0x100, page.pa + 0x100, 256, kSmSecondStage);
-    if (!d.unmap(kTestIova, kPage)) return t.error("unmap failed");
-    arch::dma_wmb();
+  second_stage_page_unmapped(t, dir, did, [&](IntelVtd* v, Domain& d, uint64_t page_pa) {
     const bool ok = v->flush_write_buffer() &&
                     v->invalidate_piotlb(PiotlbG::kPageInPasid, d.did(), kRidPasid, kTestIova, 0, false);
     if (!t.check("qi.sync", kQueueComplete, ok, "p_iotlb_inv_dsc G=11b (DID %u, PASID %u, addr 0x%llx): %s",
                  d.did(), kRidPasid, ull(kTestIova), v->last_error()))
       return;
-    const bool stale = used_stale(t, d, dir, kTestIova + 0x200, page.pa);
+    const bool stale = used_stale(t, d, dir, kTestIova + 0x200, page_pa);
     t.choice("piotlb.page.second_stage", kSmPiotlbPageSecondStage, !stale,
              "after the page-selective p_iotlb_inv_dsc the unit %s", stale ? "kept the page's second-stage translation"
                                                                          : "dropped the page's second-stage translation");
     if (!d.invalidate(kTestIova, kPage)) return;
-    expect_fault(t, v, d, kTestIova + 0x300, dir, page.pa, kInvalidation);
+    expect_fault(t, v, d, kTestIova + 0x300, dir, page_pa, kInvalidation);
   });
 }
 
