@@ -4,9 +4,9 @@
 // table), 100b (pass-through), or not present (a fault). Every case starts from the fixture's legacy attachment
 // (edu: no ring in memory, so a blocked request breaks nothing of the endpoint's own), switches the unit to the
 // scalable tables and puts the legacy table back before the domain goes (IntelVtd::recover() does it after an
-// abort). Without QI the PASID cache cannot be invalidated: every case installs fresh tables (new root pointer,
-// global context-cache and IOTLB invalidation) instead of editing present ones. PGTT = 001b (first stage):
-// first_stage.cpp.
+// abort). These cases install fresh tables (new root pointer, then global context-cache, PASID-cache and IOTLB
+// invalidation: ScalableMode) instead of editing present ones; live edits made visible by PASID-granular
+// invalidation are pasid_invalidation.cpp's. PGTT = 001b (first stage): first_stage.cpp.
 #include "kernel/arch.h"
 #include "tests/conformance/intel_vtd/fixture.h"
 #include "tests/conformance/intel_vtd/scalable_mode.h"
