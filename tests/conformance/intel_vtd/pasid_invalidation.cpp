@@ -90,10 +90,9 @@ bool used_stale(kernel::Test& t, Domain& d, kit::Direction dir, uint64_t iova, u
 }
 
 // edu's RID_PASID entry through the domain's second-stage table, a 256-bit queue, and a page at kTestIova that a
-// `dir` DMA used (and the unit may have cached) unmapped from the table; then body(v, d, page_pa) invalidates and
-// judges.
+// `dir` DMA used (the entry and the translation cached, where the unit caches); then body(v, d, mode, page_pa).
 template <typename F>
-void second_stage_page_unmapped(kernel::Test& t, kit::Direction dir, uint16_t did, F&& body) {
+void second_stage_page_used(kernel::Test& t, kit::Direction dir, uint16_t did, F&& body) {
   with_scalable_domain(t, did, [&](IntelVtd* v, Domain& d) {
     if (!need_slts(t, v)) return;
     const DmaBlock page(kPage);
@@ -103,9 +102,17 @@ void second_stage_page_unmapped(kernel::Test& t, kit::Direction dir, uint16_t di
     QueueOn queue(t, s::DescriptorWidth::k256);
     if (!queue) return;
     expect_translated_one(t, v, d, dir, kTestIova + 0x100, page.pa + 0x100, 256, kSmSecondStage);
+    body(v, d, mode, page.pa);
+  });
+}
+
+// ... and the page then unmapped from the table; body(v, d, page_pa) invalidates and judges.
+template <typename F>
+void second_stage_page_unmapped(kernel::Test& t, kit::Direction dir, uint16_t did, F&& body) {
+  second_stage_page_used(t, dir, did, [&](IntelVtd* v, Domain& d, ScalableMode&, uint64_t page_pa) {
     if (!d.unmap(kTestIova, kPage)) return t.error("unmap failed");
     arch::dma_wmb();
-    body(v, d, page.pa);
+    body(v, d, page_pa);
   });
 }
 
@@ -185,18 +192,9 @@ struct PasidCleared final : Breakage {
 };
 
 void pasid_cleared(kernel::Test& t, kit::Direction dir, PcG g, uint16_t did) {
-  with_scalable_domain(t, did, [&](IntelVtd* v, Domain& d) {
-    if (!need_slts(t, v)) return;
-    const DmaBlock page(kPage);
-    if (!page.pa || !d.map(kTestIova, page.pa, kPage, kit::Perm::kReadWrite)) return t.error("no memory");
-    ScalableMode mode(t, v);
-    if (!mode.enter(d, second_stage(d))) return;
-    QueueOn queue(t, s::DescriptorWidth::k256);
-    if (!queue) return;
-    // The entry in use (and cached, where the unit caches) before it goes.
-    expect_translated_one(t, v, d, dir, kTestIova + 0x100, page.pa + 0x100, 256, kSmSecondStage);
+  second_stage_page_used(t, dir, did, [&](IntelVtd* v, Domain& d, ScalableMode& mode, uint64_t page_pa) {
     PasidCleared b(t, v, d, mode, g);
-    expect_blocked_while(t, v, d, b, dir, kTestIova + 0x300, page.pa, s::FaultReason::kSmPasidNotPresent,
+    expect_blocked_while(t, v, d, b, dir, kTestIova + 0x300, page_pa, s::FaultReason::kSmPasidNotPresent,
                          kSmPasidCacheInvalidated);
   });
 }
